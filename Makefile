@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ckpt: top-level build.
+#
+#   make                    module for the running kernel (or, when its
+#                           headers are missing, every installed kernel),
+#                           the ckpt tool and libckpt
+#   make modules KVER=V     module for kernel V   (or KDIR=/path/to/build)
+#   make check              install deps, build, unit + VM tests, both kernels
+#   make demo               install deps, build, show the tool in the VM
+#   make install PREFIX=/usr/local, make install-module (DKMS)
+#
+# Outputs go to build/; nothing is written into the source dirs.
+
+TOP	:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+B	:= $(TOP)/build
+VERSION	:= $(shell cat $(TOP)/VERSION)
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BINDIR	?= $(PREFIX)/bin
+LIBDIR	?= $(PREFIX)/lib
+INCDIR	?= $(PREFIX)/include
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-I$(TOP)/uapi -I$(TOP)/userspace/lib \
+	-DCKPT_VERSION='"$(VERSION)"' -DCKPT_PREFIX='"$(PREFIX)"'
+
+# Kernels to build for.  KDIR wins, then KVER, then the running kernel if
+# its headers are installed, else every installed kernel with headers.
+ifneq ($(KDIR),)
+KVERS	:= $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+else ifneq ($(KVER),)
+KVERS	:= $(KVER)
+else ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
+KVERS	:= $(shell uname -r)
+else
+KVERS	:= $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
+endif
+kdir	= $(if $(KDIR),$(KDIR),/lib/modules/$(1)/build)
+
+MOD_SRCS := Kbuild VERSION $(wildcard $(TOP)/module/*.[ch]) \
+	$(TOP)/module/conftest.sh $(TOP)/uapi/linux/ckpt.h
+
+.PHONY: all modules userspace tests unit check demo deps clean install \
+	install-module uninstall-module checkpatch sparse bench
+
+all: modules userspace
+
+# One output tree per kernel, of symlinks to the sources, so builds for
+# several kernels never share object files.
+modules:
+	@test -n "$(KVERS)" || { echo "no kernel headers found: run 'make deps' or set KDIR" >&2; exit 1; }
+	@set -e; for v in $(KVERS); do \
+		o=$(B)/mod/$$v; mkdir -p $$o/module $$o/uapi/linux; \
+		ln -sf $(TOP)/Kbuild $(TOP)/VERSION $$o/; \
+		ln -sf $(TOP)/module/* $$o/module/; \
+		ln -sf $(TOP)/uapi/linux/ckpt.h $$o/uapi/linux/; \
+		echo "  MODULE  ckpt.ko for $$v"; \
+		$(MAKE) -s -C $(call kdir,$$v) M=$$o CKPT_WERROR=y modules; \
+	done
+
+USER_BIN := $(B)/bin/ckpt
+LIB_A	 := $(B)/lib/libckpt.a
+LIB_SO	 := $(B)/lib/libckpt.so.$(VERSION)
+TOOL_SRCS := $(wildcard $(TOP)/userspace/*.c)
+LIB_SRCS  := $(wildcard $(TOP)/userspace/lib/*.c)
+HDRS	  := $(wildcard $(TOP)/userspace/*.h $(TOP)/userspace/lib/*.h) $(TOP)/uapi/linux/ckpt.h
+
+userspace: $(USER_BIN) $(LIB_A) $(LIB_SO) $(B)/lib/ckpt.pc
+
+$(B)/lib/pic/%.o: $(TOP)/userspace/lib/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/lib/static/%.o: $(TOP)/userspace/lib/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(CFLAGS) -fvisibility=hidden -c $< -o $@
+
+$(LIB_A): $(patsubst $(TOP)/userspace/lib/%.c,$(B)/lib/static/%.o,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(patsubst $(TOP)/userspace/lib/%.c,$(B)/lib/pic/%.o,$(LIB_SRCS))
+	$(CC) -shared -Wl,-soname,libckpt.so.$(firstword $(subst ., ,$(VERSION))) $(LDFLAGS) -o $@ $^
+	ln -sf libckpt.so.$(VERSION) $(B)/lib/libckpt.so
+
+$(B)/lib/ckpt.pc: $(TOP)/userspace/lib/ckpt.pc.in $(TOP)/VERSION
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+$(USER_BIN): $(TOOL_SRCS) $(HDRS) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(CFLAGS) -o $@ $(TOOL_SRCS) $(LIB_A) $(LDFLAGS) -lkmod
+
+# Host unit tests: module code built with the userspace shim, under ASan.
+UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-I$(TOP)/tests/unit -I$(TOP)/module
+
+$(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/module/hbuf.c \
+		$(TOP)/module/hbuf_selftest.c $(wildcard $(TOP)/module/hbuf*.h) \
+		$(TOP)/tests/unit/shim.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
+
+# Test programs that run in the VM.
+TEST_PROGS := $(B)/tests/devtest
+tests: $(TEST_PROGS)
+
+$(B)/tests/%: $(TOP)/tests/dev/%.c $(HDRS) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_A)
+
+unit: $(B)/unit/hbuf_test
+	$(B)/unit/hbuf_test
+
+deps:
+	@$(TOP)/scripts/deps.sh
+
+check:
+	@$(TOP)/scripts/deps.sh
+	@$(TOP)/tests/run.sh
+
+demo:
+	@$(TOP)/scripts/deps.sh
+	@$(TOP)/scripts/demo.sh
+
+# Kernel style, with the kernel's own checkpatch and sparse (C=2 checks
+# every file, rebuilt or not).
+checkpatch:
+	@$(TOP)/scripts/checkpatch.sh
+
+sparse:
+	@set -e; for v in $(KVERS); do \
+		$(MAKE) -s modules KVER=$$v >/dev/null; \
+		o=$(B)/mod/$$v; \
+		echo "  SPARSE  $$v"; \
+		$(MAKE) -s -C $(call kdir,$$v) M=$$o C=2 CF="-D__CHECK_ENDIAN__" modules 2>&1 | \
+			{ ! grep -E 'warning|error'; }; \
+	done
+
+bench:
+	@$(TOP)/bench/run.sh
+
+install: userspace
+	install -D -m 0755 $(USER_BIN) $(DESTDIR)$(BINDIR)/ckpt
+	install -D -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libckpt.a
+	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libckpt.so.$(VERSION)
+	ln -sf libckpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libckpt.so.$(firstword $(subst ., ,$(VERSION)))
+	ln -sf libckpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libckpt.so
+	install -D -m 0644 $(TOP)/userspace/lib/ckpt.h $(DESTDIR)$(INCDIR)/ckpt.h
+	install -D -m 0644 $(TOP)/uapi/linux/ckpt.h $(DESTDIR)$(INCDIR)/linux/ckpt.h
+	install -D -m 0644 $(B)/lib/ckpt.pc $(DESTDIR)$(LIBDIR)/pkgconfig/ckpt.pc
+
+# DKMS: registers this tree as ckpt/$(VERSION), builds and installs the
+# module for KVERS.
+install-module:
+	@$(TOP)/scripts/dkms.sh install $(KVERS)
+
+uninstall-module:
+	@$(TOP)/scripts/dkms.sh remove
+
+clean:
+	rm -rf $(B)/mod $(B)/bin $(B)/lib $(B)/unit $(B)/tests

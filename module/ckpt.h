@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ckpt module internals shared between its files.
+ */
+#ifndef CKPT_CKPT_H
+#define CKPT_CKPT_H
+
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+#include "../uapi/linux/ckpt.h"
+
+#define CKPT_PR_PREFIX	"ckpt: "
+
+/* Module parameters (main.c). */
+extern unsigned int ckpt_chunk_size;
+extern bool ckpt_debug;
+
+/* Live object counts (stats.c), all zero when nothing is held. */
+struct ckpt_stats {
+	atomic_long_t ctxs;
+	atomic_long_t hbuf_chunks;
+	atomic_long_t hbuf_bytes;
+	atomic_long_t hbuf_high_water;
+	atomic_long_t page_refs;
+	atomic_long_t opens;
+};
+
+extern struct ckpt_stats ckpt_stats;
+
+int ckpt_stats_init(void);
+void ckpt_stats_exit(void);
+void ckpt_stats_fill(struct ckpt_counters *c);
+
+/* The misc device (dev.c). */
+int ckpt_dev_init(umode_t mode);
+void ckpt_dev_exit(void);
+
+/* ioctl handlers; @arg is the user pointer. */
+long ckpt_ioc_version(void __user *arg);
+long ckpt_ioc_counters(void __user *arg);
+long ckpt_ioc_selftest(void __user *arg);
+
+/*
+ * Copies a size-versioned argument struct in: its __u32 size must be at
+ * least @min_size; a larger size is accepted if the bytes we do not know
+ * are zero.  ckpt_arg_out() copies back no more than the caller's size.
+ */
+int ckpt_arg_in(void *karg, size_t ksize, size_t min_size,
+		const void __user *uarg);
+int ckpt_arg_out(void __user *uarg, const void *karg, size_t ksize);
+
+#endif /* CKPT_CKPT_H */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place that knows how 6.1 and 6.12 differ.
+ *
+ * Differences are detected by feature tests (module/conftest.sh greps the
+ * target kernel's headers and Kbuild passes -DCKPT_HAVE_*), never by
+ * version numbers, so a backport or a newer LTS that has a feature gets
+ * the right branch.  Code elsewhere calls the ckpt_* wrappers below and
+ * never tests a kernel version itself.
+ */
+#ifndef CKPT_COMPAT_H
+#define CKPT_COMPAT_H
+
+#include <linux/mm.h>
+
+/*
+ * Per-VMA locks (6.4+): page faults can run under a VMA read lock without
+ * mmap_lock, so write-protecting PTEs also needs each VMA write-locked.
+ * Without them mmap_write_lock alone excludes faults.
+ */
+#ifdef CKPT_HAVE_VMA_START_WRITE
+static inline void ckpt_vma_start_write(struct vm_area_struct *vma)
+{
+	vma_start_write(vma);
+}
+#else
+static inline void ckpt_vma_start_write(struct vm_area_struct *vma)
+{
+}
+#endif
+
+#endif /* CKPT_COMPAT_H */

@@ -1,0 +1,18 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Feature tests against the target kernel's headers: prints -DCKPT_HAVE_*
+# flags for compat.h.  Greps declarations instead of comparing version
+# numbers, so backports pick the right branch.
+#
+# usage: conftest.sh SRCTREE
+src=${1:?usage: conftest.sh SRCTREE}
+
+have() {	# have NAME FILE REGEX
+	if grep -Eqs -- "$3" "$src/$2"; then
+		printf ' -DCKPT_HAVE_%s' "$1"
+	fi
+}
+
+# Per-VMA locks (6.4+): faults may run without mmap_lock.
+have VMA_START_WRITE include/linux/mm.h 'static inline void vma_start_write\('
+echo

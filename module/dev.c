@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/ckpt: the misc device, its per-open state and ioctl dispatch.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ckpt.h"
+
+/*
+ * Per-open state.  Operations on one open file are serialised by @lock;
+ * several opens work independently.
+ */
+struct ckpt_file {
+	struct mutex lock;	/* serialises this open's ioctls */
+};
+
+static int ckpt_open(struct inode *inode, struct file *file)
+{
+	struct ckpt_file *cf;
+
+	cf = kzalloc(sizeof(*cf), GFP_KERNEL);
+	if (!cf)
+		return -ENOMEM;
+	mutex_init(&cf->lock);
+	file->private_data = cf;
+	atomic_long_inc(&ckpt_stats.opens);
+	return 0;
+}
+
+static int ckpt_release(struct inode *inode, struct file *file)
+{
+	struct ckpt_file *cf = file->private_data;
+
+	mutex_destroy(&cf->lock);
+	kfree(cf);
+	atomic_long_dec(&ckpt_stats.opens);
+	return 0;
+}
+
+int ckpt_arg_in(void *karg, size_t ksize, size_t min_size,
+		const void __user *uarg)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < min_size)
+		return -EINVAL;
+	return copy_struct_from_user(karg, ksize, uarg, usize);
+}
+
+int ckpt_arg_out(void __user *uarg, const void *karg, size_t ksize)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (copy_to_user(uarg, karg, min_t(size_t, usize, ksize)))
+		return -EFAULT;
+	return 0;
+}
+
+struct ckpt_ioc {
+	unsigned int dir;
+	size_t min_size;
+	long (*fn)(void __user *arg);
+};
+
+/* Indexed by _IOC_NR: a struct may grow without a new number. */
+static const struct ckpt_ioc ckpt_iocs[] = {
+	[_IOC_NR(CKPT_IOC_VERSION)] = {
+		_IOC_DIR(CKPT_IOC_VERSION), CKPT_VERSION_SIZE_VER0,
+		ckpt_ioc_version },
+	[_IOC_NR(CKPT_IOC_COUNTERS)] = {
+		_IOC_DIR(CKPT_IOC_COUNTERS), CKPT_COUNTERS_SIZE_VER0,
+		ckpt_ioc_counters },
+	[_IOC_NR(CKPT_IOC_SELFTEST)] = {
+		_IOC_DIR(CKPT_IOC_SELFTEST), CKPT_SELFTEST_SIZE_VER0,
+		ckpt_ioc_selftest },
+};
+
+static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct ckpt_file *cf = file->private_data;
+	const struct ckpt_ioc *ioc;
+	unsigned int nr = _IOC_NR(cmd);
+	void __user *uarg = (void __user *)arg;
+	u32 usize;
+	long ret;
+
+	if (_IOC_TYPE(cmd) != CKPT_IOC_MAGIC || nr >= ARRAY_SIZE(ckpt_iocs))
+		return -ENOTTY;
+	ioc = &ckpt_iocs[nr];
+	if (!ioc->fn || _IOC_DIR(cmd) != ioc->dir)
+		return -ENOTTY;
+	/* The size in the number and the size in the struct must agree. */
+	if (_IOC_SIZE(cmd) < ioc->min_size)
+		return -EINVAL;
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize != _IOC_SIZE(cmd))
+		return -EINVAL;
+
+	if (mutex_lock_interruptible(&cf->lock))
+		return -EINTR;
+	ret = ioc->fn(uarg);
+	mutex_unlock(&cf->lock);
+	return ret;
+}
+
+static const struct file_operations ckpt_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ckpt_open,
+	.release	= ckpt_release,
+	.unlocked_ioctl	= ckpt_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice ckpt_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= CKPT_DEVICE_NAME,
+	.fops	= &ckpt_fops,
+};
+
+int ckpt_dev_init(umode_t mode)
+{
+	ckpt_misc.mode = mode;
+	return misc_register(&ckpt_misc);
+}
+
+void ckpt_dev_exit(void)
+{
+	misc_deregister(&ckpt_misc);
+}

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Kernel coding style of the module and uapi, checked with checkpatch.pl
+# from Debian's linux-source-6.1 (extracted once into build/src).
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+SRC=$TOP/build/src/checkpatch
+TAR=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -1)
+[ -n "$TAR" ] || { echo "checkpatch: linux-source-6.1 is not installed (make deps)" >&2; exit 1; }
+
+if [ ! -x "$SRC/scripts/checkpatch.pl" ] || [ "$TAR" -nt "$SRC/scripts/checkpatch.pl" ]; then
+	rm -rf "$SRC" && mkdir -p "$SRC"
+	tar -xf "$TAR" -C "$SRC" --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+fi
+cd "$TOP"
+# --strict findings of every level (CHECK included) fail the run.
+out=$("$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	-f module/*.c module/*.h uapi/linux/*.h 2>&1) || true
+printf '%s\n' "$out"
+! printf '%s\n' "$out" | grep -qE '(ERROR|WARNING|CHECK):'

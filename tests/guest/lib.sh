@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# Helpers for test files that run as root inside the test VM.
+# Each test reports "PASS: vm/KVER/NAME" or "FAIL: vm/KVER/NAME: why", on
+# stdout and in $CKPT_VM_OUT/results, which the host counts.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KVER=$(uname -r)
+KO=$TOP/build/mod/$KVER/ckpt.ko
+CKPT=$TOP/build/bin/ckpt
+TBIN=$TOP/build/tests
+RESULTS=${CKPT_VM_OUT:-/tmp}/results
+COUNTERS=/sys/kernel/debug/ckpt/counters
+export PATH=$TOP/build/bin:$TBIN:$PATH
+
+report() {	# report PASS|FAIL NAME [WHY]
+	echo "$1: vm/$KVER/$2${3:+: $3}" | tee -a "$RESULTS"
+}
+
+# Live counters other than the high-water mark must be 0 (or the module
+# is not loaded, so nothing can be held).
+counters_clean() {
+	[ -r "$COUNTERS" ] || return 0
+	awk '$1 != "hbuf_high_water" && $2 != 0 { print; bad = 1 } END { exit bad }' "$COUNTERS"
+}
+
+# run_test NAME CMD...: PASS iff CMD exits 0, prints no FAIL line, and
+# leaves every counter at zero.
+run_test() {
+	local name=$1 out rc left
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed "s|^|  [$name] |"
+	if [ $rc -ne 0 ]; then
+		report FAIL "$name" "exit status $rc"
+	elif printf '%s\n' "$out" | grep -q '^FAIL'; then
+		report FAIL "$name" "a check failed"
+	elif ! left=$(counters_clean); then
+		report FAIL "$name" "counters not zero after the test: $(echo $left)"
+	else
+		report PASS "$name"
+	fi
+}
+
+mod_loaded() {
+	grep -q '^ckpt ' /proc/modules
+}
+
+load() {	# load [PARAM=VALUE...]
+	insmod "$KO" "$@"
+}
+
+unload() {
+	mod_loaded || return 0
+	rmmod ckpt
+}

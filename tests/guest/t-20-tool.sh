@@ -1,0 +1,55 @@
+#!/bin/bash
+# The ckpt tool: check, module loading through libkmod, errors in words.
+. "$(dirname "$0")/lib.sh"
+
+version=$(cat "$TOP/VERSION")
+
+tool_loads_by_path() {
+	local out
+	unload
+	out=$(ckpt --module "$KO" check) || { echo "FAIL: ckpt check: $out"; return 1; }
+	echo "$out"
+	mod_loaded || { echo "FAIL: module not loaded by the tool"; return 1; }
+	echo "$out" | grep -q "module $version (ABI" || { echo "FAIL: no module version line"; return 1; }
+	echo "$out" | grep -q "^counters .*ctxs 0" || { echo "FAIL: no counters line"; return 1; }
+	echo "$out" | grep -q "^xstate .*x87 sse" || { echo "FAIL: no xstate line"; return 1; }
+}
+run_test tool-check-loads-module tool_loads_by_path
+
+# With the module already loaded, check only opens it.
+run_test tool-check-loaded ckpt check
+unload
+
+# The DKMS-installed module, found by name, when the host installed it.
+if modinfo -k "$KVER" -F version ckpt >/dev/null 2>&1; then
+	by_name() {
+		ckpt check && mod_loaded &&
+			[ "$(modinfo -k "$KVER" -F version ckpt)" = "$version" ]
+	}
+	run_test tool-check-dkms-module by_name
+	unload
+fi
+
+bad_path() {
+	local out
+	out=$(ckpt --module /nonexistent/ckpt.ko check 2>&1) && return 1
+	echo "$out" | grep -q '^ckpt: /nonexistent/ckpt.ko: ' || { echo "FAIL: message: $out"; return 1; }
+}
+run_test tool-bad-module-path bad_path
+
+unprivileged() {
+	local out
+	load || return 1
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$CKPT" check 2>&1) && return 1
+	echo "$out" | grep -q 'cannot open /dev/ckpt: Permission denied' || { echo "FAIL: message: $out"; return 1; }
+}
+run_test tool-unprivileged-denied unprivileged
+unload
+
+not_built() {
+	local out rc
+	out=$(ckpt dump 2>&1)
+	rc=$?
+	[ $rc -eq 2 ] && [ "$out" = "ckpt: dump: not implemented yet" ]
+}
+run_test tool-unbuilt-command-exit-2 not_built

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ckpt: process checkpoint/restart, userspace ABI.
+ *
+ * Two interfaces live here, and both are stable:
+ *  - the ioctls of /dev/ckpt, with their argument structs;
+ *  - the image stream format (records), which the kernel writes and reads
+ *    and which userspace validates with the same code.
+ *
+ * Argument structs start with a __u32 size that the caller sets to the
+ * sizeof() it was built with.  The module accepts any size from the first
+ * published layout up to its own: a shorter (older) struct is zero-extended,
+ * a longer (newer) one is accepted only if the extra bytes are zero.  So a
+ * struct may grow at its end without a new ioctl number; the number is
+ * dispatched on type and nr only.
+ *
+ * Image fields are little-endian and fixed-width.  Every record is 8-byte
+ * aligned and its length is a multiple of 8.  No kernel pointer and no raw
+ * kernel struct ever goes into an image.
+ */
+#ifndef _UAPI_LINUX_CKPT_H
+#define _UAPI_LINUX_CKPT_H
+
+#include <linux/types.h>
+#include <linux/const.h>
+#include <linux/ioctl.h>
+
+/* ABI version: a different major means "do not talk to me". */
+#define CKPT_ABI_MAJOR		1
+#define CKPT_ABI_MINOR		0
+
+#define CKPT_DEVICE_NAME	"ckpt"
+#define CKPT_DEVICE_PATH	"/dev/ckpt"
+
+/* 0xC7 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define CKPT_IOC_MAGIC		0xC7
+
+/* Features the loaded module implements, reported by CKPT_IOC_VERSION. */
+#define CKPT_FEAT_HBUF		_BITULL(0)	/* hbuf allocator */
+#define CKPT_FEAT_SELFTEST	_BITULL(1)	/* CKPT_IOC_SELFTEST enabled */
+#define CKPT_FEAT_COUNTERS	_BITULL(2)	/* CKPT_IOC_COUNTERS */
+
+/* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
+#define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
+#define CKPT_KF_PER_VMA_LOCK	_BITULL(1)	/* faults may bypass mmap_lock */
+#define CKPT_KF_SHADOW_STACK	_BITULL(2)	/* user shadow stacks compiled in */
+#define CKPT_KF_MMU_NOTIFIER	_BITULL(3)
+#define CKPT_KF_SWAP		_BITULL(4)
+#define CKPT_KF_5LEVEL		_BITULL(5)	/* 5-level paging active */
+
+struct ckpt_version {
+	__u32 size;		/* in: sizeof(struct ckpt_version) */
+	__u16 abi_major;	/* out: CKPT_ABI_MAJOR of the module */
+	__u16 abi_minor;
+	__u64 features;		/* out: CKPT_FEAT_* */
+	__u64 kfacts;		/* out: CKPT_KF_* */
+	__u64 xfeatures;	/* out: XCR0, the user xstate features */
+	__u32 xstate_size;	/* out: bytes of NT_X86_XSTATE for a task */
+	__u32 page_size;	/* out: PAGE_SIZE */
+	__u32 chunk_size;	/* out: hbuf chunk size in bytes */
+	__u32 image_version;	/* out: CKPT_IMAGE_VERSION it reads/writes */
+	char module_version[16];/* out: e.g. "0.1.0", NUL-terminated */
+	char release[72];	/* out: utsname release, NUL-terminated */
+};
+
+#define CKPT_VERSION_SIZE_VER0	136
+
+/* Live object counts; every one of them is 0 when nothing is held. */
+struct ckpt_counters {
+	__u32 size;		/* in: sizeof(struct ckpt_counters) */
+	__u32 __pad;
+	__u64 ctxs;		/* live checkpoint contexts */
+	__u64 hbuf_chunks;	/* live hbuf chunks */
+	__u64 hbuf_bytes;	/* bytes in live hbuf chunks */
+	__u64 hbuf_high_water;	/* most hbuf bytes live at once since load */
+	__u64 page_refs;	/* page references held by checkpoints */
+	__u64 opens;		/* open struct files of /dev/ckpt */
+};
+
+#define CKPT_COUNTERS_SIZE_VER0	56
+
+/*
+ * Debug only: runs an in-kernel self-test.  Answers EOPNOTSUPP unless the
+ * module was loaded with debug=1, and needs CAP_SYS_ADMIN.
+ */
+#define CKPT_SELFTEST_HBUF	1
+
+struct ckpt_selftest {
+	__u32 size;		/* in: sizeof(struct ckpt_selftest) */
+	__u32 which;		/* in: CKPT_SELFTEST_* */
+	__u32 passed;		/* out: checks that held */
+	__u32 failed;		/* out: checks that did not */
+	char msg[128];		/* out: the first failure, NUL-terminated */
+};
+
+#define CKPT_SELFTEST_SIZE_VER0	144
+
+#define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
+#define CKPT_IOC_COUNTERS	_IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_counters)
+#define CKPT_IOC_SELFTEST	_IOWR(CKPT_IOC_MAGIC, 0x3f, struct ckpt_selftest)
+
+/*
+ * Image stream.
+ *
+ *   HEADER, metadata records..., PAGES runs (each followed by its raw
+ *   pages)..., TRAILER
+ *
+ * The trailer counts every record before it and holds the CRC32C
+ * (Castagnoli, initial ~0, final xor ~0) of every byte before it.
+ */
+#define CKPT_IMAGE_MAGIC	"CKPTIMG"	/* 7 bytes + NUL in the header */
+#define CKPT_IMAGE_VERSION	1
+#define CKPT_ARCH_X86_64	62		/* ELF e_machine EM_X86_64 */
+#define CKPT_REC_ALIGN		8
+#define CKPT_REC_MAX_LEN	(16U << 20)	/* no metadata record is larger */
+
+enum ckpt_rec_type {
+	CKPT_REC_HEADER		= 1,
+	CKPT_REC_TASK		= 2,	/* identity: pids, comm, creds, limits */
+	CKPT_REC_CPU		= 3,	/* general registers */
+	CKPT_REC_XSTATE		= 4,	/* FPU/SSE/AVX... NT_X86_XSTATE layout */
+	CKPT_REC_SIGHAND	= 5,	/* signal handlers */
+	CKPT_REC_SIGPENDING	= 6,	/* one queued signal */
+	CKPT_REC_MM		= 7,	/* mm fields, auxv, exe */
+	CKPT_REC_VMA		= 8,	/* one mapping */
+	CKPT_REC_FILE		= 9,	/* one open file description */
+	CKPT_REC_FD		= 10,	/* one fd -> file */
+	CKPT_REC_PAGES		= 64,	/* run of pages, data follows */
+	CKPT_REC_TRAILER	= 127,
+};
+
+struct ckpt_hdr {
+	__u32 type;		/* enum ckpt_rec_type */
+	__u32 len;		/* whole record incl. this header, % 8 == 0 */
+};
+
+#define CKPT_IMG_INCREMENTAL	_BITUL(0)	/* pages only since parent_id */
+
+struct ckpt_rec_header {
+	struct ckpt_hdr h;
+	char magic[8];		/* CKPT_IMAGE_MAGIC, NUL-terminated */
+	__u32 version;		/* CKPT_IMAGE_VERSION */
+	__u32 arch;		/* CKPT_ARCH_* */
+	__u32 page_size;
+	__u32 flags;		/* CKPT_IMG_* */
+	__u64 image_id;		/* non-zero */
+	__u64 parent_id;	/* 0 unless CKPT_IMG_INCREMENTAL */
+	__u64 time_ns;		/* CLOCK_REALTIME at capture, informational */
+	char release[72];	/* kernel release, informational */
+};
+
+/*
+ * A run of npages pages at vaddr; npages * page_size bytes of page data
+ * follow the record.  len covers the record only, not the data.
+ */
+struct ckpt_rec_pages {
+	struct ckpt_hdr h;
+	__u64 vaddr;
+	__u64 npages;
+};
+
+struct ckpt_rec_trailer {
+	struct ckpt_hdr h;
+	__u64 nr_records;	/* records before the trailer */
+	__u64 nr_bytes;		/* stream bytes before the trailer */
+	__u32 crc32c;		/* of those bytes */
+	__u32 __pad;
+};
+
+#endif /* _UAPI_LINUX_CKPT_H */

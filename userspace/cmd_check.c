@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt check: load and open the module, match versions, and print what
+ * this kernel and CPU support.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+struct bitname {
+	unsigned long long bit;
+	const char *name;
+};
+
+static const struct bitname features[] = {
+	{ CKPT_FEAT_HBUF, "hbuf" },
+	{ CKPT_FEAT_COUNTERS, "counters" },
+	{ CKPT_FEAT_SELFTEST, "selftest" },
+};
+
+static const struct bitname kfacts[] = {
+	{ CKPT_KF_THP, "THP" },
+	{ CKPT_KF_PER_VMA_LOCK, "per-VMA locks" },
+	{ CKPT_KF_SHADOW_STACK, "user shadow stacks" },
+	{ CKPT_KF_MMU_NOTIFIER, "MMU notifiers" },
+	{ CKPT_KF_SWAP, "swap" },
+	{ CKPT_KF_5LEVEL, "5-level paging" },
+};
+
+/* XCR0 bits, as the SDM names them. */
+static const char *const xfeature_names[] = {
+	"x87", "sse", "avx", "bndregs", "bndcsr", "avx512-opmask",
+	"avx512-zmm-hi256", "avx512-hi16-zmm", "pt", "pkru", "pasid",
+	"cet-u", "cet-s", "hdc", "uintr", "lbr", "hwp", "amx-tilecfg",
+	"amx-tiledata",
+};
+
+static void print_bits(const char *label, unsigned long long v,
+		       const struct bitname *b, size_t n, bool yes_no)
+{
+	const char *sep = "";
+	size_t i;
+
+	printf("%-16s ", label);
+	for (i = 0; i < n; i++) {
+		if (yes_no) {
+			printf("%s%s %s", sep, b[i].name,
+			       v & b[i].bit ? "yes" : "no");
+			sep = ", ";
+		} else if (v & b[i].bit) {
+			printf("%s%s", sep, b[i].name);
+			sep = " ";
+		}
+	}
+	printf("\n");
+}
+
+int cmd_check(int argc, char **argv, const struct tool_opts *o)
+{
+	struct ckpt_counters c;
+	struct ckpt_version v;
+	const char *sep = "";
+	unsigned int i;
+	int fd;
+
+	if (argc > 1) {
+		errmsg("check: takes no arguments");
+		return EXIT_USAGE;
+	}
+	(void)argv;
+	fd = tool_open_dev(o, &v);
+	if (fd < 0)
+		return 1;
+	printf("ckpt %s (ABI %u.%u), module %s (ABI %u.%u) on kernel %s\n",
+	       CKPT_VERSION, CKPT_ABI_MAJOR, CKPT_ABI_MINOR, v.module_version,
+	       v.abi_major, v.abi_minor, v.release);
+	printf("%-16s %u\n", "page size", v.page_size);
+	printf("%-16s %u\n", "hbuf chunk", v.chunk_size);
+	printf("%-16s %u\n", "image format", v.image_version);
+	printf("%-16s %u bytes:", "xstate", v.xstate_size);
+	for (i = 0; i < 64; i++) {
+		if (!(v.xfeatures & (1ULL << i)))
+			continue;
+		if (i < sizeof(xfeature_names) / sizeof(xfeature_names[0]))
+			printf("%s%s", sep[0] ? sep : " ", xfeature_names[i]);
+		else
+			printf("%sbit%u", sep[0] ? sep : " ", i);
+		sep = " ";
+	}
+	printf("\n");
+	print_bits("kernel", v.kfacts, kfacts,
+		   sizeof(kfacts) / sizeof(kfacts[0]), true);
+	print_bits("module features", v.features, features,
+		   sizeof(features) / sizeof(features[0]), false);
+	if (ckpt_get_counters(fd, &c)) {
+		errmsg("counters: %s", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	printf("%-16s ctxs %llu, hbuf chunks %llu (%llu bytes, high water %llu), page refs %llu, opens %llu\n",
+	       "counters", (unsigned long long)c.ctxs,
+	       (unsigned long long)c.hbuf_chunks,
+	       (unsigned long long)c.hbuf_bytes,
+	       (unsigned long long)c.hbuf_high_water,
+	       (unsigned long long)c.page_refs, (unsigned long long)c.opens);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ckpt tool: shared declarations of its subcommands.
+ */
+#ifndef CKPT_TOOL_H
+#define CKPT_TOOL_H
+
+#include <stdbool.h>
+
+#include "ckpt.h"
+
+/* Exit codes: 0 success, 1 failure, 2 usage or not implemented. */
+#define EXIT_USAGE	2
+
+struct tool_opts {
+	const char *module_path;	/* --module: load this ckpt.ko */
+};
+
+void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Loads ckpt.ko if /dev/ckpt is missing (libkmod: @module_path, or the
+ * installed module by name), opens the device and checks that its ABI
+ * matches ours.  Prints why on failure and returns -1.
+ */
+int tool_open_dev(const struct tool_opts *o, struct ckpt_version *v);
+
+/* modload.c: 0 if loaded now or already, else -1 with a message printed. */
+int modload_ensure(const char *module_path, bool *loaded_now);
+
+int cmd_check(int argc, char **argv, const struct tool_opts *o);
+
+#endif /* CKPT_TOOL_H */
