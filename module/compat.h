@@ -29,4 +29,15 @@ static inline void ckpt_vma_start_write(struct vm_area_struct *vma)
 }
 #endif
 
+/* One page of another mm, with the GUP flags given; 1 on success. */
+static inline long ckpt_gup_one(struct mm_struct *mm, unsigned long addr,
+				unsigned int flags, struct page **page)
+{
+#ifdef CKPT_HAVE_GUP_REMOTE_VMAS
+	return get_user_pages_remote(mm, addr, 1, flags, page, NULL, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, flags, page, NULL);
+#endif
+}
+
 #endif /* CKPT_COMPAT_H */

@@ -15,4 +15,8 @@ have() {	# have NAME FILE REGEX
 
 # Per-VMA locks (6.4+): faults may run without mmap_lock.
 have VMA_START_WRITE include/linux/mm.h 'static inline void vma_start_write\('
+# get_user_pages_remote() lost its vmas argument in 6.5.
+if grep -A3 -s 'long get_user_pages_remote(' "$src/include/linux/mm.h" | grep -q 'vmas'; then
+	printf ' -DCKPT_HAVE_GUP_REMOTE_VMAS'
+fi
 echo

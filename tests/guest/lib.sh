@@ -26,11 +26,13 @@ counters_clean() {
 # run_test NAME CMD...: PASS iff CMD exits 0, prints no FAIL line, and
 # leaves every counter at zero.
 run_test() {
-	local name=$1 out rc left
+	local name=$1 out rc left t0
 	shift
+	t0=$(date +%s%N)
 	out=$("$@" 2>&1)
 	rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out" | sed "s|^|  [$name] |"
+	echo "  [$name] $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 	if [ $rc -ne 0 ]; then
 		report FAIL "$name" "exit status $rc"
 	elif printf '%s\n' "$out" | grep -q '^FAIL'; then

@@ -116,15 +116,17 @@ struct ckpt_selftest {
 
 enum ckpt_rec_type {
 	CKPT_REC_HEADER		= 1,
-	CKPT_REC_TASK		= 2,	/* identity: pids, comm, creds, limits */
-	CKPT_REC_CPU		= 3,	/* general registers */
-	CKPT_REC_XSTATE		= 4,	/* FPU/SSE/AVX... NT_X86_XSTATE layout */
-	CKPT_REC_SIGHAND	= 5,	/* signal handlers */
-	CKPT_REC_SIGPENDING	= 6,	/* one queued signal */
-	CKPT_REC_MM		= 7,	/* mm fields, auxv, exe */
-	CKPT_REC_VMA		= 8,	/* one mapping */
-	CKPT_REC_FILE		= 9,	/* one open file description */
-	CKPT_REC_FD		= 10,	/* one fd -> file */
+	CKPT_REC_TASK		= 2,	/* identity, limits */
+	CKPT_REC_FS		= 3,	/* cwd and root */
+	CKPT_REC_CPU		= 4,	/* general registers */
+	CKPT_REC_XSTATE		= 5,	/* FPU/SSE/AVX...: NT_X86_XSTATE bytes */
+	CKPT_REC_SIGHAND	= 6,	/* all 64 handlers */
+	CKPT_REC_SIGNAL		= 7,	/* mask, altstack, itimers */
+	CKPT_REC_SIGPENDING	= 8,	/* one queued signal */
+	CKPT_REC_MM		= 9,	/* mm fields, auxv, exe */
+	CKPT_REC_VMA		= 10,	/* one mapping */
+	CKPT_REC_FILE		= 11,	/* one open file description */
+	CKPT_REC_FD		= 12,	/* one fd -> file */
 	CKPT_REC_PAGES		= 64,	/* run of pages, data follows */
 	CKPT_REC_TRAILER	= 127,
 };
@@ -133,6 +135,12 @@ struct ckpt_hdr {
 	__u32 type;		/* enum ckpt_rec_type */
 	__u32 len;		/* whole record incl. this header, % 8 == 0 */
 };
+
+/*
+ * Order: HEADER, TASK, FS, CPU, XSTATE, SIGHAND, SIGNAL, SIGPENDING*,
+ * MM, VMA* (sorted, disjoint), FILE*, FD* (sorted), PAGES* (sorted, inside
+ * VMAs that hold contents), TRAILER.
+ */
 
 #define CKPT_IMG_INCREMENTAL	_BITUL(0)	/* pages only since parent_id */
 
@@ -147,6 +155,169 @@ struct ckpt_rec_header {
 	__u64 parent_id;	/* 0 unless CKPT_IMG_INCREMENTAL */
 	__u64 time_ns;		/* CLOCK_REALTIME at capture, informational */
 	char release[72];	/* kernel release, informational */
+};
+
+#define CKPT_RLIM_NLIMITS	16
+
+struct ckpt_rlimit {
+	__u64 cur;
+	__u64 max;
+};
+
+#define CKPT_TASK_NO_NEW_PRIVS	_BITUL(0)
+
+struct ckpt_rec_task {
+	struct ckpt_hdr h;
+	__u32 pid;		/* thread group id */
+	__u32 tid;
+	__u32 ppid;		/* informational */
+	__u32 pgid;		/* informational */
+	__u32 sid;		/* informational */
+	__u32 uid;		/* real ids, informational */
+	__u32 gid;
+	__u32 personality;
+	__u32 umask;
+	__u32 flags;		/* CKPT_TASK_* */
+	__u32 dumpable;		/* SUID_DUMP_* */
+	__s32 pdeathsig;
+	char comm[16];		/* NUL-terminated */
+	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
+};
+
+/* cwd then root: two NUL-terminated paths in paths[], padded to 8. */
+struct ckpt_rec_fs {
+	struct ckpt_hdr h;
+	__u32 cwd_len;		/* bytes incl. NUL */
+	__u32 root_len;		/* bytes incl. NUL */
+	char paths[];
+};
+
+/* The layout of struct user_regs_struct (NT_PRSTATUS) on x86_64. */
+struct ckpt_rec_cpu {
+	struct ckpt_hdr h;
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	__u64 ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+	__u64 fs_base, gs_base, ds, es, fs, gs;
+};
+
+/* XSAVE standard-format bytes as PTRACE_GETREGSET(NT_X86_XSTATE) gives. */
+struct ckpt_rec_xstate {
+	struct ckpt_hdr h;
+	__u32 size;		/* bytes in data[] */
+	__u32 __pad;
+	__u64 xcr0;		/* XCR0 of the capturing kernel */
+	__u8 data[];		/* padded to 8 */
+};
+
+struct ckpt_sigaction {
+	__u64 handler;		/* SIG_DFL 0, SIG_IGN 1, else an address */
+	__u64 flags;		/* SA_* */
+	__u64 restorer;
+	__u64 mask;
+};
+
+struct ckpt_rec_sighand {
+	struct ckpt_hdr h;
+	struct ckpt_sigaction action[64];	/* signal n at [n - 1] */
+};
+
+struct ckpt_itimer {
+	__u64 value_ns;		/* time left, 0 if disarmed */
+	__u64 interval_ns;
+};
+
+struct ckpt_rec_signal {
+	struct ckpt_hdr h;
+	__u64 blocked;		/* signal n is bit n - 1 */
+	__u64 altstack_sp;
+	__u64 altstack_size;
+	__u32 altstack_flags;	/* SS_* */
+	__u32 __pad;
+	struct ckpt_itimer itimer[3];	/* ITIMER_REAL, _VIRTUAL, _PROF */
+};
+
+struct ckpt_rec_sigpending {
+	struct ckpt_hdr h;
+	__u32 shared;		/* 1: process-wide queue, 0: the thread's */
+	__u32 signo;
+	__u8 siginfo[128];	/* siginfo_t as userspace sees it */
+};
+
+#define CKPT_AUXV_WORDS		64
+
+struct ckpt_rec_mm {
+	struct ckpt_hdr h;
+	__u64 start_code, end_code, start_data, end_data;
+	__u64 start_brk, brk, start_stack;
+	__u64 arg_start, arg_end, env_start, env_end;
+	__u64 vdso;		/* base of [vdso] */
+	__u64 auxv[CKPT_AUXV_WORDS];	/* id/value pairs, AT_NULL-ended */
+	__u32 exe_len;		/* bytes of exe[] incl. NUL, 0 if none */
+	__u32 __pad;
+	char exe[];		/* executable's path, padded to 8 */
+};
+
+enum ckpt_vma_kind {
+	CKPT_VMA_ANON		= 1,	/* private anonymous (heap, stack...) */
+	CKPT_VMA_FILE_PRIVATE	= 2,	/* private file: changed pages stored */
+	CKPT_VMA_FILE_SHARED	= 3,	/* shared file: contents in the file */
+	CKPT_VMA_ANON_SHARED	= 4,	/* shared anonymous: contents stored */
+	CKPT_VMA_VDSO		= 5,
+	CKPT_VMA_VVAR		= 6,
+};
+
+#define CKPT_VMA_GROWSDOWN	_BITUL(0)	/* a stack */
+#define CKPT_VMA_HEAP		_BITUL(1)	/* [heap] */
+#define CKPT_VMA_DONTDUMP	_BITUL(2)	/* informational */
+#define CKPT_VMA_HUGEPAGE	_BITUL(3)	/* madvise(MADV_HUGEPAGE) */
+
+struct ckpt_rec_vma {
+	struct ckpt_hdr h;
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;		/* file offset in pages */
+	__u64 ino;		/* of the mapped file: a changed file fails */
+	__u32 dev;		/* new_encode_dev() of the mapped file */
+	__u32 kind;		/* enum ckpt_vma_kind */
+	__u32 prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	__u32 flags;		/* CKPT_VMA_* */
+	__u32 shared_id;	/* ANON_SHARED: same id, same memory */
+	__u32 path_len;		/* bytes of path[] incl. NUL, 0 if none */
+	char path[];		/* padded to 8 */
+};
+
+enum ckpt_file_kind {
+	CKPT_FILE_REG		= 1,	/* regular file, reopened by path */
+	CKPT_FILE_DIR		= 2,
+	CKPT_FILE_CHR		= 3,	/* /dev/null, /dev/zero, /dev/urandom */
+	CKPT_FILE_PIPE		= 4,	/* both ends in the process */
+	CKPT_FILE_FIFO		= 5,
+	CKPT_FILE_INHERIT	= 6,	/* outside world: restore's own fd */
+};
+
+struct ckpt_rec_file {
+	struct ckpt_hdr h;
+	__u32 id;		/* referenced by FD records */
+	__u32 kind;		/* enum ckpt_file_kind */
+	__u32 flags;		/* O_* status flags and access mode */
+	__u32 pipe_id;		/* PIPE/FIFO: same id, same pipe */
+	__u64 pos;
+	__u64 ino;
+	__u32 dev;
+	__u32 rdev;		/* CHR: the device */
+	__u32 data_len;		/* PIPE/FIFO read end: bytes in flight */
+	__u32 path_len;		/* bytes of path incl. NUL */
+	char data[];		/* path, then pipe data, padded to 8 */
+};
+
+#define CKPT_FD_CLOEXEC		_BITUL(0)
+
+struct ckpt_rec_fd {
+	struct ckpt_hdr h;
+	__u32 fd;
+	__u32 file_id;
+	__u32 flags;		/* CKPT_FD_* */
+	__u32 __pad;
 };
 
 /*

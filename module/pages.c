@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * COW page references: the capture side of memory contents.
+ *
+ * A captured page must keep its contents while the task runs on.  On 6.x a
+ * write fault reuses an anonymous page in place whenever the page is marked
+ * PageAnonExclusive, whatever other references exist.  So we do what fork
+ * does for the parent in copy_present_pte(): with mmap_write_lock held,
+ * every VMA write-locked and mm->write_protect_seq raised (GUP-fast backs
+ * off), clear the exclusive bit, take a reference and write-protect the PTE.
+ * The task's next write then copies the page and ours keeps the old
+ * contents.  One TLB flush for all CPUs follows, before the task runs.
+ *
+ * Pages that may be DMA-pinned cannot be shared that way (a device would
+ * keep writing into our copy), so, as fork does, they are copied by value.
+ * Swapped-out pages cannot be referenced from a module: they are faulted
+ * in and the capture is retried.
+ *
+ * Only VMAs with an anon_vma are walked: without one there is no private
+ * page, and on 6.12 khugepaged may free the page tables of such file VMAs
+ * under us (retract_page_tables() skips VMAs that have an anon_vma).
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/sched/coredump.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <asm/tlbflush.h>
+
+#include "ckpt.h"
+#include "compat.h"
+#include "pages.h"
+
+/* A PMD that changed under us is retried this many times. */
+#define PMD_RETRIES	4
+
+void pgset_init(struct pgset *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+}
+
+static int grow(void **arr, unsigned long *cap, unsigned long need,
+		size_t elem)
+{
+	unsigned long ncap;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = max3(need, *cap * 2, 256UL);
+	n = kvmalloc_array(ncap, elem, GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	if (*cap)
+		memcpy(n, *arr, *cap * elem);
+	kvfree(*arr);
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* Room for @n more pages and runs, made before a page table is locked. */
+static int pgset_reserve(struct pgset *ps, unsigned long n)
+{
+	int ret;
+
+	ret = grow((void **)&ps->pages, &ps->cap, ps->nr + n,
+		   sizeof(*ps->pages));
+	if (!ret)
+		ret = grow((void **)&ps->runs, &ps->cap_runs,
+			   ps->nr_runs + n, sizeof(*ps->runs));
+	return ret;
+}
+
+/* Appends @page (or a NULL placeholder) at @addr; room was reserved. */
+static unsigned long pgset_add(struct pgset *ps, unsigned long addr,
+			       struct page *page)
+{
+	struct pgrun *r = ps->nr_runs ? &ps->runs[ps->nr_runs - 1] : NULL;
+
+	if (r && !ps->run_break &&
+	    r->vaddr + ((unsigned long)r->n << PAGE_SHIFT) == addr) {
+		r->n++;
+	} else {
+		r = &ps->runs[ps->nr_runs++];
+		r->vaddr = addr;
+		r->first = ps->nr;
+		r->n = 1;
+		ps->run_break = false;
+	}
+	ps->pages[ps->nr] = page;
+	if (page)
+		ps->nr_refs++;
+	return ps->nr++;
+}
+
+/* A pinned page found under a lock: hold it, copy it once unlocked. */
+static void pgset_defer_copy(struct pgset *ps, unsigned long addr,
+			     struct page *page)
+{
+	get_page(page);
+	ps->copy[ps->nr_copy] = page;
+	ps->copy_idx[ps->nr_copy++] = pgset_add(ps, addr, NULL);
+}
+
+static int pgset_do_copies(struct pgset *ps)
+{
+	struct page *dst;
+	int ret = 0;
+	unsigned int i;
+
+	for (i = 0; i < ps->nr_copy; i++) {
+		dst = ret ? NULL : alloc_page(GFP_HIGHUSER);
+		if (dst) {
+			copy_highpage(dst, ps->copy[i]);
+			ps->pages[ps->copy_idx[i]] = dst;
+			ps->nr_refs++;
+			ps->nr_copied++;
+		} else {
+			ret = -ENOMEM;
+		}
+		put_page(ps->copy[i]);
+	}
+	ps->nr_copy = 0;
+	return ret;
+}
+
+static void pgset_account(struct pgset *ps)
+{
+	atomic_long_add(ps->nr_refs - ps->nr_accounted, &ckpt_stats.page_refs);
+	ps->nr_accounted = ps->nr_refs;
+}
+
+void pgset_free(struct pgset *ps)
+{
+	unsigned long i;
+
+	for (i = 0; i < ps->nr; i++)
+		if (ps->pages[i])
+			put_page(ps->pages[i]);
+	atomic_long_sub(ps->nr_accounted, &ckpt_stats.page_refs);
+	kvfree(ps->pages);
+	kvfree(ps->runs);
+	kfree(ps->copy);
+	kfree(ps->copy_idx);
+	pgset_init(ps);
+}
+
+/* Remembers an address to fault in before the capture is tried again. */
+static void pgset_need_fault(struct pgset *ps, unsigned long addr)
+{
+	if (ps->nr_swap < ARRAY_SIZE(ps->swap_addr))
+		ps->swap_addr[ps->nr_swap++] = addr;
+	else
+		ps->swap_more = true;
+}
+
+static int capture_pte_range(struct pgset *ps, struct mm_struct *mm,
+			     pmd_t *pmd, pmd_t pmdval, unsigned long addr,
+			     unsigned long end)
+{
+	bool pinned_mm = test_bit(MMF_HAS_PINNED, &mm->flags);
+	spinlock_t *ptl = pte_lockptr(mm, pmd);
+	pte_t *ptep = pte_offset_kernel(pmd, addr);
+	struct folio *folio;
+	struct page *page;
+	swp_entry_t entry;
+	int ret = 0;
+	pte_t pte;
+
+	spin_lock(ptl);
+	/* 6.12 may replace a page table under its lock: check it is ours. */
+	if (!pmd_same(pmdval, READ_ONCE(*pmd))) {
+		spin_unlock(ptl);
+		return -EAGAIN;
+	}
+	for (; addr < end; addr += PAGE_SIZE, ptep++) {
+		pte = ptep_get(ptep);
+		if (pte_none(pte))
+			continue;
+		if (!pte_present(pte)) {
+			entry = pte_to_swp_entry(pte);
+			if (is_pte_marker_entry(entry))
+				continue;	/* uffd-wp or poison: no data */
+			if (!non_swap_entry(entry) || is_migration_entry(entry)) {
+				pgset_need_fault(ps, addr);
+				continue;
+			}
+			ret = -EBUSY;		/* device-private memory */
+			break;
+		}
+		if (pte_special(pte))
+			continue;		/* the zero page: reads as zero */
+		page = pte_page(pte);
+		folio = page_folio(page);
+		if (!folio_test_anon(folio))
+			continue;		/* page cache: kept by the file */
+		if (!folio_test_ksm(folio) && PageAnonExclusive(page)) {
+			if (pinned_mm && folio_maybe_dma_pinned(folio)) {
+				pgset_defer_copy(ps, addr, page);
+				continue;
+			}
+			ClearPageAnonExclusive(page);
+		}
+		folio_get(folio);
+		if (pte_write(pte)) {
+			ptep_set_wrprotect(mm, addr, ptep);
+			ps->nr_wrprotected++;
+		}
+		pgset_add(ps, addr, page);
+	}
+	spin_unlock(ptl);
+	return ret;
+}
+
+/* A PMD-mapped THP: one folio, write-protected at the PMD. */
+static int capture_huge_pmd(struct pgset *ps, struct mm_struct *mm,
+			    pmd_t *pmd, unsigned long addr)
+{
+	bool pinned_mm = test_bit(MMF_HAS_PINNED, &mm->flags);
+	spinlock_t *ptl = pmd_lock(mm, pmd);
+	struct folio *folio;
+	struct page *page;
+	pmd_t pmdval = *pmd;
+	unsigned int i;
+
+	if (!pmd_trans_huge(pmdval)) {
+		spin_unlock(ptl);
+		return -EAGAIN;
+	}
+	page = pmd_page(pmdval);
+	folio = page_folio(page);
+	/* The huge zero page (or file THP): nothing private to keep. */
+	if (!folio_test_anon(folio)) {
+		spin_unlock(ptl);
+		return 0;
+	}
+	if (pinned_mm && folio_maybe_dma_pinned(folio)) {
+		for (i = 0; i < PTRS_PER_PMD; i++)
+			pgset_defer_copy(ps, addr + i * PAGE_SIZE,
+					 nth_page(page, i));
+		spin_unlock(ptl);
+		return 0;
+	}
+	/* For a PMD mapping the head page carries the exclusive bit. */
+	if (PageAnonExclusive(page))
+		ClearPageAnonExclusive(page);
+	folio_ref_add(folio, PTRS_PER_PMD);
+	if (pmd_write(pmdval)) {
+		pmdp_set_wrprotect(mm, addr, pmd);
+		ps->nr_wrprotected++;
+	}
+	for (i = 0; i < PTRS_PER_PMD; i++)
+		pgset_add(ps, addr + i * PAGE_SIZE, nth_page(page, i));
+	spin_unlock(ptl);
+	return 0;
+}
+
+static int capture_pmd(struct pgset *ps, struct mm_struct *mm, pmd_t *pmd,
+		       unsigned long addr, unsigned long end)
+{
+	pmd_t pmdval = READ_ONCE(*pmd);
+
+	if (pmd_none(pmdval))
+		return 0;
+	if (!pmd_present(pmdval)) {
+		/* A THP under migration: GUP waits for it. */
+		pgset_need_fault(ps, addr);
+		return 0;
+	}
+	if (pmd_devmap(pmdval))
+		return -EBUSY;
+	if (pmd_trans_huge(pmdval))
+		return capture_huge_pmd(ps, mm, pmd, addr);
+	if (pmd_bad(pmdval))
+		return -EFAULT;
+	return capture_pte_range(ps, mm, pmd, pmdval, addr, end);
+}
+
+int pgset_capture_vma(struct pgset *ps, struct mm_struct *mm,
+		      struct vm_area_struct *vma)
+{
+	unsigned long addr = vma->vm_start, end = vma->vm_end, next;
+	unsigned int tries = 0;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	int ret;
+
+	if (!vma->anon_vma)
+		return 0;
+	if (test_bit(MMF_HAS_PINNED, &mm->flags) && !ps->copy) {
+		ps->copy = kmalloc_array(PTRS_PER_PTE, sizeof(*ps->copy),
+					 GFP_KERNEL);
+		ps->copy_idx = kmalloc_array(PTRS_PER_PTE,
+					     sizeof(*ps->copy_idx), GFP_KERNEL);
+		if (!ps->copy || !ps->copy_idx)
+			return -ENOMEM;
+	}
+	/* A run never crosses into another VMA. */
+	ps->run_break = true;
+	while (addr < end) {
+		pgd = pgd_offset(mm, addr);
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(*pgd) || pgd_bad(*pgd))
+			goto skip;
+		p4d = p4d_offset(pgd, addr);
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(*p4d) || p4d_bad(*p4d))
+			goto skip;
+		pud = pud_offset(p4d, addr);
+		next = pud_addr_end(addr, end);
+		if (pud_none(*pud) || pud_bad(*pud) || pud_leaf(*pud))
+			goto skip;
+		next = pmd_addr_end(addr, end);
+		ret = pgset_reserve(ps, PTRS_PER_PMD);
+		if (ret)
+			return ret;
+		ret = capture_pmd(ps, mm, pmd_offset(pud, addr), addr, next);
+		if (!ret && ps->nr_copy)
+			ret = pgset_do_copies(ps);
+		pgset_account(ps);
+		if (ret == -EAGAIN && ++tries < PMD_RETRIES)
+			continue;
+		if (ret)
+			return ret;
+		tries = 0;
+skip:
+		addr = next;
+	}
+	return ps->nr_swap ? -EAGAIN : 0;
+}
+
+static void flush_all(void *unused)
+{
+	__flush_tlb_all();
+}
+
+void pgset_flush(struct pgset *ps)
+{
+	if (ps->nr_wrprotected)
+		on_each_cpu(flush_all, NULL, 1);
+	ps->nr_wrprotected = 0;
+}
+
+int pgset_swapin(struct pgset *ps, struct mm_struct *mm)
+{
+	struct page *page;
+	unsigned int i;
+	int ret;
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
+	for (i = 0; i < ps->nr_swap; i++)
+		if (ckpt_gup_one(mm, ps->swap_addr[i], FOLL_FORCE, &page) == 1)
+			put_page(page);
+	mmap_read_unlock(mm);
+	ps->nr_swap = 0;
+	ps->swap_more = false;
+	return 0;
+}

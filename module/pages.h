@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The page set: copy-on-write references to a task's private pages.
+ */
+#ifndef CKPT_PAGES_H
+#define CKPT_PAGES_H
+
+#include <linux/mm_types.h>
+
+/* Pages at consecutive addresses share a run. */
+struct pgrun {
+	unsigned long vaddr;
+	unsigned int first;	/* index of the first page in pages[] */
+	unsigned int n;
+};
+
+struct pgset {
+	struct page **pages;	/* one reference held on each */
+	unsigned long nr, cap;
+	struct pgrun *runs;
+	unsigned long nr_runs, cap_runs;
+	unsigned long nr_refs;		/* non-NULL entries of pages[] */
+	unsigned long nr_accounted;	/* of them, in ckpt_stats.page_refs */
+	unsigned long nr_copied;	/* pinned pages copied by value */
+	unsigned long nr_wrprotected;	/* PTEs/PMDs made read-only */
+	bool run_break;			/* the next page starts a run */
+	/* Pinned pages seen under a PTE lock, copied once it is dropped. */
+	struct page **copy;
+	unsigned long *copy_idx;	/* their slots in pages[] */
+	unsigned int nr_copy;
+	/* Swapped-out addresses: faulted in, then the capture is retried. */
+	unsigned long swap_addr[16];
+	unsigned int nr_swap;
+	bool swap_more;			/* more than swap_addr holds */
+};
+
+void pgset_init(struct pgset *ps);
+void pgset_free(struct pgset *ps);
+
+/*
+ * Takes COW references on every present private anonymous page of @vma
+ * (fork's protocol).  The caller holds mmap_write_lock, has write-locked
+ * every VMA and raised mm->write_protect_seq.  Returns 0, -EAGAIN when
+ * pages must be faulted in first (ps->swap_addr), or -errno.
+ */
+int pgset_capture_vma(struct pgset *ps, struct mm_struct *mm,
+		      struct vm_area_struct *vma);
+
+/* Flushes the TLBs of every CPU if anything was write-protected. */
+void pgset_flush(struct pgset *ps);
+
+/* Faults in ps->swap_addr (no lock held) and forgets them. */
+int pgset_swapin(struct pgset *ps, struct mm_struct *mm);
+
+#endif /* CKPT_PAGES_H */
