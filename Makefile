@@ -45,7 +45,7 @@ MOD_SRCS := Kbuild VERSION $(wildcard $(TOP)/module/*.[ch]) \
 	$(TOP)/module/conftest.sh $(TOP)/uapi/linux/ckpt.h
 
 .PHONY: all modules userspace tests unit check demo deps clean install \
-	install-module uninstall-module checkpatch sparse bench
+	install-module uninstall-module checkpatch sparse bench fuzz-smoke
 
 all: modules userspace
 
@@ -65,7 +65,9 @@ modules:
 USER_BIN := $(B)/bin/ckpt
 LIB_A	 := $(B)/lib/libckpt.a
 LIB_SO	 := $(B)/lib/libckpt.so.$(VERSION)
-TOOL_SRCS := $(wildcard $(TOP)/userspace/*.c)
+# The image reader shares the module's hbuf, CRC32C and validator.
+TOOL_SHARED := $(addprefix $(TOP)/module/,hbuf.c crc32c.c image_check.c)
+TOOL_SRCS := $(wildcard $(TOP)/userspace/*.c) $(TOOL_SHARED)
 LIB_SRCS  := $(wildcard $(TOP)/userspace/lib/*.c)
 HDRS	  := $(wildcard $(TOP)/userspace/*.h $(TOP)/userspace/lib/*.h) $(TOP)/uapi/linux/ckpt.h
 
@@ -91,9 +93,9 @@ $(B)/lib/ckpt.pc: $(TOP)/userspace/lib/ckpt.pc.in $(TOP)/VERSION
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-$(USER_BIN): $(TOOL_SRCS) $(HDRS) $(LIB_A)
+$(USER_BIN): $(TOOL_SRCS) $(HDRS) $(LIB_A) $(TOOL_SHARED:.c=.h) $(TOP)/tests/unit/shim.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(CFLAGS) -o $@ $(TOOL_SRCS) $(LIB_A) $(LDFLAGS) -lkmod
+	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit -I$(TOP)/module $(CFLAGS) -o $@ $(TOOL_SRCS) $(LIB_A) $(LDFLAGS) -lkmod
 
 # Host unit tests: module code built with the userspace shim, under ASan.
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
@@ -107,15 +109,55 @@ $(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/module/hbuf.c \
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
 
 # Test programs that run in the VM.
-TEST_PROGS := $(B)/tests/devtest
+PROGS := $(notdir $(basename $(wildcard $(TOP)/tests/progs/*.c)))
+TEST_PROGS := $(B)/tests/devtest $(addprefix $(B)/tests/,$(PROGS))
 tests: $(TEST_PROGS)
+
+$(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
 $(B)/tests/%: $(TOP)/tests/dev/%.c $(HDRS) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_A)
 
-unit: $(B)/unit/hbuf_test
-	$(B)/unit/hbuf_test
+IMG_TEST_SRCS := $(TOOL_SHARED) $(TOP)/userspace/image_read.c \
+	$(TOP)/userspace/hbuf_shim.c
+IMG_TEST_HDRS := $(TOOL_SHARED:.c=.h) $(TOP)/userspace/image_read.h \
+	$(TOP)/tests/unit/shim.h $(TOP)/uapi/linux/ckpt.h
+
+$(B)/unit/image_check_test: $(TOP)/tests/unit/image_check_test.c \
+		$(IMG_TEST_SRCS) $(IMG_TEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
+
+unit: $(B)/unit/hbuf_test $(B)/unit/image_check_test
+	@rc=0; $(B)/unit/hbuf_test || rc=1; \
+	$(B)/unit/image_check_test || rc=1; exit $$rc
+
+# libFuzzer smoke run of the image reader and validator (clang), seeded
+# with valid images that the unit test writes.
+FUZZ_CC	  ?= clang
+FUZZ_TIME ?= 30
+
+$(B)/fuzz/fuzz_image: $(TOP)/tests/fuzz/fuzz_image.c $(IMG_TEST_SRCS) \
+		$(IMG_TEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-I$(TOP)/tests/unit -I$(TOP)/module -o $@ $(filter %.c,$^)
+
+fuzz-smoke: $(B)/fuzz/fuzz_image $(B)/unit/image_check_test
+	@mkdir -p $(B)/fuzz/corpus
+	@$(B)/unit/image_check_test --corpus $(B)/fuzz/seeds
+	@if $(B)/fuzz/fuzz_image -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus $(B)/fuzz/seeds \
+		>$(B)/fuzz/log 2>&1; then \
+		echo "PASS: fuzz/image ($$(sed -n 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/log) runs)"; \
+	else \
+		tail -n 40 $(B)/fuzz/log; \
+		echo "FAIL: fuzz/image: see build/fuzz/log"; exit 1; \
+	fi
 
 deps:
 	@$(TOP)/scripts/deps.sh
@@ -164,4 +206,4 @@ uninstall-module:
 	@$(TOP)/scripts/dkms.sh remove
 
 clean:
-	rm -rf $(B)/mod $(B)/bin $(B)/lib $(B)/unit $(B)/tests
+	rm -rf $(B)/mod $(B)/bin $(B)/lib $(B)/unit $(B)/tests $(B)/fuzz

@@ -6,6 +6,7 @@
 #define CKPT_CKPT_H
 
 #include <linux/atomic.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 #include "../uapi/linux/ckpt.h"
@@ -36,10 +37,25 @@ void ckpt_stats_fill(struct ckpt_counters *c);
 int ckpt_dev_init(umode_t mode);
 void ckpt_dev_exit(void);
 
+struct ckpt_ctx;
+
+/*
+ * Per-open state of /dev/ckpt.  Operations on one open file are
+ * serialised by @lock; several opens work independently.
+ */
+struct ckpt_file {
+	struct mutex lock;	/* serialises this open's ioctls */
+	struct ckpt_ctx *dump;	/* captured, waiting for its writeout */
+};
+
 /* ioctl handlers; @arg is the user pointer. */
-long ckpt_ioc_version(void __user *arg);
-long ckpt_ioc_counters(void __user *arg);
-long ckpt_ioc_selftest(void __user *arg);
+long ckpt_ioc_version(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_counters(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_selftest(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_dump(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_writeout(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_restore(struct ckpt_file *cf, void __user *arg);
+void ckpt_file_release(struct ckpt_file *cf);
 
 /*
  * Copies a size-versioned argument struct in: its __u32 size must be at

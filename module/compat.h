@@ -12,6 +12,8 @@
 #define CKPT_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/rseq.h>
+#include <linux/sched.h>
 
 /*
  * Per-VMA locks (6.4+): page faults can run under a VMA read lock without
@@ -38,6 +40,26 @@ static inline long ckpt_gup_one(struct mm_struct *mm, unsigned long addr,
 #else
 	return get_user_pages_remote(mm, addr, 1, flags, page, NULL);
 #endif
+}
+
+/* The rseq area a task registered, and its length. */
+static inline u32 ckpt_rseq_len(struct task_struct *t)
+{
+#ifdef CKPT_HAVE_TASK_RSEQ_LEN
+	return t->rseq_len;
+#else
+	return t->rseq ? sizeof(struct rseq) : 0;
+#endif
+}
+
+static inline void ckpt_set_rseq(struct task_struct *t, u64 rseq, u32 len,
+				 u32 sig)
+{
+	t->rseq = u64_to_user_ptr(rseq);
+#ifdef CKPT_HAVE_TASK_RSEQ_LEN
+	t->rseq_len = len;
+#endif
+	t->rseq_sig = sig;
 }
 
 #endif /* CKPT_COMPAT_H */

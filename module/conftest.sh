@@ -19,4 +19,6 @@ have VMA_START_WRITE include/linux/mm.h 'static inline void vma_start_write\('
 if grep -A3 -s 'long get_user_pages_remote(' "$src/include/linux/mm.h" | grep -q 'vmas'; then
 	printf ' -DCKPT_HAVE_GUP_REMOTE_VMAS'
 fi
+# rseq registration length (6.3+); before it, only the 32-byte struct.
+have TASK_RSEQ_LEN include/linux/sched.h '^[[:space:]]+u32[[:space:]]+rseq_len;'
 echo

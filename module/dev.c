@@ -11,14 +11,6 @@
 
 #include "ckpt.h"
 
-/*
- * Per-open state.  Operations on one open file are serialised by @lock;
- * several opens work independently.
- */
-struct ckpt_file {
-	struct mutex lock;	/* serialises this open's ioctls */
-};
-
 static int ckpt_open(struct inode *inode, struct file *file)
 {
 	struct ckpt_file *cf;
@@ -36,6 +28,7 @@ static int ckpt_release(struct inode *inode, struct file *file)
 {
 	struct ckpt_file *cf = file->private_data;
 
+	ckpt_file_release(cf);
 	mutex_destroy(&cf->lock);
 	kfree(cf);
 	atomic_long_dec(&ckpt_stats.opens);
@@ -68,7 +61,7 @@ int ckpt_arg_out(void __user *uarg, const void *karg, size_t ksize)
 struct ckpt_ioc {
 	unsigned int dir;
 	size_t min_size;
-	long (*fn)(void __user *arg);
+	long (*fn)(struct ckpt_file *cf, void __user *arg);
 };
 
 /* Indexed by _IOC_NR: a struct may grow without a new number. */
@@ -79,6 +72,14 @@ static const struct ckpt_ioc ckpt_iocs[] = {
 	[_IOC_NR(CKPT_IOC_COUNTERS)] = {
 		_IOC_DIR(CKPT_IOC_COUNTERS), CKPT_COUNTERS_SIZE_VER0,
 		ckpt_ioc_counters },
+	[_IOC_NR(CKPT_IOC_DUMP)] = {
+		_IOC_DIR(CKPT_IOC_DUMP), CKPT_DUMP_SIZE_VER0, ckpt_ioc_dump },
+	[_IOC_NR(CKPT_IOC_WRITEOUT)] = {
+		_IOC_DIR(CKPT_IOC_WRITEOUT), CKPT_DUMP_SIZE_VER0,
+		ckpt_ioc_writeout },
+	[_IOC_NR(CKPT_IOC_RESTORE)] = {
+		_IOC_DIR(CKPT_IOC_RESTORE), CKPT_RESTORE_SIZE_VER0,
+		ckpt_ioc_restore },
 	[_IOC_NR(CKPT_IOC_SELFTEST)] = {
 		_IOC_DIR(CKPT_IOC_SELFTEST), CKPT_SELFTEST_SIZE_VER0,
 		ckpt_ioc_selftest },
@@ -108,7 +109,7 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	if (mutex_lock_interruptible(&cf->lock))
 		return -EINTR;
-	ret = ioc->fn(uarg);
+	ret = ioc->fn(cf, uarg);
 	mutex_unlock(&cf->lock);
 	return ret;
 }

@@ -361,6 +361,19 @@ int hbuf_read_raw(struct hbuf *hb, void *dst, size_t len)
 	return 0;
 }
 
+/*
+ * READ: forgets the last hbuf_get() without consuming it, so the bytes
+ * can be taken by hbuf_read_raw() instead (a reader that peeked at a
+ * header and found the end of the part it keeps).
+ */
+void hbuf_unget(struct hbuf *hb)
+{
+	if (hb->mode == HBUF_READ) {
+		hb->open = false;
+		hb->reserved = 0;
+	}
+}
+
 /* Keeps every chunk, empty, for the next round: no allocation then. */
 void hbuf_reset(struct hbuf *hb)
 {

@@ -88,6 +88,7 @@ void hbuf_put(struct hbuf *hb, size_t len);
 int hbuf_flush(struct hbuf *hb);
 int hbuf_writeout(struct hbuf *hb, const struct hbuf_io *io);
 int hbuf_read_raw(struct hbuf *hb, void *dst, size_t len);
+void hbuf_unget(struct hbuf *hb);
 void hbuf_reset(struct hbuf *hb);
 void hbuf_free(struct hbuf *hb);
 

@@ -46,7 +46,7 @@ static u64 kernel_facts(void)
 	return kf;
 }
 
-long ckpt_ioc_version(void __user *arg)
+long ckpt_ioc_version(struct ckpt_file *cf, void __user *arg)
 {
 	struct ckpt_version v;
 	int ret;
@@ -56,7 +56,8 @@ long ckpt_ioc_version(void __user *arg)
 		return ret;
 	v.abi_major = CKPT_ABI_MAJOR;
 	v.abi_minor = CKPT_ABI_MINOR;
-	v.features = CKPT_FEAT_HBUF | CKPT_FEAT_COUNTERS;
+	v.features = CKPT_FEAT_HBUF | CKPT_FEAT_COUNTERS | CKPT_FEAT_DUMP |
+		     CKPT_FEAT_RESTORE;
 	if (ckpt_debug)
 		v.features |= CKPT_FEAT_SELFTEST;
 	v.kfacts = kernel_facts();

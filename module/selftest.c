@@ -9,7 +9,7 @@
 #include "ckpt.h"
 #include "hbuf_selftest.h"
 
-long ckpt_ioc_selftest(void __user *arg)
+long ckpt_ioc_selftest(struct ckpt_file *cf, void __user *arg)
 {
 	struct selftest_result r;
 	struct ckpt_selftest st;

@@ -49,7 +49,7 @@ static int counters_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(counters);
 
-long ckpt_ioc_counters(void __user *arg)
+long ckpt_ioc_counters(struct ckpt_file *cf, void __user *arg)
 {
 	struct ckpt_counters c;
 	int ret;

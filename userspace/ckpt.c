@@ -21,9 +21,9 @@ struct command {
 /* A NULL fn is a command whose contract is set but not built yet. */
 static const struct command commands[] = {
 	{ "check", cmd_check, "load the module if needed and show what this kernel supports" },
-	{ "dump", NULL, "checkpoint a process into an image" },
-	{ "restore", NULL, "restart a process from an image" },
-	{ "show", NULL, "validate an image and print its records" },
+	{ "dump", cmd_dump, "checkpoint a process into an image" },
+	{ "restore", cmd_restore, "restart a process from an image" },
+	{ "show", cmd_show, "validate an image and print its records" },
 	{ "snapshot", NULL, "take an in-memory snapshot of a process" },
 	{ "rollback", NULL, "roll a process back to a snapshot" },
 	{ "drop", NULL, "drop a snapshot" },
@@ -31,15 +31,20 @@ static const struct command commands[] = {
 	{ "run", NULL, "run a command under periodic checkpoints" },
 };
 
+int tool_errfd = STDERR_FILENO;
+
 void errmsg(const char *fmt, ...)
 {
+	char buf[1024];
 	va_list ap;
+	int n;
 
-	fputs("ckpt: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		return;
+	dprintf(tool_errfd, "ckpt: %s\n", buf);
 }
 
 static void usage(FILE *f)

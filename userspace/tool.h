@@ -6,6 +6,7 @@
 #define CKPT_TOOL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "ckpt.h"
 
@@ -16,6 +17,8 @@ struct tool_opts {
 	const char *module_path;	/* --module: load this ckpt.ko */
 };
 
+/* Messages go to fd tool_errfd (stderr, or the restorer's copy of it). */
+extern int tool_errfd;
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -28,6 +31,13 @@ int tool_open_dev(const struct tool_opts *o, struct ckpt_version *v);
 /* modload.c: 0 if loaded now or already, else -1 with a message printed. */
 int modload_ensure(const char *module_path, bool *loaded_now);
 
+/* ptrace_stop.c: seize and stop @pid (0), or say why not (-1). */
+int ptrace_stop(pid_t pid);
+void ptrace_resume(pid_t pid);
+
 int cmd_check(int argc, char **argv, const struct tool_opts *o);
+int cmd_show(int argc, char **argv, const struct tool_opts *o);
+int cmd_dump(int argc, char **argv, const struct tool_opts *o);
+int cmd_restore(int argc, char **argv, const struct tool_opts *o);
 
 #endif /* CKPT_TOOL_H */

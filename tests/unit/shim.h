@@ -7,17 +7,28 @@
 #define CKPT_SHIM_H
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
+typedef int32_t s32;
 typedef int64_t s64;
+
+#define U32_MAX		UINT32_MAX
+#define U64_MAX		UINT64_MAX
+#define S64_MAX		INT64_MAX
+
+/* -std=c11 hides the GNU spellings the kernel uses. */
+#define asm		__asm__
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
 
 #define min(a, b)	((a) < (b) ? (a) : (b))
 #define max(a, b)	((a) > (b) ? (a) : (b))

@@ -39,6 +39,8 @@
 #define CKPT_FEAT_HBUF		_BITULL(0)	/* hbuf allocator */
 #define CKPT_FEAT_SELFTEST	_BITULL(1)	/* CKPT_IOC_SELFTEST enabled */
 #define CKPT_FEAT_COUNTERS	_BITULL(2)	/* CKPT_IOC_COUNTERS */
+#define CKPT_FEAT_DUMP		_BITULL(3)	/* CKPT_IOC_DUMP, _WRITEOUT */
+#define CKPT_FEAT_RESTORE	_BITULL(4)	/* CKPT_IOC_RESTORE */
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -95,8 +97,58 @@ struct ckpt_selftest {
 
 #define CKPT_SELFTEST_SIZE_VER0	144
 
+/*
+ * A dump is two calls.  CKPT_IOC_DUMP captures process @pid, which must be
+ * ptrace-stopped by the caller: metadata is written to @fd as it is
+ * gathered, memory is referenced copy-on-write, nothing is copied.  The
+ * caller then resumes the process and calls CKPT_IOC_WRITEOUT on the same
+ * open file, which writes the page contents and the trailer.  Closing the
+ * file instead drops the capture.  On failure both fill errmsg.
+ */
+struct ckpt_dump {
+	__u32 size;		/* in: sizeof(struct ckpt_dump) */
+	__u32 flags;		/* in: 0 */
+	__s32 pid;		/* in (DUMP): the process */
+	__s32 fd;		/* in (DUMP): image output: file or pipe */
+	__u64 image_id;		/* out */
+	__u64 capture_ns;	/* out: time the capture held the process */
+	__u64 pages;		/* out: pages referenced, then written */
+	__u64 bytes;		/* out: image bytes written so far */
+	__u32 hbuf_chunks;	/* out: hbuf chunks allocated */
+	__s32 err_fd;		/* out: the fd that made it fail, or -1 */
+	char errmsg[128];	/* out: why it failed, NUL-terminated */
+};
+
+#define CKPT_DUMP_SIZE_VER0	184
+
+/*
+ * CKPT_IOC_RESTORE is called by a fresh single-threaded process on itself:
+ * it turns that process into the one in the image.  The image (@fd) must
+ * be seekable: it is read and checked whole (every record, the page data,
+ * the trailer's CRC) before anything changes, so a bad image fails with
+ * the caller intact.  Past that point an error kills the caller.
+ *
+ * What only userspace can do comes before, in the caller: its fds, cwd,
+ * signal handlers, limits, and moving its vDSO to the image's address.
+ * After it, the caller's tracer sets the registers, xstate and signal mask
+ * (at the syscall-exit stop), because regsets only work on a stopped task
+ * that is not current.  On success @fd and @close_fd are closed.
+ */
+struct ckpt_restore {
+	__u32 size;		/* in: sizeof(struct ckpt_restore) */
+	__u32 flags;		/* in: 0 */
+	__s32 fd;		/* in: the image */
+	__s32 close_fd;		/* in: another fd to close on success, or -1 */
+	char errmsg[128];	/* out: why it failed (caller still intact) */
+};
+
+#define CKPT_RESTORE_SIZE_VER0	144
+
 #define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
 #define CKPT_IOC_COUNTERS	_IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_counters)
+#define CKPT_IOC_DUMP		_IOWR(CKPT_IOC_MAGIC, 0x10, struct ckpt_dump)
+#define CKPT_IOC_WRITEOUT	_IOWR(CKPT_IOC_MAGIC, 0x11, struct ckpt_dump)
+#define CKPT_IOC_RESTORE	_IOWR(CKPT_IOC_MAGIC, 0x12, struct ckpt_restore)
 #define CKPT_IOC_SELFTEST	_IOWR(CKPT_IOC_MAGIC, 0x3f, struct ckpt_selftest)
 
 /*
@@ -182,6 +234,9 @@ struct ckpt_rec_task {
 	__s32 pdeathsig;
 	char comm[16];		/* NUL-terminated */
 	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
+	__u64 rseq;		/* registered struct rseq, 0 if none */
+	__u32 rseq_len;
+	__u32 rseq_sig;
 };
 
 /* cwd then root: two NUL-terminated paths in paths[], padded to 8. */

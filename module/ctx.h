@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ckpt_ctx: one checkpoint held in kernel memory, its metadata in hbuf
+ * chunks and its memory in a page set (DESIGN.md, section 1).
+ */
+#ifndef CKPT_CTX_H
+#define CKPT_CTX_H
+
+#include <linux/fs.h>
+#include <linux/mm_types.h>
+#include <linux/sched.h>
+
+#include "ckpt.h"
+#include "hbuf.h"
+#include "pages.h"
+
+/* A mapping as captured under the mmap lock. */
+struct ckpt_vma_cap {
+	unsigned long start, end, pgoff;
+	struct file *file;	/* referenced, or NULL */
+	u32 kind;		/* enum ckpt_vma_kind */
+	u32 flags;		/* CKPT_VMA_* */
+	u32 prot;
+	u32 shared_id;
+};
+
+struct ckpt_ctx {
+	struct hbuf hb;
+	struct hbuf_io io;
+	struct pgset ps;
+
+	struct task_struct *task;	/* referenced */
+	struct mm_struct *mm;		/* mmget() */
+
+	struct file *out;		/* the image, referenced */
+	loff_t pos;
+	u32 crc;
+	u64 stream_bytes;		/* bytes written to out */
+	u64 nr_data_records;		/* PAGES records written directly */
+	u64 pages_written;
+
+	struct ckpt_vma_cap *vmas;
+	unsigned int nr_vmas, cap_vmas;
+	struct ckpt_rec_mm *mm_rec;	/* mm fields read under the lock */
+	struct file *exe;		/* referenced, or NULL */
+
+	u64 image_id;
+	u64 capture_ns;
+	char *path;			/* PATH_MAX scratch for d_path */
+	char errmsg[128];
+	int err_fd;
+};
+
+struct ckpt_ctx *ckpt_ctx_alloc(void);
+void ckpt_ctx_free(struct ckpt_ctx *ctx);
+
+/* Records the first failure in words; returns @err. */
+__printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...);
+
+/*
+ * Space for a record of @len bytes (rounded up to 8), zeroed, with its
+ * header filled; NULL on error (hbuf_error() says which).
+ */
+void *ckpt_rec_get(struct ckpt_ctx *ctx, u32 type, size_t len);
+int ckpt_rec_put(struct ckpt_ctx *ctx, void *rec);
+
+/* Writes raw stream bytes (page data) after the hbuf is flushed. */
+int ckpt_out_write(struct ckpt_ctx *ctx, const void *buf, size_t len);
+
+/* The path of @path into ctx->path; an ERR_PTR on failure. */
+const char *ckpt_path(struct ckpt_ctx *ctx, const struct path *path);
+
+/* State captured per kind: one file each (DESIGN.md, section 1). */
+int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid);
+int ckpt_task_capture(struct ckpt_ctx *ctx);
+int ckpt_cpu_capture(struct ckpt_ctx *ctx);
+int ckpt_signal_capture(struct ckpt_ctx *ctx);
+int ckpt_mm_capture(struct ckpt_ctx *ctx);
+int ckpt_mm_emit(struct ckpt_ctx *ctx);
+int ckpt_files_capture(struct ckpt_ctx *ctx);
+int ckpt_writeout(struct ckpt_ctx *ctx);
+
+#endif /* CKPT_CTX_H */

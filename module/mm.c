@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory layout: the mm fields, every VMA, and (through pages.c) the COW
+ * references to private pages, all taken in one pass under the mmap lock.
+ *
+ * Lock order and rules: mmap_write_lock(target mm), then each VMA's write
+ * lock (6.12: faults run under per-VMA locks), then write_protect_seq,
+ * then page table locks inside pages.c.  Nothing is written to the image
+ * and no user memory is touched while the target's mmap lock is held: a
+ * fault or a filesystem lock there would nest mmap locks the wrong way.
+ * Records are emitted afterwards from what was collected.
+ */
+#include <linux/file.h>
+#include <linux/hugetlb.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/utsname.h>
+
+#include "compat.h"
+#include "ctx.h"
+#include "readin.h"
+
+/* Faulting in swapped-out pages is retried at most this many times. */
+#define SWAPIN_TRIES	64
+
+static int vmas_reserve(struct ckpt_ctx *ctx)
+{
+	struct ckpt_vma_cap *n;
+	unsigned int cap;
+
+	if (ctx->nr_vmas < ctx->cap_vmas)
+		return 0;
+	cap = max(ctx->cap_vmas * 2, 64U);
+	n = kvmalloc_array(cap, sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	if (ctx->nr_vmas)
+		memcpy(n, ctx->vmas, ctx->nr_vmas * sizeof(*n));
+	kvfree(ctx->vmas);
+	ctx->vmas = n;
+	ctx->cap_vmas = cap;
+	return 0;
+}
+
+static void vmas_release(struct ckpt_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_vmas; i++)
+		if (ctx->vmas[i].file)
+			fput(ctx->vmas[i].file);
+	ctx->nr_vmas = 0;
+}
+
+/* Shared anonymous memory (and memfd): tmpfs with no name to reopen. */
+static bool is_anon_shared(struct vm_area_struct *vma)
+{
+	struct file *f = vma->vm_file;
+
+	return f && f->f_inode->i_sb->s_magic == TMPFS_MAGIC &&
+	       d_unlinked(f->f_path.dentry);
+}
+
+static u32 shared_id(struct ckpt_ctx *ctx, struct file *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_vmas; i++)
+		if (ctx->vmas[i].kind == CKPT_VMA_ANON_SHARED &&
+		    file_inode(ctx->vmas[i].file) == file_inode(f))
+			return ctx->vmas[i].shared_id;
+	return ctx->nr_vmas + 1;
+}
+
+/* Sorts @vma into one of the kinds an image can hold, or says why not. */
+static int classify(struct ckpt_ctx *ctx, struct mm_struct *mm,
+		    struct vm_area_struct *vma, struct ckpt_vma_cap *v)
+{
+	const char *name = NULL;
+
+	/* The vDSO and vvar first: vvar is a PFN mapping, but a known one. */
+	if (vma->vm_ops && vma->vm_ops->name)
+		name = vma->vm_ops->name(vma);
+	if (name) {
+		if (!strcmp(name, "[vdso]"))
+			v->kind = CKPT_VMA_VDSO;
+		else if (!strcmp(name, "[vvar]") || !strcmp(name, "[vvar_vclock]"))
+			v->kind = CKPT_VMA_VVAR;
+		else
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"mapping %#lx-%#lx: special mapping %s is not supported",
+					vma->vm_start, vma->vm_end, name);
+		return 0;
+	}
+	if (is_vm_hugetlb_page(vma) ||
+	    (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"mapping %#lx-%#lx: hugetlbfs or device memory is not supported",
+				vma->vm_start, vma->vm_end);
+	if (!vma->vm_file) {
+		if (vma->vm_flags & VM_SHARED)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"mapping %#lx-%#lx: shared mapping without a file",
+					vma->vm_start, vma->vm_end);
+		v->kind = CKPT_VMA_ANON;
+		if (vma->vm_start < mm->brk && vma->vm_end > mm->start_brk)
+			v->flags |= CKPT_VMA_HEAP;
+		return 0;
+	}
+	if (vma->vm_flags & VM_SHARED) {
+		if (is_anon_shared(vma)) {
+			v->kind = CKPT_VMA_ANON_SHARED;
+			v->shared_id = shared_id(ctx, vma->vm_file);
+		} else {
+			v->kind = CKPT_VMA_FILE_SHARED;
+		}
+	} else {
+		v->kind = CKPT_VMA_FILE_PRIVATE;
+	}
+	v->file = get_file(vma->vm_file);
+	return 0;
+}
+
+static int record_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
+		      struct vm_area_struct *vma)
+{
+	struct ckpt_vma_cap *v;
+	int ret;
+
+	ret = vmas_reserve(ctx);
+	if (ret)
+		return ret;
+	v = &ctx->vmas[ctx->nr_vmas];
+	memset(v, 0, sizeof(*v));
+	v->start = vma->vm_start;
+	v->end = vma->vm_end;
+	v->pgoff = vma->vm_pgoff;
+	v->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
+		  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
+		  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
+	if (vma->vm_flags & VM_GROWSDOWN)
+		v->flags |= CKPT_VMA_GROWSDOWN;
+	if (vma->vm_flags & VM_DONTDUMP)
+		v->flags |= CKPT_VMA_DONTDUMP;
+	if (vma->vm_flags & VM_HUGEPAGE)
+		v->flags |= CKPT_VMA_HUGEPAGE;
+	ret = classify(ctx, mm, vma, v);
+	if (ret)
+		return ret;
+	ctx->nr_vmas++;
+	if (v->kind == CKPT_VMA_ANON || v->kind == CKPT_VMA_FILE_PRIVATE)
+		return pgset_capture_vma(&ctx->ps, mm, vma);
+	return 0;
+}
+
+static void read_mm_fields(struct ckpt_ctx *ctx, struct mm_struct *mm)
+{
+	struct ckpt_rec_mm *r = ctx->mm_rec;
+	struct file *exe;
+
+	BUILD_BUG_ON(AT_VECTOR_SIZE > CKPT_AUXV_WORDS);
+	r->start_code = mm->start_code;
+	r->end_code = mm->end_code;
+	r->start_data = mm->start_data;
+	r->end_data = mm->end_data;
+	r->start_brk = mm->start_brk;
+	r->brk = mm->brk;
+	r->start_stack = mm->start_stack;
+	spin_lock(&mm->arg_lock);
+	r->arg_start = mm->arg_start;
+	r->arg_end = mm->arg_end;
+	r->env_start = mm->env_start;
+	r->env_end = mm->env_end;
+	spin_unlock(&mm->arg_lock);
+	memcpy(r->auxv, mm->saved_auxv, sizeof(mm->saved_auxv));
+	r->vdso = (unsigned long)mm->context.vdso;
+	/* Only the stopped task itself could replace its exe_file. */
+	exe = rcu_dereference_protected(mm->exe_file, true);
+	ctx->exe = exe ? get_file(exe) : NULL;
+}
+
+/* One pass under the lock; -EAGAIN when pages had to be faulted in. */
+static int capture_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+	bool again = false;
+	int ret;
+
+	ret = mmap_write_lock_killable(mm);
+	if (ret)
+		return ret;
+	if (mm_has_notifiers(mm)) {
+		ret = ckpt_err(ctx, -EBUSY,
+			       "the process's memory is mirrored by a device or VM (MMU notifiers): not supported");
+		goto unlock;
+	}
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma)
+			ckpt_vma_start_write(vma);
+	}
+	raw_write_seqcount_begin(&mm->write_protect_seq);
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma) {
+			ret = record_vma(ctx, mm, vma);
+			if (ret == -EAGAIN) {
+				/* Go on: collect every page to fault in. */
+				again = true;
+				ret = 0;
+			} else if (ret) {
+				break;
+			}
+		}
+	}
+	raw_write_seqcount_end(&mm->write_protect_seq);
+	if (!ret && again)
+		ret = -EAGAIN;
+	/* Before anyone runs on this mm again: no stale writable TLB entry. */
+	pgset_flush(&ctx->ps);
+	if (!ret)
+		read_mm_fields(ctx, mm);
+unlock:
+	mmap_write_unlock(mm);
+	return ret;
+}
+
+int ckpt_mm_capture(struct ckpt_ctx *ctx)
+{
+	unsigned int tries;
+	int ret;
+
+	ctx->mm_rec = kzalloc(sizeof(*ctx->mm_rec), GFP_KERNEL);
+	if (!ctx->mm_rec)
+		return -ENOMEM;
+	for (tries = 0; tries < SWAPIN_TRIES; tries++) {
+		ret = capture_locked(ctx, ctx->mm);
+		if (ret != -EAGAIN)
+			break;
+		/* Swapped-out or migrating pages: bring them in and redo. */
+		vmas_release(ctx);
+		pgset_swapin(&ctx->ps, ctx->mm);
+		pgset_free(&ctx->ps);
+	}
+	if (ret == -EAGAIN)
+		return ckpt_err(ctx, -EAGAIN,
+				"pages keep being swapped out or migrated during the capture");
+	return ret;
+}
+
+static int emit_vma(struct ckpt_ctx *ctx, const struct ckpt_vma_cap *v)
+{
+	const char *path = NULL;
+	struct ckpt_rec_vma *r;
+	size_t plen = 0;
+
+	if (v->file && v->kind != CKPT_VMA_ANON_SHARED) {
+		if (d_unlinked(v->file->f_path.dentry))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"mapping %#lx-%#lx: its file was deleted",
+					v->start, v->end);
+		path = ckpt_path(ctx, &v->file->f_path);
+		if (IS_ERR(path))
+			return ckpt_err(ctx, PTR_ERR(path),
+					"mapping %#lx-%#lx: cannot name its file",
+					v->start, v->end);
+		plen = strlen(path) + 1;
+	}
+	r = ckpt_rec_get(ctx, CKPT_REC_VMA, sizeof(*r) + plen);
+	if (!r)
+		return hbuf_error(&ctx->hb);
+	r->start = v->start;
+	r->end = v->end;
+	r->pgoff = v->pgoff;
+	r->kind = v->kind;
+	r->prot = v->prot;
+	r->flags = v->flags;
+	r->shared_id = v->shared_id;
+	if (v->file) {
+		/* The real inode: overlayfs maps its lower file. */
+		struct inode *inode = d_real_inode(v->file->f_path.dentry);
+
+		r->ino = inode->i_ino;
+		r->dev = new_encode_dev(inode->i_sb->s_dev);
+	}
+	r->path_len = plen;
+	if (plen)
+		memcpy(r->path, path, plen);
+	return ckpt_rec_put(ctx, r);
+}
+
+/* The MM and VMA records, after the lock is dropped. */
+int ckpt_mm_emit(struct ckpt_ctx *ctx)
+{
+	const char *exe = NULL;
+	struct ckpt_rec_mm *r;
+	size_t elen = 0;
+	unsigned int i;
+	int ret;
+
+	if (ctx->exe) {
+		exe = ckpt_path(ctx, &ctx->exe->f_path);
+		if (IS_ERR(exe))
+			return ckpt_err(ctx, PTR_ERR(exe),
+					"cannot name the executable");
+		elen = strlen(exe) + 1;
+	}
+	r = ckpt_rec_get(ctx, CKPT_REC_MM, sizeof(*r) + elen);
+	if (!r)
+		return hbuf_error(&ctx->hb);
+	/* Everything but the header and the exe path was read under the lock. */
+	memcpy((u8 *)r + sizeof(r->h), (u8 *)ctx->mm_rec + sizeof(r->h),
+	       sizeof(*r) - sizeof(r->h));
+	r->exe_len = elen;
+	if (elen)
+		memcpy(r->exe, exe, elen);
+	ret = ckpt_rec_put(ctx, r);
+	for (i = 0; i < ctx->nr_vmas && !ret; i++)
+		ret = emit_vma(ctx, &ctx->vmas[i]);
+	return ret;
+}
+
+/*
+ * Restore.  Before the point of no return: every file the mappings need is
+ * opened and checked against the image (a file that changed since the
+ * checkpoint is refused, not silently mapped), and the vDSO must already
+ * be where the image had it (the tool moves it from userspace).
+ */
+static bool is_special(struct vm_area_struct *vma)
+{
+	return vma->vm_ops && vma->vm_ops->name;
+}
+
+static int check_special(struct ckpt_ctx *ctx, const struct ckpt_rec_vma *v)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool ok;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, v->start);
+	ok = vma && vma->vm_start == v->start && vma->vm_end == v->end &&
+	     is_special(vma);
+	mmap_read_unlock(mm);
+	if (!ok)
+		return ckpt_err(ctx, -EINVAL,
+				"the %s must be at %#llx-%#llx as in the image: this kernel's differs or was not moved there",
+				v->kind == CKPT_VMA_VDSO ? "vDSO" : "vvar",
+				(unsigned long long)v->start,
+				(unsigned long long)v->end);
+	return 0;
+}
+
+static struct file *open_checked(struct ckpt_ctx *ctx, const char *path,
+				 int flags, u64 ino, u32 dev)
+{
+	struct inode *inode;
+	struct file *f;
+
+	f = filp_open(path, flags | O_LARGEFILE, 0);
+	if (IS_ERR(f)) {
+		ckpt_err(ctx, PTR_ERR(f), "cannot open %s: error %ld", path,
+			 PTR_ERR(f));
+		return f;
+	}
+	inode = d_real_inode(f->f_path.dentry);
+	if (inode->i_ino != ino || new_encode_dev(inode->i_sb->s_dev) != dev) {
+		fput(f);
+		ckpt_err(ctx, -ESTALE,
+			 "%s is not the file the process had mapped (replaced since the checkpoint)",
+			 path);
+		return ERR_PTR(-ESTALE);
+	}
+	return f;
+}
+
+int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct ckpt_image *img)
+{
+	const struct ckpt_rec_vma *v;
+	struct file *f;
+	unsigned int i;
+	int ret;
+
+	img->vma_files = kvcalloc(img->nr_vmas, sizeof(*img->vma_files),
+				  GFP_KERNEL);
+	if (!img->vma_files)
+		return -ENOMEM;
+	for (i = 0; i < img->nr_vmas; i++) {
+		v = img->vmas[i];
+		switch (v->kind) {
+		case CKPT_VMA_VDSO:
+		case CKPT_VMA_VVAR:
+			if (strcmp(img->hdr->release, utsname()->release))
+				return ckpt_err(ctx, -EINVAL,
+						"the image comes from kernel %s, this is %s: its vDSO may differ",
+						img->hdr->release,
+						utsname()->release);
+			ret = check_special(ctx, v);
+			if (ret)
+				return ret;
+			break;
+		case CKPT_VMA_FILE_PRIVATE:
+		case CKPT_VMA_FILE_SHARED:
+			f = open_checked(ctx, v->path,
+					 v->kind == CKPT_VMA_FILE_SHARED &&
+					 (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY,
+					 v->ino, v->dev);
+			if (IS_ERR(f))
+				return PTR_ERR(f);
+			img->vma_files[i] = f;
+			break;
+		}
+	}
+	if (img->mm->exe_len) {
+		f = filp_open(img->mm->exe, O_RDONLY | O_LARGEFILE, 0);
+		if (IS_ERR(f))
+			return ckpt_err(ctx, PTR_ERR(f), "cannot open the executable %s",
+					img->mm->exe);
+		img->exe = f;
+	}
+	return 0;
+}
+
+/* Unmaps everything but the vDSO and vvar: the point of no return. */
+static int teardown(void)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long start[32], len[32];
+	struct vm_area_struct *vma;
+	unsigned int n, i;
+	int ret;
+
+	do {
+		n = 0;
+		mmap_read_lock(mm);
+		{
+			VMA_ITERATOR(vmi, mm, 0);
+
+			for_each_vma(vmi, vma) {
+				if (is_special(vma))
+					continue;
+				start[n] = vma->vm_start;
+				len[n] = vma->vm_end - vma->vm_start;
+				if (++n == ARRAY_SIZE(start))
+					break;
+			}
+		}
+		mmap_read_unlock(mm);
+		for (i = 0; i < n; i++) {
+			ret = vm_munmap(start[i], len[i]);
+			if (ret)
+				return ret;
+		}
+	} while (n);
+	return 0;
+}
+
+/* The shmem object behind a shared anonymous segment, made once per id. */
+static struct file *shared_object(struct ckpt_image *img, unsigned int idx)
+{
+	const struct ckpt_rec_vma *v = img->vmas[idx];
+	loff_t size = 0, end;
+	unsigned int i;
+
+	for (i = 0; i < idx; i++)
+		if (img->vmas[i]->kind == CKPT_VMA_ANON_SHARED &&
+		    img->vmas[i]->shared_id == v->shared_id)
+			return get_file(img->vma_files[i]);
+	for (i = idx; i < img->nr_vmas; i++) {
+		if (img->vmas[i]->kind != CKPT_VMA_ANON_SHARED ||
+		    img->vmas[i]->shared_id != v->shared_id)
+			continue;
+		end = (img->vmas[i]->pgoff << PAGE_SHIFT) +
+		      img->vmas[i]->end - img->vmas[i]->start;
+		size = max(size, end);
+	}
+	return shmem_file_setup("dev/zero", size, VM_NORESERVE);
+}
+
+static int map_one(struct ckpt_ctx *ctx, struct ckpt_image *img,
+		   unsigned int i)
+{
+	const struct ckpt_rec_vma *v = img->vmas[i];
+	unsigned long len = v->end - v->start, flags, addr;
+	struct file *f = NULL;
+
+	flags = MAP_FIXED_NOREPLACE;
+	switch (v->kind) {
+	case CKPT_VMA_VDSO:
+	case CKPT_VMA_VVAR:
+		return 0;
+	case CKPT_VMA_ANON:
+		if ((v->flags & CKPT_VMA_HEAP) &&
+		    v->prot == (PROT_READ | PROT_WRITE))
+			return vm_brk_flags(v->start, len, 0);
+		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+		if (v->flags & CKPT_VMA_GROWSDOWN)
+			flags |= MAP_GROWSDOWN;
+		break;
+	case CKPT_VMA_FILE_PRIVATE:
+		f = img->vma_files[i];
+		flags |= MAP_PRIVATE;
+		break;
+	case CKPT_VMA_FILE_SHARED:
+		f = img->vma_files[i];
+		flags |= MAP_SHARED;
+		break;
+	case CKPT_VMA_ANON_SHARED:
+		f = shared_object(img, i);
+		if (IS_ERR(f))
+			return PTR_ERR(f);
+		img->vma_files[i] = f;
+		flags |= MAP_SHARED;
+		break;
+	default:
+		return -EINVAL;
+	}
+	addr = vm_mmap(f, v->start, len, v->prot, flags,
+		       f ? v->pgoff << PAGE_SHIFT : 0);
+	if (IS_ERR_VALUE(addr))
+		return ckpt_err(ctx, (long)addr,
+				"cannot map %#llx-%#llx: error %ld",
+				(unsigned long long)v->start,
+				(unsigned long long)v->end, (long)addr);
+	return addr == v->start ? 0 : -EFAULT;
+}
+
+static void set_mm_fields(struct ckpt_image *img)
+{
+	const struct ckpt_rec_mm *r = img->mm;
+	struct mm_struct *mm = current->mm;
+
+	mmap_write_lock(mm);
+	mm->start_code = r->start_code;
+	mm->end_code = r->end_code;
+	mm->start_data = r->start_data;
+	mm->end_data = r->end_data;
+	mm->start_brk = r->start_brk;
+	mm->brk = r->brk;
+	mm->start_stack = r->start_stack;
+	spin_lock(&mm->arg_lock);
+	mm->arg_start = r->arg_start;
+	mm->arg_end = r->arg_end;
+	mm->env_start = r->env_start;
+	mm->env_end = r->env_end;
+	spin_unlock(&mm->arg_lock);
+	memcpy(mm->saved_auxv, r->auxv, sizeof(mm->saved_auxv));
+	mmap_write_unlock(mm);
+}
+
+/* set_mm_exe_file() is not exported: the same steps, open-coded. */
+static int set_exe(struct ckpt_image *img)
+{
+	struct mm_struct *mm = current->mm;
+	struct file *old;
+	int ret;
+
+	if (!img->exe)
+		return 0;
+	ret = exe_file_deny_write_access(img->exe);
+	if (ret)
+		return ret;
+	old = rcu_replace_pointer(mm->exe_file, get_file(img->exe), true);
+	if (old) {
+		exe_file_allow_write_access(old);
+		fput(old);
+	}
+	return 0;
+}
+
+int ckpt_mm_apply(struct ckpt_ctx *ctx, struct ckpt_image *img)
+{
+	unsigned int i;
+	int ret;
+
+	ret = teardown();
+	for (i = 0; i < img->nr_vmas && !ret; i++)
+		ret = map_one(ctx, img, i);
+	if (!ret)
+		ret = ckpt_image_apply_pages(ctx, img);
+	if (!ret) {
+		set_mm_fields(img);
+		ret = set_exe(img);
+	}
+	return ret;
+}

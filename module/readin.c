@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Readin: the image read back for restore, in two passes over a seekable
+ * file.
+ *
+ * Pass 1 reads everything: each record is checked by the shared validator
+ * (the code `ckpt show` and the fuzzer run), metadata stays in hbuf
+ * chunks, page data is read through for the CRC, and the trailer must
+ * match.  Only then may restore change the caller: a truncated or
+ * corrupted image fails with the caller intact.
+ *
+ * Pass 2, after the point of no return, reads the page runs again and
+ * writes them into the new address space.  The runs must be the ones pass
+ * 1 checked and the CRC must match again; a file changed in between kills
+ * the caller (which supplied it) and nothing else.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "crc32c.h"
+#include "readin.h"
+
+#define READ_BUF	(256UL << 10)
+/* Metadata of one image, at most (hostile images cannot pin more). */
+#define META_LIMIT	(256UL << 20)
+
+static int img_io_read(void *priv, void *buf, size_t len, size_t *got)
+{
+	struct ckpt_image *img = priv;
+	ssize_t n;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	n = kernel_read(img->file, buf, len, &img->pos);
+	if (n < 0)
+		return n;
+	*got = n;
+	return 0;
+}
+
+static int push(const void ***arr, unsigned int *nr, unsigned int *cap,
+		const void *rec)
+{
+	const void **n;
+	unsigned int c;
+
+	if (*nr == *cap) {
+		c = max(*cap * 2, 64U);
+		n = kvmalloc_array(c, sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		if (*nr)
+			memcpy(n, *arr, *nr * sizeof(*n));
+		kvfree(*arr);
+		*arr = n;
+		*cap = c;
+	}
+	(*arr)[(*nr)++] = rec;
+	return 0;
+}
+
+#define PUSH(img, field, rec) \
+	push((const void ***)&(img)->field, &(img)->nr_##field, \
+	     &(img)->cap_##field, rec)
+
+static int keep(struct ckpt_image *img, const struct ckpt_hdr *h)
+{
+	switch (h->type) {
+	case CKPT_REC_HEADER:
+		img->hdr = (const void *)h;
+		break;
+	case CKPT_REC_TASK:
+		img->task = (const void *)h;
+		break;
+	case CKPT_REC_FS:
+		img->fs = (const void *)h;
+		break;
+	case CKPT_REC_CPU:
+		img->cpu = (const void *)h;
+		break;
+	case CKPT_REC_SIGNAL:
+		img->signal = (const void *)h;
+		break;
+	case CKPT_REC_MM:
+		img->mm = (const void *)h;
+		break;
+	case CKPT_REC_VMA:
+		return PUSH(img, vmas, h);
+	case CKPT_REC_SIGPENDING:
+		return PUSH(img, sigs, h);
+	}
+	return 0;
+}
+
+static int keep_run(struct ckpt_image *img, const struct ckpt_rec_pages *p)
+{
+	struct ckpt_rec_pages *n;
+	unsigned int c;
+
+	if (img->nr_runs == img->cap_runs) {
+		c = max(img->cap_runs * 2, 64U);
+		n = kvmalloc_array(c, sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		if (img->nr_runs)
+			memcpy(n, img->runs, img->nr_runs * sizeof(*n));
+		kvfree(img->runs);
+		img->runs = n;
+		img->cap_runs = c;
+	}
+	img->runs[img->nr_runs++] = *p;
+	img->nr_pages += p->npages;
+	return 0;
+}
+
+/* Reads the page data of the last PAGES record, for the checks only. */
+static int skip_data(struct ckpt_image *img, u8 *buf)
+{
+	size_t n;
+	int ret;
+
+	while (img->chk.data_left) {
+		n = min_t(u64, img->chk.data_left, READ_BUF);
+		ret = hbuf_read_raw(&img->hb, buf, n);
+		if (ret)
+			return ret;
+		img->data_crc = ckpt_crc32c(img->data_crc, buf, n);
+		ret = img_check_data(&img->chk, buf, n);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int bad(struct ckpt_ctx *ctx, struct ckpt_image *img, int err)
+{
+	if (err == -ENODATA)
+		err = img_check_fail(&img->chk, -EINVAL,
+				     "the image ends early (truncated)");
+	if (img->chk.err[0])
+		return ckpt_err(ctx, err, "%s", img->chk.err);
+	return ckpt_err(ctx, err, "cannot read the image: error %d", err);
+}
+
+/*
+ * The data section (PAGES runs with their data, then the trailer) is read
+ * raw: its records are copied out, the data is read through, and none of
+ * it stays in hbuf chunks, so memory is the metadata's, not the image's.
+ */
+static int read_data_section(struct ckpt_image *img, u8 *buf)
+{
+	union {
+		struct ckpt_hdr h;
+		struct ckpt_rec_pages pages;
+		struct ckpt_rec_trailer trailer;
+	} rec;
+	int ret;
+
+	img->data_offset = img->chk.offset;
+	for (;;) {
+		ret = hbuf_read_raw(&img->hb, &rec.h, sizeof(rec.h));
+		if (!ret)
+			ret = img_check_hdr(&img->chk, &rec.h);
+		if (!ret && rec.h.type != CKPT_REC_PAGES &&
+		    rec.h.type != CKPT_REC_TRAILER)
+			ret = img_check_fail(&img->chk, -EINVAL,
+					     "metadata record after the page data");
+		/* The checked length is exact for these two records. */
+		if (!ret)
+			ret = hbuf_read_raw(&img->hb, (u8 *)&rec + sizeof(rec.h),
+					    rec.h.len - sizeof(rec.h));
+		if (!ret)
+			ret = img_check_record(&img->chk, &rec);
+		if (ret || rec.h.type == CKPT_REC_TRAILER)
+			return ret;
+		ret = keep_run(img, &rec.pages);
+		if (ret)
+			return ret;
+		img->data_crc = ckpt_crc32c(img->data_crc, &rec, rec.h.len);
+		ret = skip_data(img, buf);
+		if (ret)
+			return ret;
+	}
+}
+
+static int read_all(struct ckpt_ctx *ctx, struct ckpt_image *img)
+{
+	const struct ckpt_hdr *h;
+	u8 *buf;
+	int ret;
+
+	buf = vmalloc(READ_BUF);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		h = hbuf_get(&img->hb, sizeof(*h));
+		if (!h) {
+			ret = hbuf_error(&img->hb);
+			break;
+		}
+		if (h->type == CKPT_REC_PAGES || h->type == CKPT_REC_TRAILER) {
+			hbuf_unget(&img->hb);
+			ret = read_data_section(img, buf);
+			break;
+		}
+		ret = img_check_hdr(&img->chk, h);
+		if (ret)
+			break;
+		/* The length is checked: the whole record may be read now. */
+		h = hbuf_get(&img->hb, h->len);
+		ret = h ? img_check_record(&img->chk, h) : hbuf_error(&img->hb);
+		if (!ret)
+			ret = keep(img, h);
+		if (ret)
+			break;
+		hbuf_put(&img->hb, h->len);
+	}
+	if (!ret)
+		ret = img_check_end(&img->chk);
+	vfree(buf);
+	return ret ? bad(ctx, img, ret) : 0;
+}
+
+int ckpt_image_read(struct ckpt_ctx *ctx, struct ckpt_image *img, int fd)
+{
+	img->file = fget(fd);
+	if (!img->file || !(img->file->f_mode & FMODE_READ))
+		return ckpt_err(ctx, -EBADF, "fd %d is not open for reading", fd);
+	if (!(img->file->f_mode & FMODE_LSEEK) ||
+	    (img->file->f_mode & FMODE_STREAM))
+		return ckpt_err(ctx, -ESPIPE,
+				"the image must be a seekable file (a pipe is read into memory by the tool)");
+	img->base = img->file->f_pos;
+	img->pos = img->base;
+	img->io.read = img_io_read;
+	img->io.priv = img;
+	hbuf_init(&img->hb, HBUF_READ, ckpt_chunk_size, &img->io);
+	img->hb.limit = META_LIMIT;
+	img_check_init(&img->chk, PAGE_SIZE, TASK_SIZE_MAX);
+	return read_all(ctx, img);
+}
+
+static const struct ckpt_rec_vma *find_vma_rec(struct ckpt_image *img,
+					       u64 addr, unsigned int *idx)
+{
+	unsigned int lo = 0, hi = img->nr_vmas, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (addr < img->vmas[mid]->start)
+			hi = mid;
+		else if (addr >= img->vmas[mid]->end)
+			lo = mid + 1;
+		else {
+			*idx = mid;
+			return img->vmas[mid];
+		}
+	}
+	return NULL;
+}
+
+static int apply_chunk(struct ckpt_image *img, const struct ckpt_rec_vma *v,
+		       unsigned int vi, u64 addr, u8 *buf, size_t len)
+{
+	loff_t pos;
+	ssize_t n;
+
+	if (v->kind == CKPT_VMA_ANON_SHARED) {
+		/* Shared memory may be read-only: write its object instead. */
+		pos = (loff_t)(v->pgoff + ((addr - v->start) >> PAGE_SHIFT))
+		      << PAGE_SHIFT;
+		n = kernel_write(img->vma_files[vi], buf, len, &pos);
+	} else {
+		/* As ptrace pokes: breaks COW, works on read-only mappings. */
+		n = access_process_vm(current, addr, buf, len,
+				      FOLL_FORCE | FOLL_WRITE);
+	}
+	return n == len ? 0 : -EFAULT;
+}
+
+int ckpt_image_apply_pages(struct ckpt_ctx *ctx, struct ckpt_image *img)
+{
+	const struct ckpt_rec_vma *v;
+	struct ckpt_rec_pages rec;
+	u64 addr, left;
+	unsigned int i, vi;
+	ssize_t n;
+	size_t len;
+	u32 crc;
+	u8 *buf;
+	int ret = 0;
+
+	if (!img->nr_runs)
+		return 0;
+	buf = vmalloc(READ_BUF);
+	if (!buf)
+		return -ENOMEM;
+	img->pos = img->base + img->data_offset;
+	crc = 0;
+	for (i = 0; i < img->nr_runs && !ret; i++) {
+		n = kernel_read(img->file, &rec, sizeof(rec), &img->pos);
+		if (n != sizeof(rec) || memcmp(&rec, &img->runs[i], sizeof(rec))) {
+			ret = ckpt_err(ctx, -EIO, "the image changed during restore");
+			break;
+		}
+		crc = ckpt_crc32c(crc, &rec, sizeof(rec));
+		v = find_vma_rec(img, rec.vaddr, &vi);
+		if (!v) {
+			ret = -EINVAL;
+			break;
+		}
+		addr = rec.vaddr;
+		for (left = rec.npages << PAGE_SHIFT; left && !ret; left -= len) {
+			len = min_t(u64, left, READ_BUF);
+			n = kernel_read(img->file, buf, len, &img->pos);
+			if (n != len) {
+				ret = ckpt_err(ctx, -EIO, "the image changed during restore");
+				break;
+			}
+			crc = ckpt_crc32c(crc, buf, len);
+			ret = apply_chunk(img, v, vi, addr, buf, len);
+			if (ret)
+				ckpt_err(ctx, ret, "cannot write the pages at %#llx",
+					 (unsigned long long)addr);
+			addr += len;
+		}
+	}
+	vfree(buf);
+	if (!ret && crc != img->data_crc)
+		ret = ckpt_err(ctx, -EIO, "the image changed during restore");
+	return ret;
+}
+
+void ckpt_image_free(struct ckpt_image *img)
+{
+	unsigned int i;
+
+	if (img->vma_files) {
+		for (i = 0; i < img->nr_vmas; i++)
+			if (img->vma_files[i])
+				fput(img->vma_files[i]);
+		kvfree(img->vma_files);
+	}
+	if (img->exe)
+		fput(img->exe);
+	kvfree(img->vmas);
+	kvfree(img->runs);
+	kvfree(img->sigs);
+	img_check_free(&img->chk);
+	hbuf_free(&img->hb);
+	if (img->file)
+		fput(img->file);
+	memset(img, 0, sizeof(*img));
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Readin: an image stream read back and checked, for restore.
+ */
+#ifndef CKPT_READIN_H
+#define CKPT_READIN_H
+
+#include "ctx.h"
+#include "image_check.h"
+
+/* An image read whole, every record checked; metadata kept in hbuf. */
+struct ckpt_image {
+	struct hbuf hb;			/* HBUF_READ: the metadata records */
+	struct hbuf_io io;
+	struct img_check chk;
+	struct file *file;		/* the image, referenced */
+	loff_t base;			/* file offset of the stream's start */
+	loff_t pos;			/* file offset being read */
+	u64 data_offset;		/* stream offset of the first PAGES */
+	u32 data_crc;			/* CRC32C of the runs and their data */
+	u64 nr_pages;
+
+	const struct ckpt_rec_header *hdr;
+	const struct ckpt_rec_task *task;
+	const struct ckpt_rec_fs *fs;
+	const struct ckpt_rec_cpu *cpu;
+	const struct ckpt_rec_signal *signal;
+	const struct ckpt_rec_mm *mm;
+	const struct ckpt_rec_vma **vmas;
+	unsigned int nr_vmas, cap_vmas;
+	struct ckpt_rec_pages *runs;	/* copies: page data is not kept */
+	unsigned int nr_runs, cap_runs;
+	const struct ckpt_rec_sigpending **sigs;
+	unsigned int nr_sigs, cap_sigs;
+
+	/* Opened before the point of no return, so it cannot fail later. */
+	struct file **vma_files;	/* per VMA, or NULL */
+	struct file *exe;
+};
+
+/* Pass 1: reads and checks all of @fd; nothing is changed. */
+int ckpt_image_read(struct ckpt_ctx *ctx, struct ckpt_image *img, int fd);
+/* Pass 2: writes every page run into the current process. */
+int ckpt_image_apply_pages(struct ckpt_ctx *ctx, struct ckpt_image *img);
+void ckpt_image_free(struct ckpt_image *img);
+
+/* Restore, per kind (mm.c, signal.c, task.c). */
+int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct ckpt_image *img);
+int ckpt_mm_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
+int ckpt_signal_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
+int ckpt_task_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
+
+#endif /* CKPT_READIN_H */

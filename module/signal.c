@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Signal state: handlers, the blocked mask, the alternate stack, interval
+ * timers, and the signals queued but not yet delivered.
+ *
+ * lock_task_sighand() is not exported; ckpt_lock_sighand() is the same
+ * RCU loop (sighand_struct is SLAB_TYPESAFE_BY_RCU, so a recheck of the
+ * pointer after locking proves we hold the task's current one).
+ */
+#include <linux/hrtimer.h>
+#include <linux/sched/cputime.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+#include <linux/slab.h>
+
+#include "readin.h"
+
+static struct sighand_struct *ckpt_lock_sighand(struct task_struct *t,
+						unsigned long *flags)
+{
+	struct sighand_struct *sh;
+
+	rcu_read_lock();
+	for (;;) {
+		sh = rcu_dereference(t->sighand);
+		if (!sh)
+			break;
+		spin_lock_irqsave(&sh->siglock, *flags);
+		if (likely(sh == rcu_access_pointer(t->sighand)))
+			break;
+		spin_unlock_irqrestore(&sh->siglock, *flags);
+	}
+	rcu_read_unlock();
+	return sh;
+}
+
+static int capture_handlers(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rec_sighand *r;
+	struct sighand_struct *sh;
+	struct k_sigaction *ka;
+	unsigned long flags;
+	unsigned int i;
+
+	/* The record is allocated first: no allocation under the lock. */
+	r = ckpt_rec_get(ctx, CKPT_REC_SIGHAND, sizeof(*r));
+	if (!r)
+		return hbuf_error(&ctx->hb);
+	sh = ckpt_lock_sighand(ctx->task, &flags);
+	if (!sh)
+		return ckpt_err(ctx, -ESRCH, "the process is exiting");
+	for (i = 0; i < _NSIG; i++) {
+		ka = &sh->action[i];
+		r->action[i].handler = (unsigned long)ka->sa.sa_handler;
+		r->action[i].flags = ka->sa.sa_flags;
+		r->action[i].restorer = (unsigned long)ka->sa.sa_restorer;
+		r->action[i].mask = ka->sa.sa_mask.sig[0];
+	}
+	spin_unlock_irqrestore(&sh->siglock, flags);
+	return ckpt_rec_put(ctx, r);
+}
+
+static void capture_cpu_itimer(struct ckpt_itimer *it,
+			       const struct cpu_itimer *ci, u64 now)
+{
+	if (!ci->expires)
+		return;
+	it->value_ns = ci->expires > now ? ci->expires - now : 1;
+	it->interval_ns = ci->incr;
+}
+
+static int capture_state(struct ckpt_ctx *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct signal_struct *sig = t->signal;
+	struct ckpt_rec_signal *r;
+	struct sighand_struct *sh;
+	unsigned long flags;
+	u64 ut, st;
+	ktime_t rem;
+
+	r = ckpt_rec_get(ctx, CKPT_REC_SIGNAL, sizeof(*r));
+	if (!r)
+		return hbuf_error(&ctx->hb);
+	task_cputime_adjusted(t, &ut, &st);
+	sh = ckpt_lock_sighand(t, &flags);
+	if (!sh)
+		return ckpt_err(ctx, -ESRCH, "the process is exiting");
+	r->blocked = t->blocked.sig[0];
+	r->altstack_sp = t->sas_ss_sp;
+	r->altstack_size = t->sas_ss_size;
+	r->altstack_flags = t->sas_ss_flags;
+	if (hrtimer_active(&sig->real_timer)) {
+		rem = hrtimer_get_remaining(&sig->real_timer);
+		r->itimer[0].value_ns = max_t(s64, ktime_to_ns(rem), 1);
+		r->itimer[0].interval_ns = ktime_to_ns(sig->it_real_incr);
+	}
+	/*
+	 * The CPU timers count process CPU time; a single-threaded process
+	 * has used what its one thread and its reaped threads have.
+	 */
+	ut += sig->utime;
+	st += sig->stime;
+	capture_cpu_itimer(&r->itimer[2], &sig->it[CPUCLOCK_PROF], ut + st);
+	capture_cpu_itimer(&r->itimer[1], &sig->it[CPUCLOCK_VIRT], ut);
+	spin_unlock_irqrestore(&sh->siglock, flags);
+	return ckpt_rec_put(ctx, r);
+}
+
+struct pending_sig {
+	u32 shared;
+	u32 signo;
+	kernel_siginfo_t info;
+};
+
+/* Copies up to @max queued signals of @p; returns how many there are. */
+static unsigned int collect(struct sigpending *p, u32 shared,
+			    struct pending_sig *out, unsigned int n,
+			    unsigned int max)
+{
+	sigset_t seen;
+	struct sigqueue *q;
+	int sig;
+
+	sigemptyset(&seen);
+	list_for_each_entry(q, &p->list, list) {
+		if (n < max) {
+			out[n].shared = shared;
+			out[n].signo = q->info.si_signo;
+			out[n].info = q->info;
+		}
+		sigaddset(&seen, q->info.si_signo);
+		n++;
+	}
+	/* Pending with no queue entry (SIGKILL/SIGSTOP, or no memory). */
+	for (sig = 1; sig <= _NSIG; sig++) {
+		if (!sigismember(&p->signal, sig) || sigismember(&seen, sig))
+			continue;
+		if (n < max) {
+			out[n].shared = shared;
+			out[n].signo = sig;
+			memset(&out[n].info, 0, sizeof(out[n].info));
+			out[n].info.si_signo = sig;
+			out[n].info.si_code = SI_KERNEL;
+		}
+		n++;
+	}
+	return n;
+}
+
+static int capture_pending(struct ckpt_ctx *ctx)
+{
+	struct pending_sig *ps = NULL;
+	unsigned int n, max = 0, i;
+	struct ckpt_rec_sigpending *r;
+	struct sighand_struct *sh;
+	unsigned long flags;
+	int ret = 0;
+
+	/* Count under the lock, allocate without it, and again if it grew. */
+	for (;;) {
+		sh = ckpt_lock_sighand(ctx->task, &flags);
+		if (!sh) {
+			kfree(ps);
+			return ckpt_err(ctx, -ESRCH, "the process is exiting");
+		}
+		n = collect(&ctx->task->pending, 0, ps, 0, max);
+		n = collect(&ctx->task->signal->shared_pending, 1, ps, n, max);
+		spin_unlock_irqrestore(&sh->siglock, flags);
+		if (n <= max)
+			break;
+		kfree(ps);
+		max = n + 8;
+		ps = kmalloc_array(max, sizeof(*ps), GFP_KERNEL);
+		if (!ps)
+			return -ENOMEM;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		r = ckpt_rec_get(ctx, CKPT_REC_SIGPENDING, sizeof(*r));
+		if (!r) {
+			ret = hbuf_error(&ctx->hb);
+			break;
+		}
+		BUILD_BUG_ON(sizeof(ps[i].info) > sizeof(r->siginfo));
+		r->shared = ps[i].shared;
+		r->signo = ps[i].signo;
+		memcpy(r->siginfo, &ps[i].info, sizeof(ps[i].info));
+		ret = ckpt_rec_put(ctx, r);
+	}
+	kfree(ps);
+	return ret;
+}
+
+int ckpt_signal_capture(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ret = capture_handlers(ctx);
+	if (!ret)
+		ret = capture_state(ctx);
+	if (!ret)
+		ret = capture_pending(ctx);
+	return ret;
+}
+
+/*
+ * Restore: queued signals are queued again.  Handlers, the altstack and
+ * timers were set by the restoring process itself before the ioctl, and
+ * its tracer sets the blocked mask last, so nothing is delivered early.
+ */
+int ckpt_signal_apply(struct ckpt_ctx *ctx, struct ckpt_image *img)
+{
+	const struct ckpt_rec_sigpending *r;
+	kernel_siginfo_t info;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < img->nr_sigs; i++) {
+		r = img->sigs[i];
+		memcpy(&info, r->siginfo, sizeof(info));
+		info.si_signo = r->signo;
+		ret = send_sig_info(r->signo, &info, current);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot queue signal %u", r->signo);
+	}
+	return 0;
+}

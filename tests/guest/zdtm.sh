@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# Dump/restore runs of the tests/progs programs (the zdtm protocol).
+
+# zdtm_run NAME kill|live PROG [ARGS...]
+#   kill: dump --kill, restore, signal, the restored process must PASS.
+#   live: dump, the original goes on and must PASS, then restore, PASS.
+zdtm_run() {
+	local name=$1 how=$2 dir pid rpid rc i
+	shift 2
+	dir=$(mktemp -d /tmp/zdtm.XXXXXX)
+	(cd "$dir" && exec setsid "$@" >"$dir/out" 2>&1) &
+	pid=$!
+	for i in $(seq 200); do
+		grep -q '^ready' "$dir/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q '^ready' "$dir/out" || { echo "FAIL: $name: never ready: $(cat "$dir/out")"; return 1; }
+	if [ "$how" = kill ]; then
+		ckpt dump -t "$pid" -o "$dir/img" --kill || { echo "FAIL: $name: dump"; kill -9 "$pid"; return 1; }
+		wait "$pid" 2>/dev/null
+	else
+		ckpt dump -t "$pid" -o "$dir/img" || { echo "FAIL: $name: dump"; kill -9 "$pid"; return 1; }
+		kill -USR1 "$pid"
+		wait "$pid"
+		rc=$?
+		[ $rc -eq 0 ] || { echo "FAIL: $name: the original process after the dump: status $rc: $(cat "$dir/out")"; return 1; }
+	fi
+	ckpt restore -i "$dir/img" &
+	rpid=$!
+	for i in $(seq 200); do
+		kill -0 "$pid" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.2
+	kill -USR1 "$pid" 2>/dev/null
+	wait "$rpid"
+	rc=$?
+	if [ $rc -ne 0 ] || ! tail -n1 "$dir/out" | grep -q '^PASS'; then
+		echo "FAIL: $name: restored process: status $rc: $(tail -n 3 "$dir/out" | tr '\n' ' ')"
+		return 1
+	fi
+	rm -rf "$dir"
+}

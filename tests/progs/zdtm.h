@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The zdtm protocol of the dump/restore tests (after CRIU's zdtm):
+ *
+ *   prog [--wait=sleep|spin|sigsuspend|read|nanosleep] [args]
+ *
+ * A test sets up its state, calls zdtm_ready() (prints "ready" on stdout),
+ * and zdtm_wait() waits, in the chosen way, for SIGUSR1 from the runner:
+ * meanwhile it is dumped, killed, restored.  Then it checks everything
+ * and ends with zdtm_pass() or zdtm_fail(), which print "PASS" or
+ * "FAIL: why" and exit 0 or 1.  stdout is a file the runner reads.
+ */
+#ifndef ZDTM_H
+#define ZDTM_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t zdtm_go;
+static const char *zdtm_wait_mode = "sleep";
+
+static void zdtm_on_usr1(int sig)
+{
+	(void)sig;
+	zdtm_go = 1;
+}
+
+static inline void zdtm_init(int *argc, char **argv)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = zdtm_on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: reads see EINTR */
+	if (*argc > 1 && !strncmp(argv[1], "--wait=", 7)) {
+		zdtm_wait_mode = argv[1] + 7;
+		memmove(&argv[1], &argv[2], (*argc - 2) * sizeof(*argv));
+		(*argc)--;
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+}
+
+static inline void zdtm_ready(void)
+{
+	printf("ready\n");
+}
+
+__attribute__((noreturn, format(printf, 1, 2)))
+static inline void zdtm_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
+}
+
+__attribute__((noreturn))
+static inline void zdtm_pass(void)
+{
+	printf("PASS\n");
+	exit(0);
+}
+
+/* Waits for SIGUSR1, sleeping in a syscall or spinning in user mode. */
+static inline void zdtm_wait(void)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	sigset_t none;
+	int p[2];
+	char c;
+
+	if (!strcmp(zdtm_wait_mode, "spin")) {
+		while (!zdtm_go)
+			;
+	} else if (!strcmp(zdtm_wait_mode, "sigsuspend")) {
+		sigemptyset(&none);
+		while (!zdtm_go)
+			sigsuspend(&none);
+	} else if (!strcmp(zdtm_wait_mode, "read")) {
+		if (pipe(p))
+			zdtm_fail("pipe: %s", strerror(errno));
+		while (!zdtm_go)
+			if (read(p[0], &c, 1) >= 0 || errno != EINTR)
+				zdtm_fail("read returned without a signal");
+		close(p[0]);
+		close(p[1]);
+	} else if (!strcmp(zdtm_wait_mode, "nanosleep")) {
+		ts.tv_sec = 3600;
+		ts.tv_nsec = 0;
+		while (!zdtm_go)
+			nanosleep(&ts, NULL);
+	} else {
+		while (!zdtm_go)
+			nanosleep(&ts, NULL);
+	}
+}
+
+#define CHECK(cond, ...) do { if (!(cond)) zdtm_fail(__VA_ARGS__); } while (0)
+
+#endif /* ZDTM_H */

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt dump -t PID [-o FILE] [--kill] [--stats]
+ *
+ * Stops the process, lets the module capture it (metadata written, memory
+ * referenced copy-on-write), lets it run again at once, then has the
+ * module write the page contents.  On any failure the process is left
+ * running, untouched, and a partial FILE is removed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static unsigned long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: ckpt dump -t PID [-o FILE] [--kill] [--stats]\n");
+}
+
+/* The image output: FILE, '-' for stdout, or stdout when it is no tty. */
+static int open_output(const char *path, bool *created)
+{
+	int fd;
+
+	*created = false;
+	if (!path || !strcmp(path, "-")) {
+		if (!path && isatty(STDOUT_FILENO)) {
+			errmsg("dump: will not write an image to a terminal: give -o FILE or redirect stdout");
+			return -1;
+		}
+		return STDOUT_FILENO;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		errmsg("dump: cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	*created = true;
+	return fd;
+}
+
+static int dump_ioctl(int dev, unsigned long req, struct ckpt_dump *d,
+		      const char *what)
+{
+	if (!ioctl(dev, req, d))
+		return 0;
+	if (d->errmsg[0])
+		errmsg("dump: %s", d->errmsg);
+	else
+		errmsg("dump: %s: %s", what, strerror(errno));
+	return -1;
+}
+
+int cmd_dump(int argc, char **argv, const struct tool_opts *o)
+{
+	static const struct option opts[] = {
+		{ "kill", no_argument, NULL, 'k' },
+		{ "stats", no_argument, NULL, 's' },
+		{ 0 }
+	};
+	const char *out_path = NULL;
+	unsigned long long t0, frozen_us;
+	bool kill_after = false, stats = false, created;
+	struct ckpt_version v;
+	struct ckpt_dump d;
+	int c, dev, out, ret = 1;
+	pid_t pid = 0;
+
+	while ((c = getopt_long(argc, argv, "t:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			pid = atoi(optarg);
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'k':
+			kill_after = true;
+			break;
+		case 's':
+			stats = true;
+			break;
+		default:
+			usage();
+			return EXIT_USAGE;
+		}
+	}
+	if (pid <= 0 || optind != argc) {
+		usage();
+		return EXIT_USAGE;
+	}
+	dev = tool_open_dev(o, &v);
+	if (dev < 0)
+		return 1;
+	out = open_output(out_path, &created);
+	if (out < 0)
+		goto close_dev;
+
+	t0 = now_us();
+	if (ptrace_stop(pid))
+		goto close_out;
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.pid = pid;
+	d.fd = out;
+	if (dump_ioctl(dev, CKPT_IOC_DUMP, &d, "capture")) {
+		ptrace_resume(pid);
+		goto close_out;
+	}
+	/* Memory is referenced copy-on-write: the process may run now. */
+	ptrace_resume(pid);
+	frozen_us = now_us() - t0;
+
+	if (dump_ioctl(dev, CKPT_IOC_WRITEOUT, &d, "writeout"))
+		goto close_out;
+	if (stats)
+		fprintf(stderr, "frozen_us=%llu pages=%llu bytes=%llu hbuf_chunks=%u capture_us=%llu\n",
+			frozen_us, (unsigned long long)d.pages,
+			(unsigned long long)d.bytes, d.hbuf_chunks,
+			(unsigned long long)d.capture_ns / 1000);
+	if (created && fsync(out)) {
+		errmsg("dump: %s: %s", out_path, strerror(errno));
+		goto close_out;
+	}
+	if (kill_after && kill(pid, SIGKILL)) {
+		errmsg("dump: the image is complete, but process %d could not be killed: %s",
+		       pid, strerror(errno));
+		goto close_out;
+	}
+	ret = 0;
+close_out:
+	if (out != STDOUT_FILENO)
+		close(out);
+	if (ret && created)
+		unlink(out_path);
+close_dev:
+	close(dev);
+	return ret;
+}

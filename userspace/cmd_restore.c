@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt restore [-i FILE] [--detach] [--pid-file F] [--new-pid]
+ *
+ *  1. The image is read and checked whole (a pipe is spooled into a
+ *     memfd, because the module reads it twice): a bad image fails here,
+ *     before any process exists.
+ *  2. A child is made with the image's pid (clone3 set_tid), or any pid
+ *     with --new-pid, and this process ptrace-seizes it.
+ *  3. The child sets up what userspace sets (restore_child.c), stops
+ *     itself, and calls CKPT_IOC_RESTORE, which replaces its memory.
+ *  4. At the ioctl's syscall-exit stop, this process writes the image's
+ *     registers, xstate and signal mask into the child (regsets only work
+ *     on a stopped task that is not current) and lets it go.
+ *  5. Without --detach it waits and exits as the child does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <elf.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "restore.h"
+#include "tool.h"
+
+/* At the same address in the child (a fork), so the tracer can read it. */
+static struct ckpt_restore restore_arg;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: ckpt restore [-i FILE] [--detach] [--pid-file F] [--new-pid]\n");
+}
+
+/* A seekable fd holding the image: FILE itself, or stdin/pipe spooled. */
+static int open_image(const char *path)
+{
+	char buf[1 << 16];
+	struct stat st;
+	ssize_t n, w;
+	int fd, mfd;
+
+	fd = path && strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) :
+					 STDIN_FILENO;
+	if (fd < 0) {
+		errmsg("restore: cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		return fd == STDIN_FILENO ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
+	mfd = memfd_create("ckpt-image", MFD_CLOEXEC);
+	if (mfd < 0) {
+		errmsg("restore: memfd: %s", strerror(errno));
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (w = 0; w < n; ) {
+			ssize_t k = write(mfd, buf + w, n - w);
+
+			if (k < 0) {
+				errmsg("restore: spooling the image: %s", strerror(errno));
+				close(mfd);
+				return -1;
+			}
+			w += k;
+		}
+	}
+	if (n < 0) {
+		errmsg("restore: reading the image: %s", strerror(errno));
+		close(mfd);
+		return -1;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	lseek(mfd, 0, SEEK_SET);
+	return mfd;
+}
+
+/* The xstate and its features must be what this CPU and kernel use. */
+static int check_cpu(const struct plan *p, const struct ckpt_version *v)
+{
+	uint64_t xstate_bv;
+
+	if (p->xstate_size != v->xstate_size) {
+		errmsg("restore: the image's FPU state is %u bytes, this machine's is %u: restore on a CPU with the same features",
+		       p->xstate_size, v->xstate_size);
+		return -1;
+	}
+	memcpy(&xstate_bv, (char *)p->xstate + 512, sizeof(xstate_bv));
+	if (xstate_bv & ~v->xfeatures) {
+		errmsg("restore: the process used CPU state (XCR0 bits %#llx) this CPU does not have",
+		       (unsigned long long)(xstate_bv & ~v->xfeatures));
+		return -1;
+	}
+	return 0;
+}
+
+static pid_t make_child(const struct plan *p, bool new_pid)
+{
+	pid_t want = p->task.pid;
+	struct clone_args ca;
+	pid_t pid;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD;
+	ca.set_tid = (uintptr_t)&want;
+	ca.set_tid_size = 1;
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid >= 0)
+		return pid;
+	if (!new_pid) {
+		if (errno == EEXIST)
+			errmsg("restore: pid %d is in use (give --new-pid to restore under another pid)",
+			       want);
+		else
+			errmsg("restore: cannot take pid %d: %s (restoring the pid needs root; give --new-pid to restore under another pid)",
+			       want, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0)
+		errmsg("restore: fork: %s", strerror(errno));
+	return pid;
+}
+
+static void child(const struct plan *p, int img, int dev, int sync_rd)
+{
+	int keep[4] = { img, dev, sync_rd, dup(STDERR_FILENO) };
+	sigset_t all;
+	char c;
+
+	/* Our messages keep going to the tool's stderr, wherever fd 2 goes. */
+	tool_errfd = keep[3];
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* Wait until the parent has seized us. */
+	if (read(sync_rd, &c, 1) != 1)
+		_exit(127);
+	if (child_prepare(p, keep, 4))
+		_exit(127);
+	close(keep[2]);
+	restore_arg.size = sizeof(restore_arg);
+	restore_arg.fd = keep[0];
+	restore_arg.close_fd = keep[1];
+	/*
+	 * The stop tells the tracer that the next syscall is the restore;
+	 * raise() would make another syscall after the kill.
+	 */
+	syscall(SYS_tgkill, getpid(), gettid(), SIGSTOP);
+	ioctl(keep[1], CKPT_IOC_RESTORE, &restore_arg);
+	_exit(127);
+}
+
+/* Waits for the next stop of @pid; returns its status, -1 if it is gone. */
+static int wait_stop(pid_t pid, int *status)
+{
+	if (waitpid(pid, status, __WALL) < 0)
+		return -1;
+	return WIFSTOPPED(*status) ? 0 : -1;
+}
+
+static void say_child_died(int status)
+{
+	if (WIFSIGNALED(status))
+		errmsg("restore: the process was killed by signal %d during restore (see the kernel log)",
+		       WTERMSIG(status));
+	else
+		errmsg("restore: the restoring process exited with status %d before the restore",
+		       WEXITSTATUS(status));
+}
+
+/* Registers, xstate and mask, at the restore ioctl's syscall-exit stop. */
+static int set_cpu(pid_t pid, const struct plan *p)
+{
+	struct user_regs_struct regs;
+	uint64_t mask = p->signal.blocked;
+	struct iovec iov;
+
+	memcpy(&regs, &p->cpu.r15, sizeof(regs));
+	regs.orig_rax = -1;	/* no syscall-restart fix-up on this exit */
+	if (ptrace(PTRACE_SETREGS, pid, 0, &regs)) {
+		errmsg("restore: setting the registers: %s", strerror(errno));
+		return -1;
+	}
+	iov.iov_base = p->xstate;
+	iov.iov_len = p->xstate_size;
+	if (ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, &iov)) {
+		errmsg("restore: setting the FPU/xstate registers: %s", strerror(errno));
+		return -1;
+	}
+	if (ptrace(PTRACE_SETSIGMASK, pid, sizeof(mask), &mask)) {
+		errmsg("restore: setting the signal mask: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Drives the child from its SIGSTOP to the end of the restore ioctl. */
+static int trace_restore(pid_t pid, const struct plan *p)
+{
+	struct user_regs_struct regs;
+	struct ckpt_restore r;
+	struct iovec local = { &r, sizeof(r) };
+	struct iovec remote = { &restore_arg, sizeof(r) };
+	int status;
+
+	/* The child's SIGSTOP: the next syscall is CKPT_IOC_RESTORE. */
+	for (;;) {
+		if (wait_stop(pid, &status)) {
+			say_child_died(status);
+			return -1;
+		}
+		if (WSTOPSIG(status) == SIGSTOP && (status >> 16) == 0)
+			break;
+		ptrace(PTRACE_CONT, pid, 0, 0);
+	}
+	/* Entry stop, then exit stop. */
+	if (ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_stop(pid, &status) ||
+	    ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_stop(pid, &status)) {
+		say_child_died(status);
+		return -1;
+	}
+	if (ptrace(PTRACE_GETREGS, pid, 0, &regs)) {
+		errmsg("restore: reading the child's registers: %s", strerror(errno));
+		return -1;
+	}
+	if ((long)regs.rax < 0) {
+		/* Before the point of no return: the child's memory is intact. */
+		if (process_vm_readv(pid, &local, 1, &remote, 1, 0) == sizeof(r) &&
+		    r.errmsg[0])
+			errmsg("restore: %s", r.errmsg);
+		else
+			errmsg("restore: %s", strerror(-regs.rax));
+		return -1;
+	}
+	return set_cpu(pid, p);
+}
+
+static int exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int cmd_restore(int argc, char **argv, const struct tool_opts *o)
+{
+	static const struct option opts[] = {
+		{ "detach", no_argument, NULL, 'd' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "new-pid", no_argument, NULL, 'n' },
+		{ 0 }
+	};
+	const char *in = NULL, *pid_file = NULL;
+	bool detach = false, new_pid = false;
+	int c, img, dev, sync[2], status, ret = 1;
+	struct ckpt_version v;
+	struct plan p;
+	pid_t pid;
+
+	while ((c = getopt_long(argc, argv, "i:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			in = optarg;
+			break;
+		case 'd':
+			detach = true;
+			break;
+		case 'p':
+			pid_file = optarg;
+			break;
+		case 'n':
+			new_pid = true;
+			break;
+		default:
+			usage();
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return EXIT_USAGE;
+	}
+	memset(&p, 0, sizeof(p));
+	img = open_image(in);
+	if (img < 0)
+		return 1;
+	if (plan_load(img, &p))
+		goto close_img;
+	lseek(img, 0, SEEK_SET);
+	dev = tool_open_dev(o, &v);
+	if (dev < 0)
+		goto free_plan;
+	if (check_cpu(&p, &v) || pipe2(sync, O_CLOEXEC)) {
+		close(dev);
+		goto free_plan;
+	}
+	fflush(NULL);
+	pid = make_child(&p, new_pid);
+	if (pid == 0) {
+		close(sync[1]);
+		child(&p, img, dev, sync[0]);
+	}
+	close(sync[0]);
+	close(dev);
+	if (pid < 0) {
+		close(sync[1]);
+		goto free_plan;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL)) {
+		errmsg("restore: cannot trace the restoring process: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		close(sync[1]);
+		waitpid(pid, NULL, 0);
+		goto free_plan;
+	}
+	if (pid_file) {
+		FILE *f = fopen(pid_file, "we");
+
+		if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f)) {
+			errmsg("restore: cannot write %s: %s", pid_file, strerror(errno));
+			kill(pid, SIGKILL);
+			close(sync[1]);
+			waitpid(pid, NULL, 0);
+			goto free_plan;
+		}
+	}
+	if (write(sync[1], "", 1) != 1 || trace_restore(pid, &p)) {
+		close(sync[1]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		goto free_plan;
+	}
+	close(sync[1]);
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	if (detach) {
+		printf("%d\n", pid);
+		ret = 0;
+		goto free_plan;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ret = exit_status(status);
+free_plan:
+	plan_free(&p);
+close_img:
+	close(img);
+	return ret;
+}

@@ -1,0 +1,1169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt show FILE [--json]: validates a whole image with the validator the
+ * module uses, then prints its records as text or as one JSON document.
+ *
+ * Nothing is printed unless the whole image is valid (the output is built
+ * in memory first); a corrupt image gets the validator's message (which
+ * record, at which offset, what is wrong) on stderr and exit status 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image_read.h"
+#include "tool.h"
+
+typedef unsigned long long ull;
+
+/* Names of the x86-64 ABI values images hold. */
+
+static const char *const sig_names[32] = {
+	NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
+	"SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2",
+	"SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
+	"SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
+	"SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+	"SIGSYS",
+};
+
+static const char *sig_name(unsigned int sig, char *buf, size_t len)
+{
+	if (sig < 32 && sig_names[sig])
+		return sig_names[sig];
+	snprintf(buf, len, "SIG%u", sig);
+	return buf;
+}
+
+struct bitname {
+	ull bit;
+	const char *name;
+};
+
+static const struct bitname sa_flags[] = {
+	{ 0x00000001, "SA_NOCLDSTOP" }, { 0x00000002, "SA_NOCLDWAIT" },
+	{ 0x00000004, "SA_SIGINFO" }, { 0x00000800, "SA_EXPOSE_TAGBITS" },
+	{ 0x04000000, "SA_RESTORER" }, { 0x08000000, "SA_ONSTACK" },
+	{ 0x10000000, "SA_RESTART" }, { 0x40000000, "SA_NODEFER" },
+	{ 0x80000000, "SA_RESETHAND" },
+};
+
+static const struct bitname eflags_bits[] = {
+	{ 1ULL << 0, "CF" }, { 1ULL << 2, "PF" }, { 1ULL << 4, "AF" },
+	{ 1ULL << 6, "ZF" }, { 1ULL << 7, "SF" }, { 1ULL << 8, "TF" },
+	{ 1ULL << 9, "IF" }, { 1ULL << 10, "DF" }, { 1ULL << 11, "OF" },
+	{ 1ULL << 14, "NT" }, { 1ULL << 16, "RF" }, { 1ULL << 18, "AC" },
+	{ 1ULL << 19, "VIF" }, { 1ULL << 20, "VIP" }, { 1ULL << 21, "ID" },
+};
+
+static const struct bitname ss_flags[] = {
+	{ 1, "SS_ONSTACK" }, { 2, "SS_DISABLE" }, { 0x80000000, "SS_AUTODISARM" },
+};
+
+static const struct bitname vma_flags[] = {
+	{ CKPT_VMA_GROWSDOWN, "growsdown" }, { CKPT_VMA_HEAP, "heap" },
+	{ CKPT_VMA_DONTDUMP, "dontdump" }, { CKPT_VMA_HUGEPAGE, "hugepage" },
+};
+
+static const struct bitname open_flags[] = {
+	{ 02000, "O_APPEND" }, { 04000, "O_NONBLOCK" }, { 010000, "O_DSYNC" },
+	{ 020000, "O_ASYNC" }, { 040000, "O_DIRECT" },
+	{ 0100000, "O_LARGEFILE" }, { 0200000, "O_DIRECTORY" },
+	{ 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },
+	{ 02000000, "O_CLOEXEC" }, { 04000000, "O_SYNC" },
+	{ 010000000, "O_PATH" }, { 020000000, "O_TMPFILE" },
+};
+
+static const char *const accmode_names[] = {
+	"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE",
+};
+
+/* XCR0 bits, as the SDM names them (like ckpt check). */
+static const char *const xfeature_names[] = {
+	"x87", "sse", "avx", "bndregs", "bndcsr", "avx512-opmask",
+	"avx512-zmm-hi256", "avx512-hi16-zmm", "pt", "pkru", "pasid",
+	"cet-u", "cet-s", "hdc", "uintr", "lbr", "hwp", "amx-tilecfg",
+	"amx-tiledata", "apx",
+};
+
+static const char *const rlimit_names[CKPT_RLIM_NLIMITS] = {
+	"cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
+	"memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio",
+	"rttime",
+};
+
+static const char *const itimer_names[3] = { "real", "virtual", "prof" };
+
+static const char *auxv_name(ull type)
+{
+	static const char *const names[] = {
+		[0] = "AT_NULL", [1] = "AT_IGNORE", [2] = "AT_EXECFD",
+		[3] = "AT_PHDR", [4] = "AT_PHENT", [5] = "AT_PHNUM",
+		[6] = "AT_PAGESZ", [7] = "AT_BASE", [8] = "AT_FLAGS",
+		[9] = "AT_ENTRY", [10] = "AT_NOTELF", [11] = "AT_UID",
+		[12] = "AT_EUID", [13] = "AT_GID", [14] = "AT_EGID",
+		[15] = "AT_PLATFORM", [16] = "AT_HWCAP", [17] = "AT_CLKTCK",
+		[23] = "AT_SECURE", [24] = "AT_BASE_PLATFORM",
+		[25] = "AT_RANDOM", [26] = "AT_HWCAP2",
+		[27] = "AT_RSEQ_FEATURE_SIZE", [28] = "AT_RSEQ_ALIGN",
+		[29] = "AT_HWCAP3", [30] = "AT_HWCAP4", [31] = "AT_EXECFN",
+		[33] = "AT_SYSINFO_EHDR", [51] = "AT_MINSIGSTKSZ",
+	};
+
+	if (type < sizeof(names) / sizeof(names[0]) && names[type])
+		return names[type];
+	return NULL;
+}
+
+/* The output, built in memory and written only if the image is valid. */
+struct show {
+	FILE *out;
+	bool json;
+	/* JSON: whether the container at each depth needs a comma first */
+	int depth;
+	bool comma[16];
+	/* the group of records being printed (a heading or a JSON array) */
+	u32 group;
+	bool have_fs, have_sigpending, have_files, have_fds;
+	/* SIGHAND in text: how many actions are default */
+	/* page runs, printed at the trailer */
+	struct { u64 vaddr, npages; } *runs;
+	size_t nr_runs, cap_runs;
+	u64 nr_pages;
+	u32 page_size;
+};
+
+/* JSON emitter. */
+
+static void j_indent(struct show *s)
+{
+	int i;
+
+	for (i = 0; i < s->depth; i++)
+		fputs("  ", s->out);
+}
+
+/* Starts a member (key != NULL) of an object, or an element of an array. */
+static void j_key(struct show *s, const char *key)
+{
+	if (s->comma[s->depth])
+		fputc(',', s->out);
+	fputc('\n', s->out);
+	s->comma[s->depth] = true;
+	j_indent(s);
+	if (key)
+		fprintf(s->out, "\"%s\": ", key);
+}
+
+/* Length of the well-formed UTF-8 sequence at @p (not ASCII), or 0. */
+static unsigned int utf8_len(const unsigned char *p)
+{
+	unsigned int n, i, cp;
+
+	if (*p >= 0xc2 && *p <= 0xdf) {
+		n = 1;
+		cp = *p & 0x1f;
+	} else if (*p >= 0xe0 && *p <= 0xef) {
+		n = 2;
+		cp = *p & 0x0f;
+	} else if (*p >= 0xf0 && *p <= 0xf4) {
+		n = 3;
+		cp = *p & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
+/* A JSON string: escapes, and bytes that are not UTF-8 become U+FFFD. */
+static void j_strval(struct show *s, const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str;
+	unsigned int n;
+
+	fputc('"', s->out);
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(s->out, "\\%c", *p++);
+		} else if (*p < 0x20) {
+			switch (*p) {
+			case '\n': fputs("\\n", s->out); break;
+			case '\t': fputs("\\t", s->out); break;
+			case '\r': fputs("\\r", s->out); break;
+			case '\b': fputs("\\b", s->out); break;
+			case '\f': fputs("\\f", s->out); break;
+			default: fprintf(s->out, "\\u%04x", *p);
+			}
+			p++;
+		} else if (*p < 0x80) {
+			fputc(*p++, s->out);
+		} else if ((n = utf8_len(p))) {
+			fwrite(p, 1, n, s->out);
+			p += n;
+		} else {
+			fputs("\\ufffd", s->out);
+			p++;
+		}
+	}
+	fputc('"', s->out);
+}
+
+static void j_str(struct show *s, const char *key, const char *val)
+{
+	j_key(s, key);
+	if (val)
+		j_strval(s, val);
+	else
+		fputs("null", s->out);
+}
+
+static void j_u64(struct show *s, const char *key, ull v)
+{
+	j_key(s, key);
+	fprintf(s->out, "%llu", v);
+}
+
+static void j_s64(struct show *s, const char *key, long long v)
+{
+	j_key(s, key);
+	fprintf(s->out, "%lld", v);
+}
+
+static void j_hex(struct show *s, const char *key, ull v)
+{
+	j_key(s, key);
+	fprintf(s->out, "\"0x%llx\"", v);
+}
+
+static void j_bool(struct show *s, const char *key, bool v)
+{
+	j_key(s, key);
+	fputs(v ? "true" : "false", s->out);
+}
+
+static void j_open(struct show *s, const char *key, char c)
+{
+	j_key(s, key);
+	fputc(c, s->out);
+	s->depth++;
+	s->comma[s->depth] = false;
+}
+
+static void j_close(struct show *s, char c)
+{
+	bool empty = !s->comma[s->depth];
+
+	s->depth--;
+	if (!empty) {
+		fputc('\n', s->out);
+		j_indent(s);
+	}
+	fputc(c, s->out);
+}
+
+static void j_empty(struct show *s, const char *key)
+{
+	j_open(s, key, '[');
+	j_close(s, ']');
+}
+
+/* A bit mask as an array of names; unknown bits as one hex string. */
+static void j_bits(struct show *s, const char *key, ull v,
+		   const struct bitname *b, size_t n)
+{
+	size_t i;
+
+	j_open(s, key, '[');
+	for (i = 0; i < n; i++) {
+		if (v & b[i].bit) {
+			j_str(s, NULL, b[i].name);
+			v &= ~b[i].bit;
+		}
+	}
+	if (v) {
+		j_key(s, NULL);
+		fprintf(s->out, "\"0x%llx\"", v);
+	}
+	j_close(s, ']');
+}
+
+static void j_sigmask(struct show *s, const char *key, ull mask)
+{
+	char buf[16];
+	unsigned int sig;
+
+	j_open(s, key, '[');
+	for (sig = 1; sig <= 64; sig++)
+		if (mask & (1ULL << (sig - 1)))
+			j_str(s, NULL, sig_name(sig, buf, sizeof(buf)));
+	j_close(s, ']');
+}
+
+static void j_xfeatures(struct show *s, const char *key, ull v)
+{
+	unsigned int i;
+
+	j_open(s, key, '[');
+	for (i = 0; i < 64; i++) {
+		if (!(v & (1ULL << i)))
+			continue;
+		if (i < sizeof(xfeature_names) / sizeof(xfeature_names[0])) {
+			j_str(s, NULL, xfeature_names[i]);
+		} else {
+			j_key(s, NULL);
+			fprintf(s->out, "\"bit%u\"", i);
+		}
+	}
+	j_close(s, ']');
+}
+
+/* Text helpers. */
+
+static void t_bits(struct show *s, ull v, const struct bitname *b, size_t n,
+		   const char *none)
+{
+	const char *sep = "";
+	size_t i;
+
+	if (!v) {
+		fputs(none, s->out);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (v & b[i].bit) {
+			fprintf(s->out, "%s%s", sep, b[i].name);
+			sep = "|";
+			v &= ~b[i].bit;
+		}
+	}
+	if (v)
+		fprintf(s->out, "%s0x%llx", sep, v);
+}
+
+static void t_sigmask(struct show *s, ull mask)
+{
+	const char *sep = "";
+	char buf[16];
+	unsigned int sig;
+
+	if (!mask) {
+		fputs("-", s->out);
+		return;
+	}
+	for (sig = 1; sig <= 64; sig++) {
+		if (mask & (1ULL << (sig - 1))) {
+			fprintf(s->out, "%s%s", sep, sig_name(sig, buf, sizeof(buf)));
+			sep = "|";
+		}
+	}
+}
+
+static void t_xfeatures(struct show *s, ull v)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	for (i = 0; i < 64; i++) {
+		if (!(v & (1ULL << i)))
+			continue;
+		if (i < sizeof(xfeature_names) / sizeof(xfeature_names[0]))
+			fprintf(s->out, "%s%s", sep, xfeature_names[i]);
+		else
+			fprintf(s->out, "%sbit%u", sep, i);
+		sep = " ";
+	}
+}
+
+/* A string in text output: printable ASCII and UTF-8 as is, others \xNN. */
+static void t_str(struct show *s, const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str;
+
+	unsigned int n;
+
+	fputc('"', s->out);
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(s->out, "\\%c", *p++);
+		} else if (*p >= 0x20 && *p < 0x7f) {
+			fputc(*p++, s->out);
+		} else if (*p >= 0x80 && (n = utf8_len(p))) {
+			fwrite(p, 1, n, s->out);
+			p += n;
+		} else {
+			fprintf(s->out, "\\x%02x", *p++);
+		}
+	}
+	fputc('"', s->out);
+}
+
+static void fmt_time(ull ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf + strlen(buf), len - strlen(buf), ".%09lluZ",
+			 ns % 1000000000ULL);
+}
+
+/* new_encode_dev() */
+static void fmt_dev(u32 dev, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x", (dev & 0xfff00) >> 8,
+		 (dev & 0xff) | ((dev >> 12) & 0xfff00));
+}
+
+/* Records. */
+
+static void show_header(struct show *s, const struct ckpt_rec_header *r)
+{
+	char when[64];
+
+	fmt_time(r->time_ns, when, sizeof(when));
+	if (s->json) {
+		j_open(s, "header", '{');
+		j_u64(s, "version", r->version);
+		j_u64(s, "arch", r->arch);
+		j_str(s, "arch_name", "x86-64");
+		j_u64(s, "page_size", r->page_size);
+		j_bool(s, "incremental", r->flags & CKPT_IMG_INCREMENTAL);
+		j_hex(s, "image_id", r->image_id);
+		j_hex(s, "parent_id", r->parent_id);
+		j_u64(s, "time_ns", r->time_ns);
+		j_str(s, "time", when);
+		j_str(s, "release", r->release);
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "header     format %u, x86-64, page size %u, image 0x%llx, ",
+		r->version, r->page_size, (ull)r->image_id);
+	if (r->flags & CKPT_IMG_INCREMENTAL)
+		fprintf(s->out, "incremental on 0x%llx\n", (ull)r->parent_id);
+	else
+		fprintf(s->out, "full\n");
+	fprintf(s->out, "           captured %s on kernel ", when);
+	t_str(s, r->release);
+	fputc('\n', s->out);
+}
+
+static void show_task(struct show *s, const struct ckpt_rec_task *r)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	if (s->json) {
+		j_open(s, "task", '{');
+		j_u64(s, "pid", r->pid);
+		j_u64(s, "tid", r->tid);
+		j_u64(s, "ppid", r->ppid);
+		j_u64(s, "pgid", r->pgid);
+		j_u64(s, "sid", r->sid);
+		j_u64(s, "uid", r->uid);
+		j_u64(s, "gid", r->gid);
+		j_str(s, "comm", r->comm);
+		j_hex(s, "personality", r->personality);
+		j_key(s, "umask");
+		fprintf(s->out, "\"%04o\"", r->umask);
+		j_bool(s, "no_new_privs", r->flags & CKPT_TASK_NO_NEW_PRIVS);
+		j_u64(s, "dumpable", r->dumpable);
+		j_s64(s, "pdeathsig", r->pdeathsig);
+		j_open(s, "rlimits", '{');
+		for (i = 0; i < CKPT_RLIM_NLIMITS; i++) {
+			j_open(s, rlimit_names[i], '{');
+			j_key(s, "cur");
+			if (r->rlim[i].cur == ~0ULL)
+				fputs("null", s->out);
+			else
+				fprintf(s->out, "%llu", (ull)r->rlim[i].cur);
+			j_key(s, "max");
+			if (r->rlim[i].max == ~0ULL)
+				fputs("null", s->out);
+			else
+				fprintf(s->out, "%llu", (ull)r->rlim[i].max);
+			j_close(s, '}');
+		}
+		j_close(s, '}');
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "task       pid %u tid %u ppid %u pgid %u sid %u uid %u gid %u comm ",
+		r->pid, r->tid, r->ppid, r->pgid, r->sid, r->uid, r->gid);
+	t_str(s, r->comm);
+	fprintf(s->out, "\n           umask %04o personality 0x%x dumpable %u pdeathsig %d%s\n",
+		r->umask, r->personality, r->dumpable, r->pdeathsig,
+		r->flags & CKPT_TASK_NO_NEW_PRIVS ? " no_new_privs" : "");
+	fprintf(s->out, "limits     ");
+	for (i = 0; i < CKPT_RLIM_NLIMITS; i++) {
+		if (r->rlim[i].cur == ~0ULL && r->rlim[i].max == ~0ULL)
+			continue;
+		fprintf(s->out, "%s%s ", sep, rlimit_names[i]);
+		if (r->rlim[i].cur == ~0ULL)
+			fprintf(s->out, "unlimited/");
+		else
+			fprintf(s->out, "%llu/", (ull)r->rlim[i].cur);
+		if (r->rlim[i].max == ~0ULL)
+			fprintf(s->out, "unlimited");
+		else
+			fprintf(s->out, "%llu", (ull)r->rlim[i].max);
+		sep = ", ";
+	}
+	fprintf(s->out, "%s\n", *sep ? " (others unlimited)" : "all unlimited");
+}
+
+static void show_fs(struct show *s, const struct ckpt_rec_fs *r)
+{
+	s->have_fs = true;
+	if (s->json) {
+		j_open(s, "fs", '{');
+		j_str(s, "cwd", r->paths);
+		j_str(s, "root", r->paths + r->cwd_len);
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "fs         cwd ");
+	t_str(s, r->paths);
+	fprintf(s->out, " root ");
+	t_str(s, r->paths + r->cwd_len);
+	fputc('\n', s->out);
+}
+
+static void show_cpu(struct show *s, const struct ckpt_rec_cpu *r)
+{
+	const struct {
+		const char *name;
+		ull v;
+	} regs[] = {
+		{ "rip", r->ip }, { "rsp", r->sp }, { "rbp", r->bp },
+		{ "rax", r->ax }, { "rbx", r->bx }, { "rcx", r->cx },
+		{ "rdx", r->dx }, { "rsi", r->si }, { "rdi", r->di },
+		{ "r8", r->r8 }, { "r9", r->r9 }, { "r10", r->r10 },
+		{ "r11", r->r11 }, { "r12", r->r12 }, { "r13", r->r13 },
+		{ "r14", r->r14 }, { "r15", r->r15 },
+		{ "orig_rax", r->orig_ax }, { "eflags", r->flags },
+		{ "fs_base", r->fs_base }, { "gs_base", r->gs_base },
+		{ "cs", r->cs }, { "ss", r->ss }, { "ds", r->ds },
+		{ "es", r->es }, { "fs", r->fs }, { "gs", r->gs },
+	};
+	size_t i;
+
+	if (s->json) {
+		j_open(s, "cpu", '{');
+		for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+			j_hex(s, regs[i].name, regs[i].v);
+		j_bits(s, "eflags_names", r->flags, eflags_bits,
+		       sizeof(eflags_bits) / sizeof(eflags_bits[0]));
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "cpu        rip 0x%llx rsp 0x%llx rbp 0x%llx\n",
+		(ull)r->ip, (ull)r->sp, (ull)r->bp);
+	fprintf(s->out, "           rax 0x%llx orig_rax 0x%llx (%lld) eflags 0x%llx [",
+		(ull)r->ax, (ull)r->orig_ax, (long long)r->orig_ax,
+		(ull)r->flags);
+	t_bits(s, r->flags & ~2ULL, eflags_bits,
+	       sizeof(eflags_bits) / sizeof(eflags_bits[0]), "-");
+	fprintf(s->out, "]\n");
+	for (i = 4; i < 17; i++)
+		fprintf(s->out, "%s%s 0x%llx",
+			(i - 4) % 5 ? " " : i > 4 ? "\n           " : "           ",
+			regs[i].name, regs[i].v);
+	fprintf(s->out, "\n           fs_base 0x%llx gs_base 0x%llx cs 0x%llx ss 0x%llx ds 0x%llx es 0x%llx fs 0x%llx gs 0x%llx\n",
+		(ull)r->fs_base, (ull)r->gs_base, (ull)r->cs, (ull)r->ss,
+		(ull)r->ds, (ull)r->es, (ull)r->fs, (ull)r->gs);
+}
+
+static void show_xstate(struct show *s, const struct ckpt_rec_xstate *r)
+{
+	u64 bv;
+	u32 mxcsr;
+
+	memcpy(&mxcsr, r->data + 24, sizeof(mxcsr));
+	memcpy(&bv, r->data + 512, sizeof(bv));
+	if (s->json) {
+		j_open(s, "xstate", '{');
+		j_u64(s, "size", r->size);
+		j_hex(s, "xcr0", r->xcr0);
+		j_xfeatures(s, "xcr0_features", r->xcr0);
+		j_hex(s, "xstate_bv", bv);
+		j_xfeatures(s, "xstate_bv_features", bv);
+		j_hex(s, "mxcsr", mxcsr);
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "xstate     %u bytes, xcr0 0x%llx (", r->size,
+		(ull)r->xcr0);
+	t_xfeatures(s, r->xcr0);
+	fprintf(s->out, "), in use 0x%llx (", (ull)bv);
+	t_xfeatures(s, bv);
+	fprintf(s->out, "), mxcsr 0x%x\n", mxcsr);
+}
+
+static void show_sighand(struct show *s, const struct ckpt_rec_sighand *r)
+{
+	const struct ckpt_sigaction *a;
+	unsigned int sig, dfl = 0;
+	bool first = true;
+	char buf[16];
+
+	if (s->json)
+		j_open(s, "sighand", '[');
+	for (sig = 1; sig <= 64; sig++) {
+		a = &r->action[sig - 1];
+		if (!a->handler && !a->flags && !a->restorer && !a->mask) {
+			dfl++;
+			continue;
+		}
+		if (s->json) {
+			j_open(s, NULL, '{');
+			j_u64(s, "signo", sig);
+			j_str(s, "name", sig_name(sig, buf, sizeof(buf)));
+			j_str(s, "disposition", a->handler == 0 ? "default" :
+				  a->handler == 1 ? "ignore" : "handler");
+			j_hex(s, "handler", a->handler);
+			j_hex(s, "flags", a->flags);
+			j_bits(s, "flag_names", a->flags, sa_flags,
+			       sizeof(sa_flags) / sizeof(sa_flags[0]));
+			j_hex(s, "restorer", a->restorer);
+			j_sigmask(s, "mask", a->mask);
+			j_close(s, '}');
+			continue;
+		}
+		fprintf(s->out, "%s%-10s ", first ? "sighand    " : "           ",
+			sig_name(sig, buf, sizeof(buf)));
+		first = false;
+		if (a->handler == 0)
+			fprintf(s->out, "default");
+		else if (a->handler == 1)
+			fprintf(s->out, "ignored");
+		else
+			fprintf(s->out, "handler 0x%llx", (ull)a->handler);
+		fprintf(s->out, " flags ");
+		t_bits(s, a->flags, sa_flags,
+		       sizeof(sa_flags) / sizeof(sa_flags[0]), "-");
+		if (a->restorer)
+			fprintf(s->out, " restorer 0x%llx", (ull)a->restorer);
+		fprintf(s->out, " mask ");
+		t_sigmask(s, a->mask);
+		fputc('\n', s->out);
+	}
+	if (s->json)
+		j_close(s, ']');
+	else
+		fprintf(s->out, "%s(%u signals with the default action)\n",
+			first ? "sighand    " : "           ", dfl);
+}
+
+static void show_signal(struct show *s, const struct ckpt_rec_signal *r)
+{
+	unsigned int i;
+
+	if (s->json) {
+		j_open(s, "signal", '{');
+		j_hex(s, "blocked", r->blocked);
+		j_sigmask(s, "blocked_names", r->blocked);
+		j_open(s, "altstack", '{');
+		j_hex(s, "sp", r->altstack_sp);
+		j_u64(s, "size", r->altstack_size);
+		j_bits(s, "flags", r->altstack_flags, ss_flags,
+		       sizeof(ss_flags) / sizeof(ss_flags[0]));
+		j_close(s, '}');
+		j_open(s, "itimers", '{');
+		for (i = 0; i < 3; i++) {
+			j_open(s, itimer_names[i], '{');
+			j_u64(s, "value_ns", r->itimer[i].value_ns);
+			j_u64(s, "interval_ns", r->itimer[i].interval_ns);
+			j_close(s, '}');
+		}
+		j_close(s, '}');
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "signal     blocked ");
+	t_sigmask(s, r->blocked);
+	if (r->altstack_size)
+		fprintf(s->out, "; altstack 0x%llx size %llu flags ",
+			(ull)r->altstack_sp, (ull)r->altstack_size);
+	else
+		fprintf(s->out, "; no altstack, flags ");
+	t_bits(s, r->altstack_flags, ss_flags,
+	       sizeof(ss_flags) / sizeof(ss_flags[0]), "-");
+	for (i = 0; i < 3; i++) {
+		if (!r->itimer[i].value_ns && !r->itimer[i].interval_ns)
+			continue;
+		fprintf(s->out, "; itimer %s %llu.%09llus", itimer_names[i],
+			(ull)r->itimer[i].value_ns / 1000000000ULL,
+			(ull)r->itimer[i].value_ns % 1000000000ULL);
+		if (r->itimer[i].interval_ns)
+			fprintf(s->out, " every %llu.%09llus",
+				(ull)r->itimer[i].interval_ns / 1000000000ULL,
+				(ull)r->itimer[i].interval_ns % 1000000000ULL);
+	}
+	fputc('\n', s->out);
+}
+
+static void show_sigpending(struct show *s,
+			    const struct ckpt_rec_sigpending *r)
+{
+	int32_t errno_, code;
+	char buf[16];
+
+	memcpy(&errno_, r->siginfo + 4, sizeof(errno_));
+	memcpy(&code, r->siginfo + 8, sizeof(code));
+	s->have_sigpending = true;
+	if (s->json) {
+		j_open(s, NULL, '{');
+		j_u64(s, "signo", r->signo);
+		j_str(s, "name", sig_name(r->signo, buf, sizeof(buf)));
+		j_str(s, "queue", r->shared ? "process" : "thread");
+		j_s64(s, "si_code", code);
+		j_s64(s, "si_errno", errno_);
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "           %-10s %s queue, si_code %d si_errno %d\n",
+		sig_name(r->signo, buf, sizeof(buf)),
+		r->shared ? "process" : "thread", code, errno_);
+}
+
+static void show_mm(struct show *s, const struct ckpt_rec_mm *r)
+{
+	const struct {
+		const char *name;
+		ull v;
+	} f[] = {
+		{ "start_code", r->start_code }, { "end_code", r->end_code },
+		{ "start_data", r->start_data }, { "end_data", r->end_data },
+		{ "start_brk", r->start_brk }, { "brk", r->brk },
+		{ "start_stack", r->start_stack },
+		{ "arg_start", r->arg_start }, { "arg_end", r->arg_end },
+		{ "env_start", r->env_start }, { "env_end", r->env_end },
+		{ "vdso", r->vdso },
+	};
+	const char *name;
+	unsigned int i;
+
+	if (s->json) {
+		j_open(s, "mm", '{');
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			j_hex(s, f[i].name, f[i].v);
+		j_str(s, "exe", r->exe_len ? r->exe : NULL);
+		j_open(s, "auxv", '[');
+		for (i = 0; i < CKPT_AUXV_WORDS && r->auxv[i]; i += 2) {
+			j_open(s, NULL, '{');
+			j_u64(s, "type", r->auxv[i]);
+			j_str(s, "name", auxv_name(r->auxv[i]));
+			j_hex(s, "value", r->auxv[i + 1]);
+			j_close(s, '}');
+		}
+		j_close(s, ']');
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "mm         code 0x%llx-0x%llx data 0x%llx-0x%llx brk 0x%llx-0x%llx\n",
+		(ull)r->start_code, (ull)r->end_code, (ull)r->start_data,
+		(ull)r->end_data, (ull)r->start_brk, (ull)r->brk);
+	fprintf(s->out, "           stack 0x%llx args 0x%llx-0x%llx env 0x%llx-0x%llx vdso 0x%llx\n",
+		(ull)r->start_stack, (ull)r->arg_start, (ull)r->arg_end,
+		(ull)r->env_start, (ull)r->env_end, (ull)r->vdso);
+	fprintf(s->out, "           exe ");
+	if (r->exe_len)
+		t_str(s, r->exe);
+	else
+		fprintf(s->out, "-");
+	fprintf(s->out, "\n           auxv");
+	for (i = 0; i < CKPT_AUXV_WORDS && r->auxv[i]; i += 2) {
+		name = auxv_name(r->auxv[i]);
+		if (name)
+			fprintf(s->out, " %s=0x%llx", name,
+				(ull)r->auxv[i + 1]);
+		else
+			fprintf(s->out, " %llu=0x%llx", (ull)r->auxv[i],
+				(ull)r->auxv[i + 1]);
+	}
+	fputc('\n', s->out);
+}
+
+static void show_vma(struct show *s, const struct ckpt_rec_vma *r)
+{
+	bool shared = r->kind == CKPT_VMA_FILE_SHARED ||
+		      r->kind == CKPT_VMA_ANON_SHARED;
+	char prot[5], dev[16];
+
+	prot[0] = r->prot & 1 ? 'r' : '-';
+	prot[1] = r->prot & 2 ? 'w' : '-';
+	prot[2] = r->prot & 4 ? 'x' : '-';
+	prot[3] = shared ? 's' : 'p';
+	prot[4] = 0;
+	fmt_dev(r->dev, dev, sizeof(dev));
+	if (s->json) {
+		j_open(s, NULL, '{');
+		j_hex(s, "start", r->start);
+		j_hex(s, "end", r->end);
+		j_str(s, "prot", prot);
+		j_str(s, "kind", ckpt_vma_kind_name(r->kind));
+		j_bits(s, "flags", r->flags, vma_flags,
+		       sizeof(vma_flags) / sizeof(vma_flags[0]));
+		j_u64(s, "pgoff", r->pgoff);
+		j_str(s, "dev", dev);
+		j_u64(s, "ino", r->ino);
+		j_u64(s, "shared_id", r->shared_id);
+		j_str(s, "path", r->path_len ? r->path : NULL);
+		j_close(s, '}');
+		return;
+	}
+	/* like /proc/PID/maps: the offset of what a file backs */
+	fprintf(s->out, "  %08llx-%08llx %s %08llx %s %-8llu %s",
+		(ull)r->start, (ull)r->end, prot,
+		r->kind == CKPT_VMA_FILE_PRIVATE || shared ?
+			(ull)r->pgoff * s->page_size : 0ULL,
+		dev, (ull)r->ino, ckpt_vma_kind_name(r->kind));
+	if (r->flags) {
+		fputc(' ', s->out);
+		t_bits(s, r->flags, vma_flags,
+		       sizeof(vma_flags) / sizeof(vma_flags[0]), "");
+	}
+	if (r->shared_id)
+		fprintf(s->out, " shm %u", r->shared_id);
+	if (r->path_len) {
+		fputc(' ', s->out);
+		t_str(s, r->path);
+	}
+	fputc('\n', s->out);
+}
+
+static void show_file(struct show *s, const struct ckpt_rec_file *r)
+{
+	char dev[16], rdev[16];
+
+	s->have_files = true;
+	fmt_dev(r->dev, dev, sizeof(dev));
+	fmt_dev(r->rdev, rdev, sizeof(rdev));
+	if (s->json) {
+		j_open(s, NULL, '{');
+		j_u64(s, "id", r->id);
+		j_str(s, "kind", ckpt_file_kind_name(r->kind));
+		j_key(s, "flags");
+		fprintf(s->out, "\"0%o\"", r->flags);
+		j_str(s, "access", accmode_names[r->flags & 3]);
+		j_bits(s, "flag_names", r->flags & ~3U, open_flags,
+		       sizeof(open_flags) / sizeof(open_flags[0]));
+		j_u64(s, "pos", r->pos);
+		j_str(s, "dev", dev);
+		j_u64(s, "ino", r->ino);
+		j_str(s, "rdev", rdev);
+		j_u64(s, "pipe_id", r->pipe_id);
+		j_u64(s, "pipe_bytes", r->data_len);
+		j_str(s, "path", r->path_len ? r->data : NULL);
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "  %-4u %-7s %s", r->id, ckpt_file_kind_name(r->kind),
+		accmode_names[r->flags & 3]);
+	if (r->flags & ~3U) {
+		fputc('|', s->out);
+		t_bits(s, r->flags & ~3U, open_flags,
+		       sizeof(open_flags) / sizeof(open_flags[0]), "");
+	}
+	fprintf(s->out, " pos %llu", (ull)r->pos);
+	if (r->ino)
+		fprintf(s->out, " dev %s ino %llu", dev, (ull)r->ino);
+	if (r->kind == CKPT_FILE_CHR)
+		fprintf(s->out, " rdev %s", rdev);
+	if (r->kind == CKPT_FILE_PIPE || r->kind == CKPT_FILE_FIFO)
+		fprintf(s->out, " pipe %u, %u bytes buffered", r->pipe_id,
+			r->data_len);
+	if (r->path_len) {
+		fputc(' ', s->out);
+		t_str(s, r->data);
+	}
+	fputc('\n', s->out);
+}
+
+static void show_fd(struct show *s, const struct ckpt_rec_fd *r)
+{
+	s->have_fds = true;
+	if (s->json) {
+		j_open(s, NULL, '{');
+		j_u64(s, "fd", r->fd);
+		j_u64(s, "file", r->file_id);
+		j_bool(s, "cloexec", r->flags & CKPT_FD_CLOEXEC);
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "  %-4u -> file %u%s\n", r->fd, r->file_id,
+		r->flags & CKPT_FD_CLOEXEC ? " cloexec" : "");
+}
+
+static int add_run(struct show *s, const struct ckpt_rec_pages *r)
+{
+	void *n;
+
+	if (s->nr_runs == s->cap_runs) {
+		s->cap_runs = s->cap_runs ? s->cap_runs * 2 : 64;
+		n = realloc(s->runs, s->cap_runs * sizeof(s->runs[0]));
+		if (!n)
+			return -ENOMEM;
+		s->runs = n;
+	}
+	s->runs[s->nr_runs].vaddr = r->vaddr;
+	s->runs[s->nr_runs].npages = r->npages;
+	s->nr_runs++;
+	s->nr_pages += r->npages;
+	return 0;
+}
+
+static void show_pages(struct show *s)
+{
+	ull bytes = (ull)s->nr_pages * s->page_size;
+	size_t i;
+
+	if (s->json) {
+		j_open(s, "pages", '{');
+		j_u64(s, "runs", s->nr_runs);
+		j_u64(s, "pages", s->nr_pages);
+		j_u64(s, "bytes", bytes);
+		j_open(s, "list", '[');
+		for (i = 0; i < s->nr_runs; i++) {
+			j_open(s, NULL, '{');
+			j_hex(s, "vaddr", s->runs[i].vaddr);
+			j_u64(s, "npages", s->runs[i].npages);
+			j_close(s, '}');
+		}
+		j_close(s, ']');
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "pages      %zu runs, %llu pages, %llu bytes\n",
+		s->nr_runs, (ull)s->nr_pages, bytes);
+	for (i = 0; i < s->nr_runs; i++)
+		fprintf(s->out, "  %08llx-%08llx %llu page%s\n",
+			(ull)s->runs[i].vaddr,
+			(ull)(s->runs[i].vaddr +
+			      s->runs[i].npages * s->page_size),
+			(ull)s->runs[i].npages,
+			s->runs[i].npages == 1 ? "" : "s");
+}
+
+static void show_trailer(struct show *s, const struct ckpt_rec_trailer *r)
+{
+	if (s->json) {
+		j_open(s, "trailer", '{');
+		j_u64(s, "records", r->nr_records);
+		j_u64(s, "bytes", r->nr_bytes);
+		j_key(s, "crc32c");
+		fprintf(s->out, "\"0x%08x\"", r->crc32c);
+		j_close(s, '}');
+		return;
+	}
+	fprintf(s->out, "trailer    %llu records, %llu bytes, CRC32C 0x%08x (matches)\n",
+		(ull)r->nr_records, (ull)r->nr_bytes, r->crc32c);
+}
+
+/* Groups of repeated records: a text heading, or a JSON array. */
+static void group(struct show *s, u32 type)
+{
+	static const struct {
+		u32 type;
+		const char *key;
+		const char *title;
+	} groups[] = {
+		{ CKPT_REC_SIGPENDING, "sigpending", "pending" },
+		{ CKPT_REC_VMA, "vmas", "vmas" },
+		{ CKPT_REC_FILE, "files", "files" },
+		{ CKPT_REC_FD, "fds", "fds" },
+	};
+	size_t i;
+
+	if (s->group == type)
+		return;
+	if (s->group && s->json)
+		j_close(s, ']');
+	s->group = 0;
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (groups[i].type != type)
+			continue;
+		s->group = type;
+		if (s->json)
+			j_open(s, groups[i].key, '[');
+		else
+			fprintf(s->out, "%s\n", groups[i].title);
+	}
+}
+
+static int show_record(struct show *s, const struct ckpt_hdr *h)
+{
+	group(s, h->type);
+	switch (h->type) {
+	case CKPT_REC_HEADER:
+		show_header(s, (const void *)h);
+		break;
+	case CKPT_REC_TASK:
+		show_task(s, (const void *)h);
+		break;
+	case CKPT_REC_FS:
+		show_fs(s, (const void *)h);
+		break;
+	case CKPT_REC_CPU:
+		show_cpu(s, (const void *)h);
+		break;
+	case CKPT_REC_XSTATE:
+		show_xstate(s, (const void *)h);
+		break;
+	case CKPT_REC_SIGHAND:
+		show_sighand(s, (const void *)h);
+		break;
+	case CKPT_REC_SIGNAL:
+		show_signal(s, (const void *)h);
+		break;
+	case CKPT_REC_SIGPENDING:
+		show_sigpending(s, (const void *)h);
+		break;
+	case CKPT_REC_MM:
+		show_mm(s, (const void *)h);
+		break;
+	case CKPT_REC_VMA:
+		show_vma(s, (const void *)h);
+		break;
+	case CKPT_REC_FILE:
+		show_file(s, (const void *)h);
+		break;
+	case CKPT_REC_FD:
+		show_fd(s, (const void *)h);
+		break;
+	case CKPT_REC_PAGES:
+		return add_run(s, (const void *)h);
+	case CKPT_REC_TRAILER:
+		/* keys always present in JSON, even for absent records */
+		if (s->json) {
+			if (!s->have_fs)
+				j_str(s, "fs", NULL);
+			if (!s->have_sigpending)
+				j_empty(s, "sigpending");
+			if (!s->have_files)
+				j_empty(s, "files");
+			if (!s->have_fds)
+				j_empty(s, "fds");
+		}
+		show_pages(s);
+		show_trailer(s, (const void *)h);
+		break;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ckpt show FILE [--json]\n"
+		   "  validates the image FILE (- for stdin) and prints its records\n"
+		   "  --json  one JSON document instead of text\n");
+}
+
+int cmd_show(int argc, char **argv, const struct tool_opts *o)
+{
+	struct img_reader_opts ro = { .flags = 0 };
+	const struct ckpt_hdr *h;
+	struct img_reader r;
+	struct show s;
+	const char *path = NULL;
+	char *text = NULL;
+	size_t text_len = 0;
+	int i, fd, ret;
+
+	(void)o;
+	memset(&s, 0, sizeof(s));
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			s.json = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			errmsg("show: unknown option '%s'", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		} else if (path) {
+			errmsg("show: one image at a time");
+			usage(stderr);
+			return EXIT_USAGE;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(path, "-")) {
+		fd = STDIN_FILENO;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			errmsg("show: cannot open %s: %s", path, strerror(errno));
+			return 1;
+		}
+	}
+	s.out = open_memstream(&text, &text_len);
+	if (!s.out) {
+		errmsg("show: %s", strerror(errno));
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return 1;
+	}
+	img_reader_open_fd(&r, fd, &ro);
+	s.page_size = r.chk.page_size;
+	if (s.json) {
+		fputc('{', s.out);
+		j_str(&s, "file", path);
+	} else {
+		fprintf(s.out, "image      ");
+		t_str(&s, path);
+		fputc('\n', s.out);
+	}
+	while ((ret = img_reader_next(&r, &h)) > 0) {
+		if (show_record(&s, h)) {
+			img_check_fail(&r.chk, -ENOMEM, "out of memory");
+			ret = -ENOMEM;
+			break;
+		}
+	}
+	if (s.json && !ret) {
+		s.depth = 0;
+		fputs("\n}\n", s.out);
+	}
+	if (fclose(s.out) && !ret) {
+		img_check_fail(&r.chk, -errno, "cannot build the output");
+		ret = -1;
+	}
+	if (ret)
+		errmsg("show: %s%s%s", path && strcmp(path, "-") ? path : "stdin",
+		       ": ", img_reader_error(&r));
+	img_reader_close(&r);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	free(s.runs);
+	if (!ret && (fwrite(text, 1, text_len, stdout) != text_len ||
+		     fflush(stdout))) {
+		errmsg("show: cannot write the output: %s", strerror(errno));
+		ret = -1;
+	}
+	free(text);
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ckpt restore: what the tool needs from an image, and the steps.
+ */
+#ifndef CKPT_RESTORE_H
+#define CKPT_RESTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/ckpt.h>
+
+struct plan_vma {
+	uint64_t start, end;
+	uint32_t kind;
+};
+
+struct plan_file {
+	struct ckpt_rec_file rec;	/* fixed part */
+	char *path;			/* NULL if none */
+	void *data;			/* pipe data in flight */
+};
+
+/* The records the tool acts on, copied out of a checked image. */
+struct plan {
+	struct ckpt_rec_header hdr;
+	struct ckpt_rec_task task;
+	char *cwd, *root;
+	struct ckpt_rec_cpu cpu;
+	struct ckpt_rec_sighand sighand;
+	struct ckpt_rec_signal signal;
+	struct ckpt_rec_mm mm;		/* without the exe path */
+	void *xstate;
+	uint32_t xstate_size;
+	uint64_t xcr0;
+	struct plan_vma *vmas;
+	size_t nr_vmas;
+	struct plan_file *files;
+	size_t nr_files;
+	struct ckpt_rec_fd *fds;
+	size_t nr_fds;
+	uint64_t nr_pages;
+};
+
+/* restore_load.c: reads and checks the whole image; fills @p. */
+int plan_load(int fd, struct plan *p);
+void plan_free(struct plan *p);
+
+/*
+ * restore_child.c: in the forked child, before the restore ioctl: fds,
+ * cwd, limits, signal handlers, timers, identity, the vDSO's place.
+ * @keep are the child's own fds (image, device) that must survive; they
+ * are moved out of the way and their new numbers written back.
+ * Returns 0, or -1 after printing why.
+ */
+int child_prepare(const struct plan *p, int *keep, size_t nr_keep);
+
+#endif /* CKPT_RESTORE_H */
