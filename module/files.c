@@ -255,8 +255,11 @@ static int emit_file(struct ckpt_ctx *ctx, struct fd_collect *c,
 	if (r) {
 		r->id = fc->id;
 		r->kind = kind;
-		r->flags = f->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC |
-					  O_CLOEXEC);
+		/* Status flags only: f_flags also holds kernel-internal bits. */
+		r->flags = f->f_flags & (O_ACCMODE | O_APPEND | O_NONBLOCK |
+					 O_DSYNC | FASYNC | O_DIRECT |
+					 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |
+					 O_NOATIME | __O_SYNC | O_PATH);
 		r->pos = f->f_pos;
 		r->ino = st.ino;
 		r->dev = new_encode_dev(st.dev);

@@ -63,10 +63,6 @@ static int push(const void ***arr, unsigned int *nr, unsigned int *cap,
 	return 0;
 }
 
-#define PUSH(img, field, rec) \
-	push((const void ***)&(img)->field, &(img)->nr_##field, \
-	     &(img)->cap_##field, rec)
-
 static int keep(struct ckpt_image *img, const struct ckpt_hdr *h)
 {
 	switch (h->type) {
@@ -89,9 +85,11 @@ static int keep(struct ckpt_image *img, const struct ckpt_hdr *h)
 		img->mm = (const void *)h;
 		break;
 	case CKPT_REC_VMA:
-		return PUSH(img, vmas, h);
+		return push((const void ***)&img->vmas, &img->nr_vmas,
+			    &img->cap_vmas, h);
 	case CKPT_REC_SIGPENDING:
-		return PUSH(img, sigs, h);
+		return push((const void ***)&img->sigs, &img->nr_sigs,
+			    &img->cap_sigs, h);
 	}
 	return 0;
 }
@@ -251,11 +249,11 @@ static const struct ckpt_rec_vma *find_vma_rec(struct ckpt_image *img,
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (addr < img->vmas[mid]->start)
+		if (addr < img->vmas[mid]->start) {
 			hi = mid;
-		else if (addr >= img->vmas[mid]->end)
+		} else if (addr >= img->vmas[mid]->end) {
 			lo = mid + 1;
-		else {
+		} else {
 			*idx = mid;
 			return img->vmas[mid];
 		}

@@ -29,8 +29,8 @@ static int check_caller(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static int restore(struct ckpt_ctx *ctx, struct ckpt_image *img,
-		   const struct ckpt_restore *r)
+static int do_restore(struct ckpt_ctx *ctx, struct ckpt_image *img,
+		      const struct ckpt_restore *r)
 {
 	int ret;
 
@@ -49,7 +49,7 @@ static int restore(struct ckpt_ctx *ctx, struct ckpt_image *img,
 	if (!ret)
 		ret = ckpt_signal_apply(ctx, img);
 	if (ret) {
-		pr_warn_ratelimited("ckpt: restore of pid %d failed past the point of no return: %s\n",
+		pr_warn_ratelimited("ckpt: pid %d killed: its restore failed past the point of no return: %s\n",
 				    task_pid_nr(current), ctx->errmsg);
 		send_sig(SIGKILL, current, 1);
 		return ret;
@@ -78,7 +78,7 @@ long ckpt_ioc_restore(struct ckpt_file *cf, void __user *arg)
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = restore(ctx, img, &r);
+	ret = do_restore(ctx, img, &r);
 	/* A failure before the point of no return leaves the caller, with words. */
 	if (ret && !fatal_signal_pending(current)) {
 		strscpy(r.errmsg, ctx->errmsg[0] ? ctx->errmsg : "restore failed",

@@ -3,8 +3,8 @@
  * Signal state: handlers, the blocked mask, the alternate stack, interval
  * timers, and the signals queued but not yet delivered.
  *
- * lock_task_sighand() is not exported; ckpt_lock_sighand() is the same
- * RCU loop (sighand_struct is SLAB_TYPESAFE_BY_RCU, so a recheck of the
+ * lock_task_sighand() is not exported; with_sighand() is the same RCU
+ * loop (sighand_struct is SLAB_TYPESAFE_BY_RCU, so a recheck of the
  * pointer after locking proves we hold the task's current one).
  */
 #include <linux/hrtimer.h>
@@ -15,40 +15,40 @@
 
 #include "readin.h"
 
-static struct sighand_struct *ckpt_lock_sighand(struct task_struct *t,
-						unsigned long *flags)
+/* Runs @fn with the task's siglock held; -ESRCH once it has none. */
+static int with_sighand(struct task_struct *t,
+			void (*fn)(struct task_struct *t,
+				   struct sighand_struct *sh, void *arg),
+			void *arg)
 {
 	struct sighand_struct *sh;
+	unsigned long flags;
 
 	rcu_read_lock();
 	for (;;) {
 		sh = rcu_dereference(t->sighand);
-		if (!sh)
-			break;
-		spin_lock_irqsave(&sh->siglock, *flags);
+		if (!sh) {
+			rcu_read_unlock();
+			return -ESRCH;
+		}
+		spin_lock_irqsave(&sh->siglock, flags);
 		if (likely(sh == rcu_access_pointer(t->sighand)))
 			break;
-		spin_unlock_irqrestore(&sh->siglock, *flags);
+		spin_unlock_irqrestore(&sh->siglock, flags);
 	}
 	rcu_read_unlock();
-	return sh;
+	fn(t, sh, arg);
+	spin_unlock_irqrestore(&sh->siglock, flags);
+	return 0;
 }
 
-static int capture_handlers(struct ckpt_ctx *ctx)
+static void read_handlers(struct task_struct *t, struct sighand_struct *sh,
+			  void *arg)
 {
-	struct ckpt_rec_sighand *r;
-	struct sighand_struct *sh;
+	struct ckpt_rec_sighand *r = arg;
 	struct k_sigaction *ka;
-	unsigned long flags;
 	unsigned int i;
 
-	/* The record is allocated first: no allocation under the lock. */
-	r = ckpt_rec_get(ctx, CKPT_REC_SIGHAND, sizeof(*r));
-	if (!r)
-		return hbuf_error(&ctx->hb);
-	sh = ckpt_lock_sighand(ctx->task, &flags);
-	if (!sh)
-		return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	for (i = 0; i < _NSIG; i++) {
 		ka = &sh->action[i];
 		r->action[i].handler = (unsigned long)ka->sa.sa_handler;
@@ -56,7 +56,18 @@ static int capture_handlers(struct ckpt_ctx *ctx)
 		r->action[i].restorer = (unsigned long)ka->sa.sa_restorer;
 		r->action[i].mask = ka->sa.sa_mask.sig[0];
 	}
-	spin_unlock_irqrestore(&sh->siglock, flags);
+}
+
+static int capture_handlers(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rec_sighand *r;
+
+	/* The record is allocated first: no allocation under the lock. */
+	r = ckpt_rec_get(ctx, CKPT_REC_SIGHAND, sizeof(*r));
+	if (!r)
+		return hbuf_error(&ctx->hb);
+	if (with_sighand(ctx->task, read_handlers, r))
+		return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	return ckpt_rec_put(ctx, r);
 }
 
@@ -69,24 +80,28 @@ static void capture_cpu_itimer(struct ckpt_itimer *it,
 	it->interval_ns = ci->incr;
 }
 
-static int capture_state(struct ckpt_ctx *ctx)
-{
-	struct task_struct *t = ctx->task;
-	struct signal_struct *sig = t->signal;
+struct state_arg {
 	struct ckpt_rec_signal *r;
-	struct sighand_struct *sh;
-	unsigned long flags;
-	u64 ut, st;
+	u64 ut, st;		/* CPU time of the live thread */
+};
+
+static void read_state(struct task_struct *t, struct sighand_struct *sh,
+		       void *arg)
+{
+	struct state_arg *a = arg;
+	struct ckpt_rec_signal *r = a->r;
+	struct signal_struct *sig = t->signal;
+	u64 ut = a->ut + sig->utime, st = a->st + sig->stime;
 	ktime_t rem;
 
-	r = ckpt_rec_get(ctx, CKPT_REC_SIGNAL, sizeof(*r));
-	if (!r)
-		return hbuf_error(&ctx->hb);
-	task_cputime_adjusted(t, &ut, &st);
-	sh = ckpt_lock_sighand(t, &flags);
-	if (!sh)
-		return ckpt_err(ctx, -ESRCH, "the process is exiting");
-	r->blocked = t->blocked.sig[0];
+	/*
+	 * Stopped inside sigsuspend(), ppoll(), pselect() or epoll_pwait(),
+	 * the task runs under the call's temporary mask; the restarted call
+	 * installs that again.  Until then the mask is the saved one, which
+	 * is what the kernel itself puts back when it restarts the call.
+	 */
+	r->blocked = test_tsk_restore_sigmask(t) ? t->saved_sigmask.sig[0] :
+						   t->blocked.sig[0];
 	r->altstack_sp = t->sas_ss_sp;
 	r->altstack_size = t->sas_ss_size;
 	r->altstack_flags = t->sas_ss_flags;
@@ -99,12 +114,21 @@ static int capture_state(struct ckpt_ctx *ctx)
 	 * The CPU timers count process CPU time; a single-threaded process
 	 * has used what its one thread and its reaped threads have.
 	 */
-	ut += sig->utime;
-	st += sig->stime;
 	capture_cpu_itimer(&r->itimer[2], &sig->it[CPUCLOCK_PROF], ut + st);
 	capture_cpu_itimer(&r->itimer[1], &sig->it[CPUCLOCK_VIRT], ut);
-	spin_unlock_irqrestore(&sh->siglock, flags);
-	return ckpt_rec_put(ctx, r);
+}
+
+static int capture_state(struct ckpt_ctx *ctx)
+{
+	struct state_arg a;
+
+	a.r = ckpt_rec_get(ctx, CKPT_REC_SIGNAL, sizeof(*a.r));
+	if (!a.r)
+		return hbuf_error(&ctx->hb);
+	task_cputime_adjusted(ctx->task, &a.ut, &a.st);
+	if (with_sighand(ctx->task, read_state, &a))
+		return ckpt_err(ctx, -ESRCH, "the process is exiting");
+	return ckpt_rec_put(ctx, a.r);
 }
 
 struct pending_sig {
@@ -148,46 +172,54 @@ static unsigned int collect(struct sigpending *p, u32 shared,
 	return n;
 }
 
+struct pending_arg {
+	struct pending_sig *ps;
+	unsigned int n, max;
+};
+
+static void read_pending(struct task_struct *t, struct sighand_struct *sh,
+			 void *arg)
+{
+	struct pending_arg *a = arg;
+
+	a->n = collect(&t->pending, 0, a->ps, 0, a->max);
+	a->n = collect(&t->signal->shared_pending, 1, a->ps, a->n, a->max);
+}
+
 static int capture_pending(struct ckpt_ctx *ctx)
 {
-	struct pending_sig *ps = NULL;
-	unsigned int n, max = 0, i;
+	struct pending_arg a = { };
 	struct ckpt_rec_sigpending *r;
-	struct sighand_struct *sh;
-	unsigned long flags;
+	unsigned int i;
 	int ret = 0;
 
 	/* Count under the lock, allocate without it, and again if it grew. */
 	for (;;) {
-		sh = ckpt_lock_sighand(ctx->task, &flags);
-		if (!sh) {
-			kfree(ps);
+		if (with_sighand(ctx->task, read_pending, &a)) {
+			kfree(a.ps);
 			return ckpt_err(ctx, -ESRCH, "the process is exiting");
 		}
-		n = collect(&ctx->task->pending, 0, ps, 0, max);
-		n = collect(&ctx->task->signal->shared_pending, 1, ps, n, max);
-		spin_unlock_irqrestore(&sh->siglock, flags);
-		if (n <= max)
+		if (a.n <= a.max)
 			break;
-		kfree(ps);
-		max = n + 8;
-		ps = kmalloc_array(max, sizeof(*ps), GFP_KERNEL);
-		if (!ps)
+		kfree(a.ps);
+		a.max = a.n + 8;
+		a.ps = kmalloc_array(a.max, sizeof(*a.ps), GFP_KERNEL);
+		if (!a.ps)
 			return -ENOMEM;
 	}
-	for (i = 0; i < n && !ret; i++) {
+	for (i = 0; i < a.n && !ret; i++) {
 		r = ckpt_rec_get(ctx, CKPT_REC_SIGPENDING, sizeof(*r));
 		if (!r) {
 			ret = hbuf_error(&ctx->hb);
 			break;
 		}
-		BUILD_BUG_ON(sizeof(ps[i].info) > sizeof(r->siginfo));
-		r->shared = ps[i].shared;
-		r->signo = ps[i].signo;
-		memcpy(r->siginfo, &ps[i].info, sizeof(ps[i].info));
+		BUILD_BUG_ON(sizeof(a.ps[i].info) > sizeof(r->siginfo));
+		r->shared = a.ps[i].shared;
+		r->signo = a.ps[i].signo;
+		memcpy(r->siginfo, &a.ps[i].info, sizeof(a.ps[i].info));
 		ret = ckpt_rec_put(ctx, r);
 	}
-	kfree(ps);
+	kfree(a.ps);
 	return ret;
 }
 

@@ -12,6 +12,7 @@ PKGS=(
 	linux-source-6.1
 	qemu-system-x86 busybox-static
 	dkms sparse
+	clang libclang-rt-14-dev
 )
 
 missing=()

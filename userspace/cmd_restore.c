@@ -138,13 +138,10 @@ static pid_t make_child(const struct plan *p, bool new_pid)
 static void child(const struct plan *p, int img, int dev, int sync_rd)
 {
 	int keep[4] = { img, dev, sync_rd, dup(STDERR_FILENO) };
-	sigset_t all;
 	char c;
 
 	/* Our messages keep going to the tool's stderr, wherever fd 2 goes. */
 	tool_errfd = keep[3];
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
 	/* Wait until the parent has seized us. */
 	if (read(sync_rd, &c, 1) != 1)
 		_exit(127);
@@ -266,6 +263,7 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	const char *in = NULL, *pid_file = NULL;
 	bool detach = false, new_pid = false;
 	int c, img, dev, sync[2], status, ret = 1;
+	sigset_t all, old_mask;
 	struct ckpt_version v;
 	struct plan p;
 	pid_t pid;
@@ -308,11 +306,15 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 		goto free_plan;
 	}
 	fflush(NULL);
+	/* The child starts with every signal blocked: none may kill it early. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old_mask);
 	pid = make_child(&p, new_pid);
 	if (pid == 0) {
 		close(sync[1]);
 		child(&p, img, dev, sync[0]);
 	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	close(sync[0]);
 	close(dev);
 	if (pid < 0) {

@@ -9,5 +9,10 @@ for how in kill live; do
 	for w in sleep spin sigsuspend read nanosleep; do
 		run_test "mem_anon-$w-$how" zdtm_run mem_anon "$how" mem_anon --wait=$w
 	done
+	for p in sig files; do
+		for w in sleep spin; do
+			run_test "$p-$w-$how" zdtm_run "$p" "$how" "$p" --wait=$w
+		done
+	done
 	run_test "cpu-spin-$how" zdtm_run cpu "$how" cpu --wait=spin
 done

@@ -1,6 +1,15 @@
 # shellcheck shell=bash
 # Dump/restore runs of the tests/progs programs (the zdtm protocol).
 
+# Signals @pid with SIGUSR1 until @waitpid (its parent, or itself) ends:
+# a signal that lands just before a restarted syscall is legal and lost.
+poke_until_done() {	# poke_until_done PID WAITPID
+	while kill -0 "$2" 2>/dev/null; do
+		kill -USR1 "$1" 2>/dev/null
+		sleep 0.3
+	done
+}
+
 # zdtm_run NAME kill|live PROG [ARGS...]
 #   kill: dump --kill, restore, signal, the restored process must PASS.
 #   live: dump, the original goes on and must PASS, then restore, PASS.
@@ -20,19 +29,14 @@ zdtm_run() {
 		wait "$pid" 2>/dev/null
 	else
 		ckpt dump -t "$pid" -o "$dir/img" || { echo "FAIL: $name: dump"; kill -9 "$pid"; return 1; }
-		kill -USR1 "$pid"
+		poke_until_done "$pid" "$pid" &
 		wait "$pid"
 		rc=$?
 		[ $rc -eq 0 ] || { echo "FAIL: $name: the original process after the dump: status $rc: $(cat "$dir/out")"; return 1; }
 	fi
 	ckpt restore -i "$dir/img" &
 	rpid=$!
-	for i in $(seq 200); do
-		kill -0 "$pid" 2>/dev/null && break
-		sleep 0.05
-	done
-	sleep 0.2
-	kill -USR1 "$pid" 2>/dev/null
+	poke_until_done "$pid" "$rpid" &
 	wait "$rpid"
 	rc=$?
 	if [ $rc -ne 0 ] || ! tail -n1 "$dir/out" | grep -q '^PASS'; then

@@ -83,6 +83,10 @@ static inline void zdtm_wait(void)
 		while (!zdtm_go)
 			;
 	} else if (!strcmp(zdtm_wait_mode, "sigsuspend")) {
+		/* Blocked outside sigsuspend(), as a correct program does. */
+		sigemptyset(&none);
+		sigaddset(&none, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &none, NULL);
 		sigemptyset(&none);
 		while (!zdtm_go)
 			sigsuspend(&none);
