@@ -110,8 +110,9 @@ $(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/module/hbuf.c \
 
 # Test programs that run in the VM.
 PROGS := $(notdir $(basename $(wildcard $(TOP)/tests/progs/*.c)))
-TEST_PROGS := $(B)/tests/devtest $(addprefix $(B)/tests/,$(PROGS))
+TEST_PROGS := $(B)/tests/devtest $(B)/tests/cowcheck $(B)/tests/imgrecs $(addprefix $(B)/tests/,$(PROGS))
 tests: $(TEST_PROGS)
+
 
 $(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h
 	@mkdir -p $(dir $@)
@@ -125,6 +126,11 @@ IMG_TEST_SRCS := $(TOOL_SHARED) $(TOP)/userspace/image_read.c \
 	$(TOP)/userspace/hbuf_shim.c
 IMG_TEST_HDRS := $(TOOL_SHARED:.c=.h) $(TOP)/userspace/image_read.h \
 	$(TOP)/tests/unit/shim.h $(TOP)/uapi/linux/ckpt.h
+
+# Read images with the tool's reader (the module's validator).
+$(B)/tests/cowcheck $(B)/tests/imgrecs: $(B)/tests/%: $(TOP)/tests/dev/%.c $(IMG_TEST_SRCS) $(IMG_TEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit -I$(TOP)/module -I$(TOP)/userspace $(CFLAGS) -o $@ $(filter %.c,$^)
 
 $(B)/unit/image_check_test: $(TOP)/tests/unit/image_check_test.c \
 		$(IMG_TEST_SRCS) $(IMG_TEST_HDRS)

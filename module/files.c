@@ -182,6 +182,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct fd_collect *c,
 	struct ckpt_rec_file *r;
 	struct kstat st;
 	size_t plen = 0, dlen = 0;
+	char *data = NULL;
 	u32 kind;
 	int ret;
 
@@ -230,26 +231,31 @@ static int emit_file(struct ckpt_ctx *ctx, struct fd_collect *c,
 					"fd %u: cannot name its file", fc->fd);
 		plen = strlen(path) + 1;
 	}
-	/* The data in flight goes with the first read end of the pipe. */
+	/* What fstat() says, so the restorer can compare with it. */
+	ret = vfs_getattr(&f->f_path, &st, STATX_INO, AT_STATX_SYNC_AS_STAT);
+	if (ret)
+		return ckpt_err(ctx, ret, "fd %u: cannot stat its file", fc->fd);
+	/*
+	 * The data in flight goes with the first read end of the pipe.  It is
+	 * copied out under the pipe's lock and written after it: the image
+	 * may itself be going into a pipe.
+	 */
 	if (pipe && kind != CKPT_FILE_INHERIT && (f->f_mode & FMODE_READ) &&
 	    !*pipe_done) {
 		pipe_lock(pipe);
 		dlen = pipe_peek(pipe, NULL, 0);
-		if (dlen > PIPE_DATA_MAX) {
-			pipe_unlock(pipe);
+		data = dlen <= PIPE_DATA_MAX ? kvmalloc(max(dlen, 1UL), GFP_KERNEL) :
+					       NULL;
+		if (data)
+			dlen = pipe_peek(pipe, data, dlen);
+		pipe_unlock(pipe);
+		if (!data) {
 			ctx->err_fd = fc->fd;
-			return ckpt_err(ctx, -EFBIG,
-					"fd %u: %zu bytes in the pipe, more than an image holds",
+			return ckpt_err(ctx, dlen > PIPE_DATA_MAX ? -EFBIG : -ENOMEM,
+					"fd %u: cannot keep the %zu bytes in its pipe",
 					fc->fd, dlen);
 		}
 		*pipe_done = true;
-	}
-	/* What fstat() says, so the restorer can compare with it. */
-	ret = vfs_getattr(&f->f_path, &st, STATX_INO, AT_STATX_SYNC_AS_STAT);
-	if (ret) {
-		if (dlen)
-			pipe_unlock(pipe);
-		return ckpt_err(ctx, ret, "fd %u: cannot stat its file", fc->fd);
 	}
 	r = ckpt_rec_get(ctx, CKPT_REC_FILE, sizeof(*r) + plen + dlen);
 	if (r) {
@@ -266,17 +272,16 @@ static int emit_file(struct ckpt_ctx *ctx, struct fd_collect *c,
 		r->rdev = new_encode_dev(inode->i_rdev);
 		r->pipe_id = pipe ? (u32)inode->i_ino : 0;
 		r->path_len = plen;
+		r->data_len = dlen;
 		if (plen)
 			memcpy(r->data, path, plen);
 		if (dlen)
-			r->data_len = pipe_peek(pipe, r->data + plen, dlen);
+			memcpy(r->data + plen, data, dlen);
 	}
-	if (dlen)
-		pipe_unlock(pipe);
+	kvfree(data);
 	if (!r)
 		return hbuf_error(&ctx->hb);
-	ret = ckpt_rec_put(ctx, r);
-	return ret;
+	return ckpt_rec_put(ctx, r);
 
 unsupported:
 	ctx->err_fd = fc->fd;

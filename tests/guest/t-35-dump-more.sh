@@ -1,0 +1,115 @@
+#!/bin/bash
+# More dump/restore: file-backed and shared memory, identity, the COW
+# proof, an image through a pipe, restoring twice, --stats.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/zdtm.sh"
+
+load || { report FAIL dump-more/insmod; exit 1; }
+for how in kill live; do
+	run_test "mem_file-$how" zdtm_run mem_file "$how" mem_file
+	run_test "ident-$how" zdtm_run ident "$how" ident
+done
+
+# zdtm_start DIR PROG...: runs PROG in DIR, waits for "ready", echoes its pid.
+zdtm_start() {
+	local dir=$1 i
+	shift
+	(cd "$dir" && exec setsid "$@" >"$dir/out" 2>&1) &
+	for i in $(seq 300); do
+		grep -q '^ready' "$dir/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	echo $!
+}
+
+# A process that rewrites all its memory while the dump writes it out.
+cow_proof() {
+	local dir pid out
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" cow_writer)
+	out=$(ckpt dump -t "$pid" -o "$dir/img" --stats 2>&1) || { echo "FAIL: dump: $out"; return 1; }
+	echo "$out"
+	cowcheck "$dir/img" || return 1
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	# The image restores, and the writer runs on from that instant.
+	ckpt restore -i "$dir/img" &
+	local rpid=$!
+	poke_until_done "$pid" "$rpid" &
+	wait "$rpid" || { echo "FAIL: restored writer: $(tail -n1 "$dir/out")"; return 1; }
+	rm -rf "$dir"
+}
+run_test cow-proof cow_proof
+
+stats_line() {
+	local dir pid out
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" mem_anon)
+	out=$(ckpt dump -t "$pid" -o "$dir/img" --stats --kill 2>&1 >/dev/null) || return 1
+	echo "$out"
+	echo "$out" | grep -Eq '^frozen_us=[0-9]+ pages=[0-9]+ bytes=[0-9]+ hbuf_chunks=[0-9]+' ||
+		{ echo "FAIL: --stats line: $out"; return 1; }
+	wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+run_test dump-stats stats_line
+
+through_pipe() {
+	local dir pid rpid
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" mem_anon --wait=read)
+	( ckpt dump -t "$pid" --kill | ckpt restore ) &
+	rpid=$!
+	poke_until_done "$pid" "$rpid" &
+	wait "$rpid" || { echo "FAIL: dump | restore: $(tail -n2 "$dir/out")"; return 1; }
+	tail -n1 "$dir/out" | grep -q '^PASS' || return 1
+	rm -rf "$dir"
+}
+run_test dump-pipe-restore through_pipe
+
+twice() {
+	local dir pid rpid n
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" sig)
+	ckpt dump -t "$pid" -o "$dir/img" --kill || return 1
+	wait "$pid" 2>/dev/null
+	for n in 1 2; do
+		ckpt restore -i "$dir/img" &
+		rpid=$!
+		poke_until_done "$pid" "$rpid" &
+		wait "$rpid" || { echo "FAIL: restore #$n: $(tail -n1 "$dir/out")"; return 1; }
+	done
+	rm -rf "$dir"
+}
+run_test restore-twice twice
+
+detach_pidfile() {
+	local dir pid got
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" mem_anon)
+	ckpt dump -t "$pid" -o "$dir/img" --kill || return 1
+	wait "$pid" 2>/dev/null
+	got=$(ckpt restore -i "$dir/img" --detach --pid-file "$dir/pid") || return 1
+	[ "$got" = "$pid" ] && [ "$(cat "$dir/pid")" = "$pid" ] ||
+		{ echo "FAIL: --detach printed '$got', pid file '$(cat "$dir/pid")', want $pid"; return 1; }
+	kill -USR1 "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	tail -n1 "$dir/out" | grep -q '^PASS'
+}
+run_test restore-detach-pidfile detach_pidfile
+
+new_pid() {
+	local dir pid blocker out
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" mem_anon)
+	ckpt dump -t "$pid" -o "$dir/img" || return 1
+	# The original still runs: its pid is taken.
+	out=$(ckpt restore -i "$dir/img" 2>&1) && { echo "FAIL: restore took a used pid"; return 1; }
+	echo "$out" | grep -q "pid $pid is in use" || { echo "FAIL: message: $out"; return 1; }
+	ckpt restore -i "$dir/img" --new-pid --detach > "$dir/newpid" || return 1
+	blocker=$(cat "$dir/newpid")
+	[ "$blocker" != "$pid" ] || return 1
+	kill -USR1 "$blocker" "$pid"
+	while kill -0 "$blocker" 2>/dev/null || kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+run_test restore-new-pid new_pid

@@ -1,0 +1,121 @@
+#!/bin/bash
+# Hostile and impossible cases: every one fails cleanly, in words, with
+# the target intact, and leaves nothing behind.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/zdtm.sh"
+
+load mode=0666 || { report FAIL negative/insmod; exit 1; }
+D=$(mktemp -d)
+chmod 755 "$D"
+(cd "$D" && exec setsid mem_anon >"$D/out" 2>&1) &
+PID=$!
+for i in $(seq 300); do grep -q '^ready' "$D/out" && break; sleep 0.1; done
+ckpt dump -t "$PID" -o "$D/good" || report FAIL negative/setup "cannot make a good image"
+kill -9 "$PID"
+wait "$PID" 2>/dev/null
+SIZE=$(stat -c %s "$D/good")
+
+# must_refuse NAME IMAGE PATTERN: restore fails with PATTERN in its words.
+must_refuse() {
+	local out rc
+	out=$(ckpt restore -i "$2" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] || { echo "FAIL: $1: exit $rc: $out"; return 1; }
+	echo "$out" | grep -Eq "$3" || { echo "FAIL: $1: message '$out' lacks /$3/"; return 1; }
+	! kill -0 "$PID" 2>/dev/null || { echo "FAIL: $1: a process $PID exists"; return 1; }
+}
+
+truncated() {
+	local off n=0
+	for off in $(python3 -c "import random; random.seed(7); print(*sorted(random.sample(range(1, $SIZE), 20)))"); do
+		head -c "$off" "$D/good" > "$D/cut"
+		must_refuse "cut at $off" "$D/cut" 'bad image: .*(ends early|truncated)' || return 1
+		n=$((n + 1))
+	done
+	echo "$n truncations refused"
+}
+run_test restore-truncated-20 truncated
+
+# One flipped byte inside each kind of record, then one in page data.
+flipped() {
+	local line type off n=0
+	while read -r type off; do
+		python3 - "$D/good" "$D/flip" "$off" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+d[int(sys.argv[3])] ^= 0x5a
+open(sys.argv[2], 'wb').write(d)
+PY
+		must_refuse "flip in $type at $off" "$D/flip" 'bad image: record [0-9]+' || return 1
+		n=$((n + 1))
+	done < <(imgrecs "$D/good" | awk '!seen[$1]++ { print $1, $2 + ($3 > 20 ? 12 : $3 - 1) }')
+	[ $n -ge 10 ] || { echo "FAIL: only $n record kinds found to flip"; return 1; }
+	echo "$n record kinds: one flipped byte each, all refused"
+}
+run_test restore-flipped-byte-per-record flipped
+
+foreign() {
+	python3 - "$D/good" "$D/arch" "$D/psz" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+a = bytearray(d); struct.pack_into('<I', a, 20, 183)      # EM_AARCH64
+open(sys.argv[2], 'wb').write(a)
+p = bytearray(d); struct.pack_into('<I', p, 24, 65536)     # 64 KiB pages
+open(sys.argv[3], 'wb').write(p)
+PY
+	must_refuse arch "$D/arch" 'arch|architecture' &&
+		must_refuse page-size "$D/psz" 'page size 65536'
+}
+run_test restore-foreign-arch-page-size foreign
+
+unsupported_fd() {
+	local dir pid out
+	dir=$(mktemp -d)
+	(cd "$dir" && exec setsid sockfd >"$dir/out" 2>&1) &
+	pid=$!
+	for i in $(seq 300); do grep -q '^ready' "$dir/out" && break; sleep 0.1; done
+	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a socket"; return 1; }
+	echo "$out" | grep -q 'fd 5: unsupported file type: socket' || { echo "FAIL: message: $out"; return 1; }
+	[ ! -e "$dir/img" ] || { echo "FAIL: a partial image was left"; return 1; }
+	kill -USR1 "$pid"
+	wait "$pid" || { echo "FAIL: the target did not survive"; return 1; }
+}
+run_test dump-unsupported-fd unsupported_fd
+
+other_user() {
+	local pid out
+	setsid setpriv --reuid=1000 --regid=1000 --clear-groups sleep 1000 &
+	pid=$!
+	sleep 0.3
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups ckpt dump -t "$pid" -o /tmp/other.img 2>&1) &&
+		{ kill -9 "$pid"; echo "FAIL: dumped another user's process"; return 1; }
+	kill -9 "$pid"
+	echo "$out" | grep -q "cannot attach to process $pid: Operation not permitted" ||
+		{ echo "FAIL: message: $out"; return 1; }
+}
+run_test dump-other-user-eperm other_user
+
+not_dumpable() {
+	local dir pid out
+	dir=$(mktemp -d)
+	chmod 777 "$dir"
+	(cd "$dir" && exec setsid setpriv --reuid=65534 --regid=65534 --clear-groups nodump >"$dir/out" 2>&1) &
+	pid=$!
+	for i in $(seq 300); do grep -q '^ready' "$dir/out" && break; sleep 0.1; done
+	out=$(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups ckpt dump -t "$pid" -o "$dir/img" 2>&1) &&
+		{ kill -9 "$pid"; echo "FAIL: dumped a non-dumpable process"; return 1; }
+	kill -USR1 "$pid"
+	wait "$pid"
+	echo "$out" | grep -q 'Operation not permitted' || { echo "FAIL: message: $out"; return 1; }
+}
+run_test dump-not-dumpable-eperm not_dumpable
+
+restore_unprivileged() {
+	local out
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups ckpt restore -i "$D/good" 2>&1) &&
+		{ echo "FAIL: an unprivileged restore succeeded"; return 1; }
+	echo "$out" | grep -Eq 'pid [0-9]+|CAP_CHECKPOINT_RESTORE|Permission denied|Operation not permitted' ||
+		{ echo "FAIL: message: $out"; return 1; }
+}
+run_test restore-unprivileged-refused restore_unprivileged
+rm -rf "$D"

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Holds a socket at fd 5, which no image can carry: a dump must refuse. */
+#include <sys/socket.h>
+
+#include "zdtm.h"
+
+int main(int argc, char **argv)
+{
+	int sv[2];
+
+	zdtm_init(&argc, argv);
+	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "socketpair");
+	CHECK(dup2(sv[0], 5) == 5, "dup2");
+	zdtm_ready();
+	zdtm_wait();
+	zdtm_pass();
+}
