@@ -57,13 +57,19 @@ static void vmas_release(struct ckpt_ctx *ctx)
 	ctx->nr_vmas = 0;
 }
 
-/* Shared anonymous memory (and memfd): tmpfs with no name to reopen. */
+/*
+ * Shared anonymous memory (and memfd): a tmpfs object with no name to
+ * reopen.  Its dentry is a pseudo one (its own root), or was unlinked.
+ */
 static bool is_anon_shared(struct vm_area_struct *vma)
 {
 	struct file *f = vma->vm_file;
+	struct dentry *d;
 
-	return f && f->f_inode->i_sb->s_magic == TMPFS_MAGIC &&
-	       d_unlinked(f->f_path.dentry);
+	if (!f || f->f_inode->i_sb->s_magic != TMPFS_MAGIC)
+		return false;
+	d = f->f_path.dentry;
+	return IS_ROOT(d) || d_unlinked(d);
 }
 
 static u32 shared_id(struct ckpt_ctx *ctx, struct file *f)

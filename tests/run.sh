@@ -1,8 +1,9 @@
 #!/bin/bash
 # Every test of ckpt, as `make check` runs it:
 #   build (module for each supported kernel, tool, library, test programs),
-#   host unit tests, kernel style (checkpatch, sparse), DKMS build+install,
-#   then the in-VM suite on Debian's 6.1 and 6.12 kernels.
+#   host unit tests, a libFuzzer smoke run of the image validator, kernel
+#   style (checkpatch, sparse), DKMS build+install, then the in-VM suite on
+#   Debian's 6.1 and 6.12 kernels.
 # Ends with the line "N passed, N failed"; exits non-zero on any failure.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +58,12 @@ step build/userspace "$LOGS/build-user.log" make -C "$TOP" -s userspace tests
 make -C "$TOP" -s unit >"$LOGS/unit.log" 2>&1
 tally "$LOGS/unit.log"
 grep -q '^PASS: ' "$LOGS/unit.log" || bad unit "no unit test ran"
+
+# The image validator under libFuzzer, for a short smoke time.
+make -C "$TOP" -s fuzz-smoke FUZZ_TIME="${FUZZ_TIME:-30}" >"$LOGS/fuzz.log" 2>&1
+tally "$LOGS/fuzz.log"
+grep -q '^PASS: fuzz' "$LOGS/fuzz.log" || grep -q '^FAIL: fuzz' "$LOGS/fuzz.log" ||
+	bad fuzz/image "the fuzzer did not run, see ${LOGS#"$TOP"/}/fuzz.log"
 
 # Kernel style.
 step style/checkpatch "$LOGS/checkpatch.log" "$TOP/scripts/checkpatch.sh"

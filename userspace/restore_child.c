@@ -106,6 +106,22 @@ static int park_fds(const struct plan *p, int *keep, size_t nr_keep)
 	return 0;
 }
 
+/*
+ * Moves *fd above every image fd: a low number would be taken over by a
+ * dup2() of the image's fds, and closing ours later would close theirs.
+ */
+static int park(int *fd)
+{
+	int nfd;
+
+	if (*fd >= park_base)
+		return 0;
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, park_base);
+	close(*fd);
+	*fd = nfd;
+	return nfd < 0 ? -1 : 0;
+}
+
 /* Opens one FILE record at a temporary fd above the image's range. */
 static int open_file(const struct plan *p, const struct plan_file *f,
 		     int *pipes)
@@ -124,7 +140,7 @@ static int open_file(const struct plan *p, const struct plan_file *f,
 			if (&p->files[i] == f)
 				break;
 		if (pipes[2 * i] < 0) {
-			if (pipe2(pfd, O_CLOEXEC)) {
+			if (pipe2(pfd, O_CLOEXEC) || park(&pfd[0]) || park(&pfd[1])) {
 				errmsg("restore: pipe: %s", strerror(errno));
 				return -1;
 			}
@@ -203,17 +219,8 @@ static int restore_fds(const struct plan *p)
 		if (f->rec.kind == CKPT_FILE_INHERIT)
 			continue;
 		tmp[i] = open_file(p, f, pipes);
-		if (tmp[i] < 0)
+		if (tmp[i] < 0 || park(&tmp[i]))
 			goto out;
-		/* Above every image fd, so no dup2 below closes it. */
-		if (tmp[i] < park_base) {
-			int m = fcntl(tmp[i], F_DUPFD_CLOEXEC, park_base);
-
-			close(tmp[i]);
-			tmp[i] = m;
-			if (m < 0)
-				goto out;
-		}
 	}
 	for (i = 0; i < p->nr_fds; i++) {
 		const struct ckpt_rec_fd *d = &p->fds[i];

@@ -11,6 +11,8 @@ int main(int argc, char **argv)
 	zdtm_init(&argc, argv);
 	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "socketpair");
 	CHECK(dup2(sv[0], 5) == 5, "dup2");
+	close(sv[0]);
+	close(sv[1]);
 	zdtm_ready();
 	zdtm_wait();
 	zdtm_pass();
