@@ -191,6 +191,7 @@ sparse:
 	done
 
 bench:
+	@$(TOP)/scripts/deps.sh
 	@$(TOP)/bench/run.sh
 
 install: userspace

@@ -1,0 +1,71 @@
+#!/bin/bash
+# The dump/restore benchmark, inside the VM (bench/run.sh boots it).
+# Prints one line per measurement: "KEY SIZE_MIB VALUE".
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+export PATH=$TOP/build/bin:$TOP/build/bench:$PATH
+OUT=${CKPT_VM_OUT:-/tmp}/bench-dump.txt
+: > "$OUT"
+insmod "$TOP/build/mod/$(uname -r)/ckpt.ko"
+ip link set lo up 2>/dev/null
+now() { date +%s%N; }
+rec() { echo "$1 $2 $3" | tee -a "$OUT"; }
+
+start() {	# start MIB: the workload's pid, once it is ready
+	local f=/tmp/wl.out
+	setsid workload "$1" > $f 2>&1 < /dev/null &
+	local pid=$!
+	while ! grep -q ready $f 2>/dev/null; do sleep 0.1; done
+	echo $pid
+}
+
+for mib in ${BENCH_SIZES:-64 256 1024}; do
+	# ckpt: dump (the process keeps running), then restore from tmpfs.
+	pid=$(start "$mib")
+	t0=$(now)
+	stats=$(ckpt dump -t "$pid" -o /tmp/ckpt.img --stats 2>&1 >/dev/null)
+	t1=$(now)
+	rec ckpt_dump_ms "$mib" $(( (t1 - t0) / 1000000 ))
+	rec ckpt_frozen_us "$mib" "$(echo "$stats" | sed -n 's/.*frozen_us=\([0-9]*\).*/\1/p')"
+	rec ckpt_capture_us "$mib" "$(echo "$stats" | sed -n 's/.*capture_us=\([0-9]*\).*/\1/p')"
+	rec ckpt_image_mib "$mib" $(( $(stat -c %s /tmp/ckpt.img) >> 20 ))
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	t0=$(now)
+	rpid=$(ckpt restore -i /tmp/ckpt.img --detach)
+	t1=$(now)
+	rec ckpt_restore_ms "$mib" $(( (t1 - t0) / 1000000 ))
+	kill -9 "$rpid"
+	rm -f /tmp/ckpt.img
+
+	# CRIU 3.17.1: the same, images on the same tmpfs.
+	pid=$(start "$mib")
+	rm -rf /tmp/criu && mkdir -p /tmp/criu
+	t0=$(now)
+	if criu dump -t "$pid" -D /tmp/criu --leave-running -o dump.log -v0 2>/dev/null; then
+		t1=$(now)
+		rec criu_dump_ms "$mib" $(( (t1 - t0) / 1000000 ))
+		rec criu_frozen_us "$mib" "$(crit show /tmp/criu/stats-dump 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["dump"]["frozen_time"])')"
+		kill -9 "$pid"; wait "$pid" 2>/dev/null
+		t0=$(now)
+		if criu restore -D /tmp/criu -d -o restore.log -v0 2>/dev/null; then
+			t1=$(now)
+			rec criu_restore_ms "$mib" $(( (t1 - t0) / 1000000 ))
+			kill -9 "$pid" 2>/dev/null
+		else
+			rec criu_restore_failed "$mib" "$(tail -n1 /tmp/criu/restore.log)"
+		fi
+	else
+		rec criu_dump_failed "$mib" "$(tail -n1 /tmp/criu/dump.log)"
+		kill -9 "$pid"
+	fi
+	rm -rf /tmp/criu
+
+	# dd of the same bytes to the same tmpfs.
+	t0=$(now)
+	dd if=/dev/zero of=/tmp/dd.out bs=1M count="$mib" status=none
+	t1=$(now)
+	rec dd_ms "$mib" $(( (t1 - t0) / 1000000 ))
+	rm -f /tmp/dd.out
+done
+rmmod ckpt

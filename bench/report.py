@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Ratios and a plot from bench/dump-guest.sh's "KEY SIZE VALUE" lines."""
+import sys
+from collections import defaultdict
+
+src, docs, kver = sys.argv[1:4]
+v = defaultdict(dict)
+for line in open(src):
+    k, size, val = line.split(maxsplit=2)
+    try:
+        v[k][int(size)] = float(val)
+    except ValueError:
+        v[k][int(size)] = val.strip()
+sizes = sorted(v["ckpt_dump_ms"])
+
+
+def ratio(a, b, s):
+    x, y = v[a].get(s), v[b].get(s)
+    if isinstance(x, float) and isinstance(y, float) and x > 0:
+        return "%.2f" % (y / x)
+    return "n/a"
+
+
+rows = ["| MiB | ckpt dump ms | ckpt frozen us | CRIU dump ms | CRIU frozen us | frozen: CRIU/ckpt | "
+        "ckpt restore ms | CRIU restore ms | restore: CRIU/ckpt | dd ms | ckpt write MiB/s vs dd |",
+        "|---|---|---|---|---|---|---|---|---|---|---|"]
+for s in sizes:
+    g = lambda k: v[k].get(s, "n/a")
+    thr = "n/a"
+    if isinstance(g("dd_ms"), float) and isinstance(g("ckpt_dump_ms"), float):
+        thr = "%.0f vs %.0f" % (s / (g("ckpt_dump_ms") / 1000), s / (g("dd_ms") / 1000))
+    rows.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        s, g("ckpt_dump_ms"), g("ckpt_frozen_us"), g("criu_dump_ms"), g("criu_frozen_us"),
+        ratio("ckpt_frozen_us", "criu_frozen_us", s), g("ckpt_restore_ms"),
+        g("criu_restore_ms"), ratio("ckpt_restore_ms", "criu_restore_ms", s),
+        g("dd_ms"), thr))
+for k in sorted(v):
+    if k.endswith("_failed"):
+        rows.append("\n%s: %s" % (k, v[k]))
+text = "Dump/restore benchmark, one VM run (QEMU TCG, kernel %s): absolute times are emulated, compare within a row.\n\n%s\n" % (kver, "\n".join(rows))
+print(text)
+open("%s/bench-dump.md" % docs, "w").write(text)
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots(figsize=(7, 4))
+for k, lab in (("ckpt_frozen_us", "ckpt frozen"), ("criu_frozen_us", "CRIU frozen")):
+    pts = [(s, v[k][s] / 1000) for s in sizes if isinstance(v[k].get(s), float)]
+    if pts:
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=lab)
+ax.set_xlabel("process memory (MiB)")
+ax.set_ylabel("time the process is stopped (ms, TCG)")
+ax.set_xscale("log", base=2)
+ax.set_title("Frozen time of a dump vs memory size (%s)" % kver)
+ax.legend()
+fig.tight_layout()
+fig.savefig("%s/bench-dump-frozen.png" % docs)
