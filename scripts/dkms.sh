@@ -9,11 +9,20 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 VERSION=$(cat "$TOP/VERSION")
 SRC=/usr/src/ckpt-$VERSION
 
+# Also mends a half-registered tree (source gone, tree still there), which
+# dkms itself can neither list nor remove.
 remove() {
-	if dkms status ckpt 2>/dev/null | grep -q .; then
-		dkms remove "ckpt/$VERSION" --all >/dev/null 2>&1 || true
-	fi
-	rm -rf "$SRC"
+	local k
+	dkms remove "ckpt/$VERSION" --all >/dev/null 2>&1 || true
+	rm -rf "/var/lib/dkms/ckpt/$VERSION" "$SRC"
+	find /var/lib/dkms/ckpt -maxdepth 1 -xtype l -delete 2>/dev/null || true
+	rmdir /var/lib/dkms/ckpt 2>/dev/null || true
+	for k in /lib/modules/*/updates/dkms/ckpt.ko*; do
+		[ -e "$k" ] || continue
+		rm -f "$k"
+		k=${k#/lib/modules/}
+		depmod "${k%%/*}"
+	done
 }
 
 case "${1:-}" in

@@ -58,8 +58,10 @@ through_pipe() {
 	local dir pid rpid
 	dir=$(mktemp -d)
 	pid=$(zdtm_start "$dir" mem_anon --wait=read)
-	( ckpt dump -t "$pid" --kill | ckpt restore ) &
+	( ckpt dump -t "$pid" --kill | ckpt restore --pid-file "$dir/rpid" ) &
 	rpid=$!
+	# The original must not be poked: only the restored process.
+	while [ ! -s "$dir/rpid" ] && kill -0 "$rpid" 2>/dev/null; do sleep 0.1; done
 	poke_until_done "$pid" "$rpid" &
 	wait "$rpid" || { echo "FAIL: dump | restore: $(tail -n2 "$dir/out")"; return 1; }
 	tail -n1 "$dir/out" | grep -q '^PASS' || return 1
