@@ -115,3 +115,23 @@ new_pid() {
 	while kill -0 "$blocker" 2>/dev/null || kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 }
 run_test restore-new-pid new_pid
+
+# stdout is a pipe to a process outside (the dump refers to it as "the
+# outside world"); the restored process writes to restore's own stdout.
+inherit_restore() {
+	local dir pid rpid i
+	dir=$(mktemp -d)
+	(cd "$dir" && exec setsid mem_anon --wait=read | cat > "$dir/out") &
+	for i in $(seq 300); do grep -q '^ready' "$dir/out" 2>/dev/null && break; sleep 0.1; done
+	pid=$(pgrep -n -x mem_anon)
+	ckpt dump -t "$pid" -o "$dir/img" --kill || return 1
+	ckpt show "$dir/img" | grep -Eq '^ +[0-9]+ +INHERIT' || { echo "FAIL: no INHERIT file in the image"; return 1; }
+	ckpt restore -i "$dir/img" --pid-file "$dir/rpid" > "$dir/out2" &
+	rpid=$!
+	while [ ! -s "$dir/rpid" ] && kill -0 "$rpid" 2>/dev/null; do sleep 0.1; done
+	poke_until_done "$pid" "$rpid" &
+	wait "$rpid" || { echo "FAIL: restore: $(cat "$dir/out2")"; return 1; }
+	grep -q '^PASS' "$dir/out2" || { echo "FAIL: nothing on restore's stdout: '$(cat "$dir/out2")'"; return 1; }
+	rm -rf "$dir"
+}
+run_test stdout-pipe-inherited inherit_restore
