@@ -58,6 +58,12 @@ long ckpt_ioc_restore(struct ckpt_file *cf, void __user *arg);
 void ckpt_file_release(struct ckpt_file *cf);
 
 /*
+ * Grows the kvmalloc'd array *@arr of @elem-byte entries to hold at least
+ * @need, doubling (at least 64); *@cap is its capacity.  0 or -ENOMEM.
+ */
+int ckpt_grow(void **arr, unsigned long *cap, unsigned long need, size_t elem);
+
+/*
  * Copies a size-versioned argument struct in: its __u32 size must be at
  * least @min_size; a larger size is accepted if the bytes we do not know
  * are zero.  ckpt_arg_out() copies back no more than the caller's size.

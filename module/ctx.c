@@ -126,6 +126,25 @@ int ckpt_out_write(struct ckpt_ctx *ctx, const void *buf, size_t len)
 	return out_write(ctx, buf, len);
 }
 
+int ckpt_grow(void **arr, unsigned long *cap, unsigned long need, size_t elem)
+{
+	unsigned long ncap;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = max3(need, *cap * 2, 64UL);
+	n = kvmalloc_array(ncap, elem, GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	if (*cap)
+		memcpy(n, *arr, *cap * elem);
+	kvfree(*arr);
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
 const char *ckpt_path(struct ckpt_ctx *ctx, const struct path *path)
 {
 	return d_path(path, ctx->path, PATH_MAX);

@@ -40,7 +40,8 @@ struct ckpt_ctx {
 	u64 pages_written;
 
 	struct ckpt_vma_cap *vmas;
-	unsigned int nr_vmas, cap_vmas;
+	unsigned int nr_vmas;
+	unsigned long cap_vmas;
 	struct ckpt_rec_mm *mm_rec;	/* mm fields read under the lock */
 	struct file *exe;		/* referenced, or NULL */
 

@@ -270,7 +270,9 @@ static int emit_file(struct ckpt_ctx *ctx, struct fd_collect *c,
 		r->ino = st.ino;
 		r->dev = new_encode_dev(st.dev);
 		r->rdev = new_encode_dev(inode->i_rdev);
-		r->pipe_id = pipe ? (u32)inode->i_ino : 0;
+		/* A pipe to the outside is not carried, only reconnected. */
+		r->pipe_id = kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO ?
+			     (u32)inode->i_ino : 0;
 		r->path_len = plen;
 		r->data_len = dlen;
 		if (plen)

@@ -30,21 +30,8 @@
 
 static int vmas_reserve(struct ckpt_ctx *ctx)
 {
-	struct ckpt_vma_cap *n;
-	unsigned int cap;
-
-	if (ctx->nr_vmas < ctx->cap_vmas)
-		return 0;
-	cap = max(ctx->cap_vmas * 2, 64U);
-	n = kvmalloc_array(cap, sizeof(*n), GFP_KERNEL);
-	if (!n)
-		return -ENOMEM;
-	if (ctx->nr_vmas)
-		memcpy(n, ctx->vmas, ctx->nr_vmas * sizeof(*n));
-	kvfree(ctx->vmas);
-	ctx->vmas = n;
-	ctx->cap_vmas = cap;
-	return 0;
+	return ckpt_grow((void **)&ctx->vmas, &ctx->cap_vmas, ctx->nr_vmas + 1,
+			 sizeof(*ctx->vmas));
 }
 
 static void vmas_release(struct ckpt_ctx *ctx)

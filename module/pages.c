@@ -42,36 +42,16 @@ void pgset_init(struct pgset *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
-static int grow(void **arr, unsigned long *cap, unsigned long need,
-		size_t elem)
-{
-	unsigned long ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = max3(need, *cap * 2, 256UL);
-	n = kvmalloc_array(ncap, elem, GFP_KERNEL);
-	if (!n)
-		return -ENOMEM;
-	if (*cap)
-		memcpy(n, *arr, *cap * elem);
-	kvfree(*arr);
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
 /* Room for @n more pages and runs, made before a page table is locked. */
 static int pgset_reserve(struct pgset *ps, unsigned long n)
 {
 	int ret;
 
-	ret = grow((void **)&ps->pages, &ps->cap, ps->nr + n,
-		   sizeof(*ps->pages));
+	ret = ckpt_grow((void **)&ps->pages, &ps->cap, ps->nr + n,
+			sizeof(*ps->pages));
 	if (!ret)
-		ret = grow((void **)&ps->runs, &ps->cap_runs,
-			   ps->nr_runs + n, sizeof(*ps->runs));
+		ret = ckpt_grow((void **)&ps->runs, &ps->cap_runs,
+				ps->nr_runs + n, sizeof(*ps->runs));
 	return ret;
 }
 

@@ -42,25 +42,14 @@ static int img_io_read(void *priv, void *buf, size_t len, size_t *got)
 	return 0;
 }
 
-static int push(const void ***arr, unsigned int *nr, unsigned int *cap,
+static int push(const void ***arr, unsigned int *nr, unsigned long *cap,
 		const void *rec)
 {
-	const void **n;
-	unsigned int c;
+	int ret = ckpt_grow((void **)arr, cap, *nr + 1, sizeof(**arr));
 
-	if (*nr == *cap) {
-		c = max(*cap * 2, 64U);
-		n = kvmalloc_array(c, sizeof(*n), GFP_KERNEL);
-		if (!n)
-			return -ENOMEM;
-		if (*nr)
-			memcpy(n, *arr, *nr * sizeof(*n));
-		kvfree(*arr);
-		*arr = n;
-		*cap = c;
-	}
-	(*arr)[(*nr)++] = rec;
-	return 0;
+	if (!ret)
+		(*arr)[(*nr)++] = rec;
+	return ret;
 }
 
 static int keep(struct ckpt_image *img, const struct ckpt_hdr *h)
@@ -96,20 +85,11 @@ static int keep(struct ckpt_image *img, const struct ckpt_hdr *h)
 
 static int keep_run(struct ckpt_image *img, const struct ckpt_rec_pages *p)
 {
-	struct ckpt_rec_pages *n;
-	unsigned int c;
+	int ret = ckpt_grow((void **)&img->runs, &img->cap_runs,
+			    img->nr_runs + 1, sizeof(*img->runs));
 
-	if (img->nr_runs == img->cap_runs) {
-		c = max(img->cap_runs * 2, 64U);
-		n = kvmalloc_array(c, sizeof(*n), GFP_KERNEL);
-		if (!n)
-			return -ENOMEM;
-		if (img->nr_runs)
-			memcpy(n, img->runs, img->nr_runs * sizeof(*n));
-		kvfree(img->runs);
-		img->runs = n;
-		img->cap_runs = c;
-	}
+	if (ret)
+		return ret;
 	img->runs[img->nr_runs++] = *p;
 	img->nr_pages += p->npages;
 	return 0;

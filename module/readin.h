@@ -27,11 +27,14 @@ struct ckpt_image {
 	const struct ckpt_rec_signal *signal;
 	const struct ckpt_rec_mm *mm;
 	const struct ckpt_rec_vma **vmas;
-	unsigned int nr_vmas, cap_vmas;
+	unsigned int nr_vmas;
+	unsigned long cap_vmas;
 	struct ckpt_rec_pages *runs;	/* copies: page data is not kept */
-	unsigned int nr_runs, cap_runs;
+	unsigned int nr_runs;
+	unsigned long cap_runs;
 	const struct ckpt_rec_sigpending **sigs;
-	unsigned int nr_sigs, cap_sigs;
+	unsigned int nr_sigs;
+	unsigned long cap_sigs;
 
 	/* Opened before the point of no return, so it cannot fail later. */
 	struct file **vma_files;	/* per VMA, or NULL */
