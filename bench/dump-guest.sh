@@ -41,22 +41,22 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 	pid=$(start "$mib")
 	rm -rf /tmp/criu && mkdir -p /tmp/criu
 	t0=$(now)
-	if criu dump -t "$pid" -D /tmp/criu --leave-running -o dump.log -v0 2>/dev/null; then
+	if criu dump -t "$pid" -D /tmp/criu --leave-running -o dump.log -v1 2>/dev/null; then
 		t1=$(now)
 		rec criu_dump_ms "$mib" $(( (t1 - t0) / 1000000 ))
 		rec criu_frozen_us "$mib" "$(crit show /tmp/criu/stats-dump 2>/dev/null |
 			python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["dump"]["frozen_time"])')"
 		kill -9 "$pid"; wait "$pid" 2>/dev/null
 		t0=$(now)
-		if criu restore -D /tmp/criu -d -o restore.log -v0 2>/dev/null; then
+		if criu restore -D /tmp/criu -d -o restore.log -v1 2>/dev/null; then
 			t1=$(now)
 			rec criu_restore_ms "$mib" $(( (t1 - t0) / 1000000 ))
 			kill -9 "$pid" 2>/dev/null
 		else
-			rec criu_restore_failed "$mib" "$(tail -n1 /tmp/criu/restore.log)"
+			rec criu_restore_failed "$mib" "$(grep -m1 -i error /tmp/criu/restore.log)"
 		fi
 	else
-		rec criu_dump_failed "$mib" "$(tail -n1 /tmp/criu/dump.log)"
+		rec criu_dump_failed "$mib" "$(grep -m1 -i error /tmp/criu/dump.log)"
 		kill -9 "$pid"
 	fi
 	rm -rf /tmp/criu

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Ratios and a plot from bench/dump-guest.sh's "KEY SIZE VALUE" lines."""
 import sys
 from collections import defaultdict
@@ -6,7 +6,7 @@ from collections import defaultdict
 src, docs, kver = sys.argv[1:4]
 v = defaultdict(dict)
 for line in open(src):
-    k, size, val = line.split(maxsplit=2)
+    k, size, val = (line.split(maxsplit=2) + ["", ""])[:3]
     try:
         v[k][int(size)] = float(val)
     except ValueError:
@@ -36,7 +36,8 @@ for s in sizes:
         g("dd_ms"), thr))
 for k in sorted(v):
     if k.endswith("_failed"):
-        rows.append("\n%s: %s" % (k, v[k]))
+        for s, why in sorted(v[k].items()):
+            rows.append("\n%s at %d MiB: %s" % (k, s, why or "(no message in its log)"))
 text = "Dump/restore benchmark, one VM run (QEMU TCG, kernel %s): absolute times are emulated, compare within a row.\n\n%s\n" % (kver, "\n".join(rows))
 print(text)
 open("%s/bench-dump.md" % docs, "w").write(text)

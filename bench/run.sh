@@ -14,4 +14,4 @@ cc -O2 -o "$TOP/build/bench/workload" "$TOP/bench/workload.c"
 out=$(mktemp -d)
 "$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
 	-- "$TOP/bench/dump-guest.sh"
-python3 "$TOP/bench/report.py" "$out/bench-dump.txt" "$TOP/docs" "$KVER"
+/usr/bin/python3 "$TOP/bench/report.py" "$out/bench-dump.txt" "$TOP/docs" "$KVER"

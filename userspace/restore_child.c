@@ -172,6 +172,13 @@ static int open_file(const struct plan *p, const struct plan_file *f,
 	case CKPT_FILE_FIFO:
 		/* Opening one end alone would block until the other opens. */
 		fd = open(f->path, O_RDWR | O_CLOEXEC | (flags & O_NONBLOCK));
+		if (fd >= 0 && f->data && f->rec.data_len &&
+		    write(fd, f->data, f->rec.data_len) != (ssize_t)f->rec.data_len) {
+			errmsg("restore: %s: cannot refill the FIFO: %s", f->path,
+			       strerror(errno));
+			close(fd);
+			return -1;
+		}
 		break;
 	default:
 		fd = open(f->path, flags | O_CLOEXEC);

@@ -119,3 +119,16 @@ restore_unprivileged() {
 }
 run_test restore-unprivileged-refused restore_unprivileged
 rm -rf "$D"
+
+seccomp_refused() {
+	local dir pid out
+	dir=$(mktemp -d)
+	(cd "$dir" && exec setsid seccomp_filter >"$dir/out" 2>&1) &
+	pid=$!
+	for i in $(seq 300); do grep -q '^ready' "$dir/out" && break; sleep 0.1; done
+	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a seccomp process"; return 1; }
+	echo "$out" | grep -q 'uses seccomp, which is not supported' || { echo "FAIL: message: $out"; return 1; }
+	kill -USR1 "$pid"
+	wait "$pid" || { echo "FAIL: the target did not survive"; return 1; }
+}
+run_test dump-seccomp-refused seccomp_refused

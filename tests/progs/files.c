@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Open files: a regular file with an offset, O_APPEND and O_NONBLOCK,
- * close-on-exec, two fds sharing one offset (dup), a pipe with data in
- * flight, /dev/null, /dev/zero, /dev/urandom, the cwd and the umask.
+ * close-on-exec, two fds sharing one offset (dup), a pipe and a FIFO with
+ * data in flight, /dev/null, /dev/zero, /dev/urandom, the cwd and the
+ * umask.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 int main(int argc, char **argv)
 {
 	char buf[64], cwd[PATH_MAX], cwd2[PATH_MAX];
-	int f, fa, fd2, p[2], dn, dz, du, fl;
+	int f, fa, fd2, p[2], dn, dz, du, fl, ff;
 
 	zdtm_init(&argc, argv);
 	umask(027);
@@ -34,6 +35,9 @@ int main(int argc, char **argv)
 	CHECK(!pipe(p), "pipe");
 	CHECK(write(p[1], "in flight", 9) == 9, "write pipe");
 
+	CHECK(mkfifo("fifo", 0600) == 0 || errno == EEXIST, "mkfifo");
+	ff = open("fifo", O_RDWR);
+	CHECK(ff >= 0 && write(ff, "fifo data", 9) == 9, "fifo");
 	dn = open("/dev/null", O_WRONLY);
 	dz = open("/dev/zero", O_RDONLY);
 	du = open("/dev/urandom", O_RDONLY);
@@ -65,6 +69,9 @@ int main(int argc, char **argv)
 	      "pipe data: '%s'", buf);
 	CHECK(write(p[1], "x", 1) == 1 && read(p[0], buf, 1) == 1 && buf[0] == 'x',
 	      "pipe ends not connected");
+	memset(buf, 0, sizeof(buf));
+	CHECK(read(ff, buf, sizeof(buf)) == 9 && !memcmp(buf, "fifo data", 9),
+	      "FIFO data: '%s'", buf);
 	CHECK(write(dn, "x", 1) == 1, "/dev/null");
 	CHECK(read(dz, buf, 4) == 4 && !buf[0] && !buf[3], "/dev/zero");
 	CHECK(read(du, buf, 4) == 4, "/dev/urandom");

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Identity and mm fields: comm, resource limits, pdeathsig, no_new_privs,
- * dumpable, and what /proc/self/{cmdline,environ,auxv,exe} read back.
+ * dumpable, personality, and what /proc/self/{cmdline,environ,auxv,exe}
+ * read back.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -40,6 +42,7 @@ int main(int argc, char **argv)
 	CHECK(!setrlimit(RLIMIT_NOFILE, &rl), "setrlimit");
 	CHECK(!prctl(PR_SET_PDEATHSIG, SIGHUP), "PR_SET_PDEATHSIG");
 	CHECK(!prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS");
+	CHECK(personality(PER_LINUX | ADDR_NO_RANDOMIZE) >= 0, "personality");
 	nc0 = slurp("/proc/self/cmdline", cmd0, sizeof(cmd0));
 	ne0 = slurp("/proc/self/environ", env0, sizeof(env0));
 	na0 = slurp("/proc/self/auxv", aux0, sizeof(aux0));
@@ -54,6 +57,8 @@ int main(int argc, char **argv)
 	CHECK(!prctl(PR_GET_PDEATHSIG, &sig) && sig == SIGHUP, "pdeathsig %d", sig);
 	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1, "no_new_privs");
 	CHECK(prctl(PR_GET_DUMPABLE) == 1, "dumpable");
+	CHECK(personality(0xffffffff) == (PER_LINUX | ADDR_NO_RANDOMIZE),
+	      "personality %#x", personality(0xffffffff));
 	nc1 = slurp("/proc/self/cmdline", cmd1, sizeof(cmd1));
 	ne1 = slurp("/proc/self/environ", env1, sizeof(env1));
 	na1 = slurp("/proc/self/auxv", aux1, sizeof(aux1));
