@@ -19,6 +19,8 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_HBUF, "hbuf" },
 	{ CKPT_FEAT_COUNTERS, "counters" },
 	{ CKPT_FEAT_SELFTEST, "selftest" },
+	{ CKPT_FEAT_DUMP, "dump" },
+	{ CKPT_FEAT_RESTORE, "restore" },
 };
 
 static const struct bitname kfacts[] = {

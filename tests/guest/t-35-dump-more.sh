@@ -135,3 +135,14 @@ inherit_restore() {
 	rm -rf "$dir"
 }
 run_test stdout-pipe-inherited inherit_restore
+
+# An image for the other kernel's run to refuse (t-40: vDSO/kernel).
+save_cross_image() {
+	local dir pid
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" mem_anon)
+	ckpt dump -t "$pid" -o "${CKPT_VM_OUT:-/tmp}/cross-$KVER.img" --kill || return 1
+	wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+run_test save-image-for-other-kernel save_cross_image

@@ -132,3 +132,22 @@ seccomp_refused() {
 	wait "$pid" || { echo "FAIL: the target did not survive"; return 1; }
 }
 run_test dump-seccomp-refused seccomp_refused
+
+# Images made on the other supported kernel (by its VM run of this suite,
+# earlier in the same make check): its vDSO differs, so restore must say so.
+other_kernel() {
+	local img out n=0
+	for img in "$TOP"/build/test-logs/vm-*/cross-*.img; do
+		[ -e "$img" ] || continue
+		case $img in *"cross-$KVER.img") continue ;; esac
+		out=$(ckpt restore -i "$img" 2>&1) && { echo "FAIL: restored an image of another kernel"; return 1; }
+		echo "$out" | grep -Eq 'vDSO|comes from kernel' || { echo "FAIL: message: $out"; return 1; }
+		echo "$out"
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ] || { echo "no image of another kernel in this run"; return 0; }
+}
+# Only once the other kernel's run has left an image.
+if ls "$TOP"/build/test-logs/vm-*/cross-*.img 2>/dev/null | grep -qv "cross-$KVER.img"; then
+	run_test restore-other-kernel-refused other_kernel
+fi
