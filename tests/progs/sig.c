@@ -2,7 +2,8 @@
 /*
  * Signal state: handlers with flags and masks, ignored signals, the
  * blocked mask, pending signals (a standard one, and queued real-time
- * ones with their values), the alternate stack, an interval timer.
+ * ones with their values), the alternate stack, the three interval
+ * timers.
  */
 #define _GNU_SOURCE
 #include <sys/time.h>
@@ -79,6 +80,8 @@ int main(int argc, char **argv)
 	it.it_value.tv_sec = 1000;
 	it.it_interval.tv_sec = 2000;
 	CHECK(!setitimer(ITIMER_REAL, &it, NULL), "setitimer");
+	CHECK(!setitimer(ITIMER_VIRTUAL, &it, NULL), "setitimer virtual");
+	CHECK(!setitimer(ITIMER_PROF, &it, NULL), "setitimer prof");
 
 	zdtm_ready();
 	zdtm_wait();
@@ -110,6 +113,16 @@ int main(int argc, char **argv)
 	CHECK(!getitimer(ITIMER_REAL, &it), "getitimer");
 	CHECK(it.it_value.tv_sec > 900 && it.it_value.tv_sec <= 1000 &&
 	      it.it_interval.tv_sec == 2000, "ITIMER_REAL %ld s left, interval %ld s",
+	      (long)it.it_value.tv_sec, (long)it.it_interval.tv_sec);
+
+	/* CPU-time timers: little CPU time went by, the rest is left. */
+	CHECK(!getitimer(ITIMER_VIRTUAL, &it) && it.it_value.tv_sec > 900 &&
+	      it.it_value.tv_sec <= 1000 && it.it_interval.tv_sec == 2000,
+	      "ITIMER_VIRTUAL %ld s left, interval %ld s",
+	      (long)it.it_value.tv_sec, (long)it.it_interval.tv_sec);
+	CHECK(!getitimer(ITIMER_PROF, &it) && it.it_value.tv_sec > 900 &&
+	      it.it_value.tv_sec <= 1000 && it.it_interval.tv_sec == 2000,
+	      "ITIMER_PROF %ld s left, interval %ld s",
 	      (long)it.it_value.tv_sec, (long)it.it_interval.tv_sec);
 
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
