@@ -5,11 +5,22 @@
 . "$(dirname "$0")/zdtm.sh"
 
 load mode=0666 || { report FAIL negative/insmod; exit 1; }
+
+# spawn_ready DIR PROG...: PROG runs in DIR as a child of this shell (so it
+# can be waited for), stdout in DIR/out; returns once it said "ready".
+# Its pid is in SPID.
+spawn_ready() {
+	local dir=$1 i
+	shift
+	(cd "$dir" && exec setsid "$@" >"$dir/out" 2>&1) &
+	SPID=$!
+	for i in $(seq 300); do grep -q '^ready' "$dir/out" && break; sleep 0.1; done
+}
+
 D=$(mktemp -d)
 chmod 755 "$D"
-(cd "$D" && exec setsid mem_anon >"$D/out" 2>&1) &
-PID=$!
-for i in $(seq 300); do grep -q '^ready' "$D/out" && break; sleep 0.1; done
+spawn_ready "$D" mem_anon
+PID=$SPID
 ckpt dump -t "$PID" -o "$D/good" || report FAIL negative/setup "cannot make a good image"
 kill -9 "$PID"
 wait "$PID" 2>/dev/null
@@ -71,9 +82,8 @@ run_test restore-foreign-arch-page-size foreign
 unsupported_fd() {
 	local dir pid out
 	dir=$(mktemp -d)
-	(cd "$dir" && exec setsid sockfd >"$dir/out" 2>&1) &
-	pid=$!
-	for i in $(seq 300); do grep -q '^ready' "$dir/out" && break; sleep 0.1; done
+	spawn_ready "$dir" sockfd
+	pid=$SPID
 	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a socket"; return 1; }
 	echo "$out" | grep -q 'fd 5: unsupported file type: socket' || { echo "FAIL: message: $out"; return 1; }
 	[ ! -e "$dir/img" ] || { echo "FAIL: a partial image was left"; return 1; }
@@ -99,9 +109,8 @@ not_dumpable() {
 	local dir pid out
 	dir=$(mktemp -d)
 	chmod 777 "$dir"
-	(cd "$dir" && exec setsid setpriv --reuid=65534 --regid=65534 --clear-groups nodump >"$dir/out" 2>&1) &
-	pid=$!
-	for i in $(seq 300); do grep -q '^ready' "$dir/out" && break; sleep 0.1; done
+	spawn_ready "$dir" setpriv --reuid=65534 --regid=65534 --clear-groups nodump
+	pid=$SPID
 	out=$(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups ckpt dump -t "$pid" -o "$dir/img" 2>&1) &&
 		{ kill -9 "$pid"; echo "FAIL: dumped a non-dumpable process"; return 1; }
 	kill -USR1 "$pid"
@@ -123,9 +132,8 @@ rm -rf "$D"
 seccomp_refused() {
 	local dir pid out
 	dir=$(mktemp -d)
-	(cd "$dir" && exec setsid seccomp_filter >"$dir/out" 2>&1) &
-	pid=$!
-	for i in $(seq 300); do grep -q '^ready' "$dir/out" && break; sleep 0.1; done
+	spawn_ready "$dir" seccomp_filter
+	pid=$SPID
 	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a seccomp process"; return 1; }
 	echo "$out" | grep -q 'uses seccomp, which is not supported' || { echo "FAIL: message: $out"; return 1; }
 	kill -USR1 "$pid"
