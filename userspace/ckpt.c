@@ -24,10 +24,10 @@ static const struct command commands[] = {
 	{ "dump", cmd_dump, "checkpoint a process into an image" },
 	{ "restore", cmd_restore, "restart a process from an image" },
 	{ "show", cmd_show, "validate an image and print its records" },
-	{ "snapshot", NULL, "take an in-memory snapshot of a process" },
-	{ "rollback", NULL, "roll a process back to a snapshot" },
-	{ "drop", NULL, "drop a snapshot" },
-	{ "list", NULL, "list the snapshots of a process" },
+	{ "snapshot", cmd_snapshot, "take an in-memory snapshot of a process" },
+	{ "rollback", cmd_rollback, "roll a process back to a snapshot" },
+	{ "drop", cmd_drop, "drop a snapshot" },
+	{ "list", cmd_list, "list the snapshots of a process" },
 	{ "run", NULL, "run a command under periodic checkpoints" },
 };
 

@@ -39,5 +39,10 @@ int cmd_check(int argc, char **argv, const struct tool_opts *o);
 int cmd_show(int argc, char **argv, const struct tool_opts *o);
 int cmd_dump(int argc, char **argv, const struct tool_opts *o);
 int cmd_restore(int argc, char **argv, const struct tool_opts *o);
+/* cmd_snap.c: in-memory snapshots of another process. */
+int cmd_snapshot(int argc, char **argv, const struct tool_opts *o);
+int cmd_rollback(int argc, char **argv, const struct tool_opts *o);
+int cmd_drop(int argc, char **argv, const struct tool_opts *o);
+int cmd_list(int argc, char **argv, const struct tool_opts *o);
 
 #endif /* CKPT_TOOL_H */

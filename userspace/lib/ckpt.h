@@ -8,6 +8,8 @@
 #ifndef CKPT_LIB_H
 #define CKPT_LIB_H
 
+#include <stddef.h>
+#include <sys/types.h>
 #include <linux/ckpt.h>
 
 #ifdef __cplusplus
@@ -28,6 +30,72 @@ int ckpt_get_counters(int fd, struct ckpt_counters *c);
 
 /* Runs in-kernel self-test @which (module loaded with debug=1). */
 int ckpt_run_selftest(int fd, unsigned int which, struct ckpt_selftest *st);
+
+/*
+ * In-memory snapshots (see CKPT_IOC_SNAPSHOT in <linux/ckpt.h>).
+ *
+ * Of the calling process ("self"): ckpt_snapshot() works like setjmp(),
+ * but rolling back also rewinds memory, the fd table, file offsets,
+ * signal handlers and mask.  A fuzzer loop:
+ *
+ *	int id;
+ *	if (ckpt_snapshot(&id) < 0) err(1, "snapshot");
+ *	// here after every rollback: read the next input
+ *	run_one_input();
+ *	ckpt_rollback(id);
+ *
+ * The library opens /dev/ckpt once, lazily, and keeps that fd (it is in
+ * every snapshot taken after).  It never loads the module: without it,
+ * these fail with errno ENOENT.  The process must be single-threaded.
+ */
+
+/*
+ * Returns 0 when the snapshot was just taken (*id set), 1 when execution
+ * comes back here through ckpt_rollback(*id) (*id set again), -1 with
+ * errno on failure.
+ */
+int ckpt_snapshot(int *id) __attribute__((returns_twice));
+
+/* The same, with CKPT_SNAP_* flags (CKPT_SNAP_EXIT: roll back at exit). */
+int ckpt_snapshot_flags(int *id, unsigned int flags)
+	__attribute__((returns_twice));
+
+/*
+ * Goes back to snapshot @id: does not return on success.  -1 with errno
+ * on failure (EINVAL for an unknown id).
+ */
+int ckpt_rollback(int id);
+
+/* Frees snapshot @id of the calling process. */
+int ckpt_drop(int id);
+
+/*
+ * The kernel's words for the last failure of ckpt_snapshot*(),
+ * ckpt_rollback() or ckpt_drop() in this thread, "" when it gave none.
+ */
+const char *ckpt_errmsg(void);
+
+/*
+ * Lower level, for a tool acting on another process @pid (which must be
+ * ptrace-stopped for take and for a rollback without CKPT_RB_WAIT).  Each
+ * sets the struct's size, returns 0, or -1 with errno and the kernel's
+ * reason in out->errmsg (or @errbuf).  Use ckpt_snapshot() for the caller
+ * itself: a pid 0 snapshot returns twice.
+ */
+int ckpt_snap_take(int fd, pid_t pid, unsigned int flags,
+		   struct ckpt_snapshot *out);
+int ckpt_snap_rollback(int fd, pid_t pid, unsigned int id, unsigned int flags,
+		       struct ckpt_rollback *out);
+int ckpt_snap_drop(int fd, pid_t pid, unsigned int id, char *errbuf,
+		   size_t errlen);
+
+/*
+ * Fills up to @max entries at @v and sets *count to the number of
+ * snapshots alive, which may be more than @max (call again with more).
+ */
+int ckpt_snap_list(int fd, pid_t pid, struct ckpt_snap_info *v,
+		   unsigned int max, unsigned int *count, char *errbuf,
+		   size_t errlen);
 
 #ifdef __cplusplus
 }
