@@ -16,6 +16,7 @@
 /* Module parameters (main.c). */
 extern unsigned int ckpt_chunk_size;
 extern bool ckpt_debug;
+extern unsigned long ckpt_max_user_pages;
 
 /* Live object counts (stats.c), all zero when nothing is held. */
 struct ckpt_stats {
@@ -25,6 +26,8 @@ struct ckpt_stats {
 	atomic_long_t hbuf_high_water;
 	atomic_long_t page_refs;
 	atomic_long_t opens;
+	atomic_long_t snapshots;
+	atomic_long_t snap_mms;
 };
 
 extern struct ckpt_stats ckpt_stats;
@@ -38,6 +41,7 @@ int ckpt_dev_init(umode_t mode);
 void ckpt_dev_exit(void);
 
 struct ckpt_ctx;
+struct ckpt_rb_req;
 
 /*
  * Per-open state of /dev/ckpt.  Operations on one open file are
@@ -46,6 +50,7 @@ struct ckpt_ctx;
 struct ckpt_file {
 	struct mutex lock;	/* serialises this open's ioctls */
 	struct ckpt_ctx *dump;	/* captured, waiting for its writeout */
+	struct ckpt_rb_req *rb;	/* external rollback, waiting for its result */
 };
 
 /* ioctl handlers; @arg is the user pointer. */
@@ -55,7 +60,16 @@ long ckpt_ioc_selftest(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_dump(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_writeout(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_restore(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_snapshot(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_rollback(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_drop(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_list(struct ckpt_file *cf, void __user *arg);
 void ckpt_file_release(struct ckpt_file *cf);
+void ckpt_snap_file_release(struct ckpt_file *cf);
+
+/* Snapshots (snap.c): module load and unload. */
+int ckpt_snap_init(void);
+void ckpt_snap_exit(void);
 
 /*
  * Grows the kvmalloc'd array *@arr of @elem-byte entries to hold at least

@@ -62,4 +62,15 @@ static inline void ckpt_set_rseq(struct task_struct *t, u64 rseq, u32 len,
 	t->rseq_sig = sig;
 }
 
+/* Unmaps the pages of [addr, addr + size) in @vma; mmap lock held. */
+static inline void ckpt_zap(struct vm_area_struct *vma, unsigned long addr,
+			    unsigned long size)
+{
+#ifdef CKPT_HAVE_ZAP_PAGE_RANGE
+	zap_page_range(vma, addr, size);
+#else
+	zap_page_range_single(vma, addr, size, NULL);
+#endif
+}
+
 #endif /* CKPT_COMPAT_H */

@@ -21,4 +21,6 @@ if grep -A3 -s 'long get_user_pages_remote(' "$src/include/linux/mm.h" | grep -q
 fi
 # rseq registration length (6.3+); before it, only the 32-byte struct.
 have TASK_RSEQ_LEN include/linux/sched.h '^[[:space:]]+u32[[:space:]]+rseq_len;'
+# zap_page_range() (exported up to 6.2); later only zap_page_range_single().
+have ZAP_PAGE_RANGE include/linux/mm.h '^void zap_page_range\('
 echo

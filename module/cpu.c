@@ -11,10 +11,12 @@
 #include <linux/elf.h>
 #include <linux/errno.h>
 #include <linux/regset.h>
+#include <linux/sched/task_stack.h>
 #include <asm/fpu/xcr.h>
 #include <asm/user.h>
 
 #include "ctx.h"
+#include "snap.h"
 
 static const struct user_regset *find_regset(struct task_struct *t,
 					     unsigned int note)
@@ -102,4 +104,69 @@ int ckpt_cpu_capture(struct ckpt_ctx *ctx)
 	if (!ret)
 		ret = capture_xstate(ctx, xs);
 	return ret;
+}
+
+/* Snapshots: registers and xstate put back into a stopped task. */
+int ckpt_cpu_apply_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
+			   const struct ckpt_rec_cpu *cpu,
+			   const struct ckpt_rec_xstate *xs)
+{
+	const struct user_regset *gp, *xsr;
+	struct user_regs_struct regs;
+	int ret;
+
+	gp = find_regset(t, NT_PRSTATUS);
+	xsr = find_regset(t, NT_X86_XSTATE);
+	if (!gp || !xsr || !gp->set || !xsr->set)
+		return ckpt_err(ctx, -EOPNOTSUPP, "no register set to write");
+	if (xs->size != xsr->n * xsr->size)
+		return ckpt_err(ctx, -EINVAL, "the xstate size changed");
+	memcpy(&regs, (const u8 *)cpu + sizeof(cpu->h), sizeof(regs));
+	/* Not inside a syscall any more: no restart on the way out. */
+	regs.orig_ax = -1;
+	ret = gp->set(t, gp, 0, sizeof(regs), &regs, NULL);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot write the registers");
+	ret = xsr->set(t, xsr, 0, xs->size, xs->data, NULL);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot write the FPU/xstate registers");
+	return 0;
+}
+
+/* The flags userspace may change, as ptrace's putreg() allows. */
+#define USER_FLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
+			 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_RF | \
+			 X86_EFLAGS_AC)
+
+/*
+ * Self rollback: current's saved user registers become those of its
+ * snapshot call, which thus returns again with value @ret.  Segment and
+ * base registers stay: it is the same thread (setjmp semantics).
+ */
+void ckpt_cpu_rewind_self(const struct ckpt_rec_cpu *cpu, long ret)
+{
+	const struct user_regs_struct *u =
+		(const void *)((const u8 *)cpu + sizeof(cpu->h));
+	struct pt_regs *regs = task_pt_regs(current);
+
+	regs->r15 = u->r15;
+	regs->r14 = u->r14;
+	regs->r13 = u->r13;
+	regs->r12 = u->r12;
+	regs->bp = u->bp;
+	regs->bx = u->bx;
+	regs->r11 = u->r11;
+	regs->r10 = u->r10;
+	regs->r9 = u->r9;
+	regs->r8 = u->r8;
+	regs->cx = u->cx;
+	regs->dx = u->dx;
+	regs->si = u->si;
+	regs->di = u->di;
+	regs->ip = u->ip;
+	regs->sp = u->sp;
+	regs->flags = (regs->flags & ~USER_FLAGS) | (u->flags & USER_FLAGS);
+	regs->orig_ax = -1;
+	regs->ax = ret;
 }

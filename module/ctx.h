@@ -22,7 +22,10 @@ struct ckpt_vma_cap {
 	u32 flags;		/* CKPT_VMA_* */
 	u32 prot;
 	u32 shared_id;
+	unsigned long vm_flags;	/* as the VMA had them */
 };
+
+struct ckpt_snap;
 
 struct ckpt_ctx {
 	struct hbuf hb;
@@ -50,6 +53,8 @@ struct ckpt_ctx {
 	char *path;			/* PATH_MAX scratch for d_path */
 	char errmsg[128];
 	int err_fd;
+	/* A snapshot being captured: its notifier and list join the mm lock. */
+	struct ckpt_snap *snap;
 };
 
 struct ckpt_ctx *ckpt_ctx_alloc(void);
@@ -80,5 +85,13 @@ int ckpt_mm_capture(struct ckpt_ctx *ctx);
 int ckpt_mm_emit(struct ckpt_ctx *ctx);
 int ckpt_files_capture(struct ckpt_ctx *ctx);
 int ckpt_writeout(struct ckpt_ctx *ctx);
+
+/*
+ * Snapshot capture, under the target's mmap write lock (snap.c): @end
+ * false before the walk (our notifier goes on the mm), true after it (the
+ * snapshot joins the notifier's list before any page can change).
+ */
+int ckpt_snap_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end);
+bool ckpt_mm_notifier_ours(struct mm_struct *mm);
 
 #endif /* CKPT_CTX_H */

@@ -29,6 +29,7 @@ static int ckpt_release(struct inode *inode, struct file *file)
 	struct ckpt_file *cf = file->private_data;
 
 	ckpt_file_release(cf);
+	ckpt_snap_file_release(cf);
 	mutex_destroy(&cf->lock);
 	kfree(cf);
 	atomic_long_dec(&ckpt_stats.opens);
@@ -80,6 +81,18 @@ static const struct ckpt_ioc ckpt_iocs[] = {
 	[_IOC_NR(CKPT_IOC_RESTORE)] = {
 		_IOC_DIR(CKPT_IOC_RESTORE), CKPT_RESTORE_SIZE_VER0,
 		ckpt_ioc_restore },
+	[_IOC_NR(CKPT_IOC_SNAPSHOT)] = {
+		_IOC_DIR(CKPT_IOC_SNAPSHOT), CKPT_SNAPSHOT_SIZE_VER0,
+		ckpt_ioc_snapshot },
+	[_IOC_NR(CKPT_IOC_ROLLBACK)] = {
+		_IOC_DIR(CKPT_IOC_ROLLBACK), CKPT_ROLLBACK_SIZE_VER0,
+		ckpt_ioc_rollback },
+	[_IOC_NR(CKPT_IOC_DROP)] = {
+		_IOC_DIR(CKPT_IOC_DROP), CKPT_SNAP_LIST_SIZE_VER0,
+		ckpt_ioc_drop },
+	[_IOC_NR(CKPT_IOC_LIST)] = {
+		_IOC_DIR(CKPT_IOC_LIST), CKPT_SNAP_LIST_SIZE_VER0,
+		ckpt_ioc_list },
 	[_IOC_NR(CKPT_IOC_SELFTEST)] = {
 		_IOC_DIR(CKPT_IOC_SELFTEST), CKPT_SELFTEST_SIZE_VER0,
 		ckpt_ioc_selftest },

@@ -21,74 +21,10 @@
 #include <linux/stat.h>
 
 #include "ctx.h"
+#include "fds.h"
 
 /* Pipe contents carried in an image, at most. */
 #define PIPE_DATA_MAX	(CKPT_REC_MAX_LEN / 2)
-
-struct fd_cap {
-	unsigned int fd;
-	bool cloexec;
-	struct file *file;	/* referenced */
-	u32 id;			/* FILE record id, 1-based */
-};
-
-struct fd_collect {
-	struct files_struct *files;
-	struct fd_cap *fds;
-	unsigned int n, max;
-};
-
-/* iterate_fd() callback: runs under files->file_lock, so no sleeping. */
-static int collect_fd(const void *p, struct file *f, unsigned int fd)
-{
-	struct fd_collect *c = (struct fd_collect *)p;
-
-	if (c->n < c->max) {
-		c->fds[c->n].fd = fd;
-		c->fds[c->n].file = get_file(f);
-		c->fds[c->n].cloexec =
-			test_bit(fd, files_fdtable(c->files)->close_on_exec);
-	}
-	c->n++;
-	return 0;
-}
-
-static void release_fds(struct fd_collect *c)
-{
-	unsigned int i;
-
-	for (i = 0; i < min(c->n, c->max); i++)
-		fput(c->fds[i].file);
-	kvfree(c->fds);
-}
-
-static int collect_fds(struct ckpt_ctx *ctx, struct fd_collect *c)
-{
-	struct task_struct *t = ctx->task;
-	unsigned int want = 64;
-
-	for (;;) {
-		c->fds = kvmalloc_array(want, sizeof(*c->fds), GFP_KERNEL);
-		if (!c->fds)
-			return -ENOMEM;
-		c->max = want;
-		c->n = 0;
-		task_lock(t);
-		c->files = t->files;
-		if (c->files)
-			iterate_fd(c->files, 0, collect_fd, c);
-		task_unlock(t);
-		if (!c->files)
-			return ckpt_err(ctx, -ESRCH, "the process is exiting");
-		if (c->n <= c->max)
-			return 0;
-		want = c->n + 16;
-		release_fds(c);
-		c->fds = NULL;
-		c->n = 0;
-		c->max = 0;
-	}
-}
 
 static bool is_tty(struct inode *inode)
 {
@@ -131,7 +67,7 @@ static const char *type_name(struct file *f)
 }
 
 /* Are all the pipe's readers and writers among the process's files? */
-static bool pipe_internal(struct fd_collect *c, struct pipe_inode_info *pipe,
+static bool pipe_internal(struct ckpt_fds *c, struct pipe_inode_info *pipe,
 			  struct inode *inode)
 {
 	unsigned int i, j, r = 0, w = 0;
@@ -172,8 +108,8 @@ static size_t pipe_peek(struct pipe_inode_info *pipe, char *dst, size_t max)
 	return n;
 }
 
-static int emit_file(struct ckpt_ctx *ctx, struct fd_collect *c,
-		     struct fd_cap *fc, bool *pipe_done)
+static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
+		     struct ckpt_fd *fc, bool *pipe_done)
 {
 	struct file *f = fc->file;
 	struct inode *inode = file_inode(f);
@@ -293,13 +229,13 @@ unsupported:
 
 int ckpt_files_capture(struct ckpt_ctx *ctx)
 {
-	struct fd_collect c = { };
+	struct ckpt_fds c = { };
 	struct ckpt_rec_fd *r;
 	unsigned int i, j, next_id = 1;
 	bool *pipe_done = NULL;
 	int ret;
 
-	ret = collect_fds(ctx, &c);
+	ret = ckpt_fds_collect(ctx, ctx->task, &c);
 	if (ret)
 		goto out;
 	pipe_done = kcalloc(max(c.n, 1U), sizeof(*pipe_done), GFP_KERNEL);
@@ -336,6 +272,6 @@ int ckpt_files_capture(struct ckpt_ctx *ctx)
 	}
 out:
 	kfree(pipe_done);
-	release_fds(&c);
+	ckpt_fds_release(&c);
 	return ret;
 }

@@ -22,6 +22,10 @@ bool ckpt_debug;
 module_param_named(debug, ckpt_debug, bool, 0444);
 MODULE_PARM_DESC(debug, "Enable debug-only ioctls such as the self-tests");
 
+unsigned long ckpt_max_user_pages;
+module_param_named(max_user_pages, ckpt_max_user_pages, ulong, 0644);
+MODULE_PARM_DESC(max_user_pages, "Most pages one user's snapshots may hold (0: half of RAM)");
+
 static int __init ckpt_init(void)
 {
 	int ret;
@@ -40,11 +44,16 @@ static int __init ckpt_init(void)
 	ret = ckpt_stats_init();
 	if (ret)
 		return ret;
-	ret = ckpt_dev_init(mode);
+	ret = ckpt_snap_init();
 	if (ret)
 		goto err_stats;
+	ret = ckpt_dev_init(mode);
+	if (ret)
+		goto err_snap;
 	return 0;
 
+err_snap:
+	ckpt_snap_exit();
 err_stats:
 	ckpt_stats_exit();
 	return ret;
@@ -53,6 +62,7 @@ err_stats:
 static void __exit ckpt_exit(void)
 {
 	ckpt_dev_exit();
+	ckpt_snap_exit();
 	ckpt_stats_exit();
 }
 

@@ -133,6 +133,7 @@ static int record_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	v->start = vma->vm_start;
 	v->end = vma->vm_end;
 	v->pgoff = vma->vm_pgoff;
+	v->vm_flags = vma->vm_flags;
 	v->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
 		  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
 		  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
@@ -187,7 +188,11 @@ static int capture_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	ret = mmap_write_lock_killable(mm);
 	if (ret)
 		return ret;
-	if (mm_has_notifiers(mm)) {
+	if (ctx->snap) {
+		ret = ckpt_snap_locked(ctx, mm, false);
+		if (ret)
+			goto unlock;
+	} else if (mm_has_notifiers(mm) && !ckpt_mm_notifier_ours(mm)) {
 		ret = ckpt_err(ctx, -EBUSY,
 			       "the process's memory is mirrored by a device or VM (MMU notifiers): not supported");
 		goto unlock;
@@ -220,6 +225,8 @@ static int capture_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	pgset_flush(&ctx->ps);
 	if (!ret)
 		read_mm_fields(ctx, mm);
+	if (!ret && ctx->snap)
+		ret = ckpt_snap_locked(ctx, mm, true);
 unlock:
 	mmap_write_unlock(mm);
 	return ret;

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "readin.h"
+#include "snap.h"
 
 /* Runs @fn with the task's siglock held; -ESRCH once it has none. */
 static int with_sighand(struct task_struct *t,
@@ -256,4 +257,56 @@ int ckpt_signal_apply(struct ckpt_ctx *ctx, struct ckpt_image *img)
 			return ckpt_err(ctx, ret, "cannot queue signal %u", r->signo);
 	}
 	return 0;
+}
+
+/* Snapshots (snap.h): the process's handlers and mask, put back. */
+static void write_handlers(struct task_struct *t, struct sighand_struct *sh,
+			   void *arg)
+{
+	const struct ckpt_rec_sighand *r = arg;
+	struct k_sigaction *ka;
+	unsigned int i;
+
+	for (i = 0; i < _NSIG; i++) {
+		if (i + 1 == SIGKILL || i + 1 == SIGSTOP)
+			continue;
+		ka = &sh->action[i];
+		ka->sa.sa_handler = (__sighandler_t)r->action[i].handler;
+		ka->sa.sa_flags = r->action[i].flags;
+		ka->sa.sa_restorer = (__sigrestore_t)r->action[i].restorer;
+		ka->sa.sa_mask.sig[0] = r->action[i].mask;
+	}
+}
+
+/*
+ * In the process's own context, from the snapshot's records.  The mask
+ * goes last: signals that arrived since stay queued and are delivered
+ * against the restored state.
+ */
+int ckpt_signal_rewind(struct ckpt_ctx *ctx, const struct ckpt_rec_sighand *sh,
+		       const struct ckpt_rec_signal *sig)
+{
+	sigset_t set;
+
+	if (with_sighand(current, write_handlers, (void *)sh))
+		return ckpt_err(ctx, -ESRCH, "the process is exiting");
+	current->sas_ss_sp = sig->altstack_sp;
+	current->sas_ss_size = sig->altstack_size;
+	current->sas_ss_flags = sig->altstack_flags;
+	siginitset(&set, sig->blocked & ~(sigmask(SIGKILL) | sigmask(SIGSTOP)));
+	return sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+static void block_all(struct task_struct *t, struct sighand_struct *sh,
+		      void *arg)
+{
+	siginitsetinv(&t->blocked, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	/* Else the way out of sigsuspend() would unblock its saved mask. */
+	clear_tsk_restore_sigmask(t);
+}
+
+/* @t is stopped: nothing but SIGKILL is delivered until the mask is set. */
+void ckpt_signal_block_all(struct task_struct *t)
+{
+	with_sighand(t, block_all, NULL);
 }

@@ -32,6 +32,8 @@ void ckpt_stats_fill(struct ckpt_counters *c)
 	c->hbuf_high_water = atomic_long_read(&ckpt_stats.hbuf_high_water);
 	c->page_refs = atomic_long_read(&ckpt_stats.page_refs);
 	c->opens = atomic_long_read(&ckpt_stats.opens);
+	c->snapshots = atomic_long_read(&ckpt_stats.snapshots);
+	c->snap_mms = atomic_long_read(&ckpt_stats.snap_mms);
 }
 
 static int counters_show(struct seq_file *m, void *v)
@@ -45,6 +47,8 @@ static int counters_show(struct seq_file *m, void *v)
 	seq_printf(m, "hbuf_high_water %llu\n", c.hbuf_high_water);
 	seq_printf(m, "page_refs %llu\n", c.page_refs);
 	seq_printf(m, "opens %llu\n", c.opens);
+	seq_printf(m, "snapshots %llu\n", c.snapshots);
+	seq_printf(m, "snap_mms %llu\n", c.snap_mms);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(counters);

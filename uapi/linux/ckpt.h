@@ -41,6 +41,7 @@
 #define CKPT_FEAT_COUNTERS	_BITULL(2)	/* CKPT_IOC_COUNTERS */
 #define CKPT_FEAT_DUMP		_BITULL(3)	/* CKPT_IOC_DUMP, _WRITEOUT */
 #define CKPT_FEAT_RESTORE	_BITULL(4)	/* CKPT_IOC_RESTORE */
+#define CKPT_FEAT_SNAPSHOT	_BITULL(5)	/* CKPT_IOC_SNAPSHOT and friends */
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -77,6 +78,8 @@ struct ckpt_counters {
 	__u64 hbuf_high_water;	/* most hbuf bytes live at once since load */
 	__u64 page_refs;	/* page references held by checkpoints */
 	__u64 opens;		/* open struct files of /dev/ckpt */
+	__u64 snapshots;	/* live in-memory snapshots */
+	__u64 snap_mms;		/* processes holding snapshots */
 };
 
 #define CKPT_COUNTERS_SIZE_VER0	56
@@ -144,11 +147,97 @@ struct ckpt_restore {
 
 #define CKPT_RESTORE_SIZE_VER0	144
 
+/*
+ * In-memory snapshots.  A snapshot is a checkpoint that stays in the
+ * kernel: metadata in hbuf chunks, memory as copy-on-write page
+ * references.  It belongs to the process's memory: it dies with the
+ * process, on exec, or on CKPT_IOC_DROP; fork()ed children do not get it.
+ *
+ * @pid 0 means the caller itself ("self"): registers are kept with setjmp
+ * semantics (general registers; the library keeps the FP control words),
+ * and a later CKPT_IOC_ROLLBACK by the process itself makes this
+ * CKPT_IOC_SNAPSHOT call return again, with the snapshot id as its value
+ * instead of 0.  Any other pid must be ptrace-stopped by the caller
+ * ("external"): every register and the whole xstate are kept.
+ *
+ * Rollback restores private memory byte for byte (pages that appeared
+ * since are discarded, mappings made since are unmapped, mappings removed
+ * or changed since come back), brk, the fd table (the same open file
+ * descriptions) and file offsets, signal handlers and the blocked mask,
+ * and the registers.  Shared memory (MAP_SHARED, SysV shm) is left alone,
+ * and signals that arrived since stay pending.
+ *
+ * External rollback is two calls: CKPT_IOC_ROLLBACK on the stopped process
+ * sets its registers and queues the rest to run in the process's own
+ * context; the caller then resumes (or detaches from) it and calls
+ * CKPT_IOC_ROLLBACK again with CKPT_RB_WAIT for the result.
+ */
+#define CKPT_SNAP_EXIT		_BITUL(0)	/* roll back at exit/exit_group */
+
+struct ckpt_snapshot {
+	__u32 size;		/* in: sizeof(struct ckpt_snapshot) */
+	__u32 flags;		/* in: CKPT_SNAP_* */
+	__s32 pid;		/* in: the process, 0 for the caller */
+	__u32 id;		/* out: the snapshot, > 0 */
+	__u64 capture_ns;	/* out: time the process was held */
+	__u64 pages;		/* out: page references held */
+	__u64 meta_bytes;	/* out: metadata bytes in hbuf chunks */
+	__u32 hbuf_chunks;	/* out: hbuf chunks allocated by this call */
+	__u32 __pad;
+	char errmsg[128];	/* out: why it failed, NUL-terminated */
+};
+
+#define CKPT_SNAPSHOT_SIZE_VER0	176
+
+#define CKPT_RB_WAIT		_BITUL(0)	/* external: the queued result */
+
+struct ckpt_rollback {
+	__u32 size;		/* in: sizeof(struct ckpt_rollback) */
+	__u32 flags;		/* in: CKPT_RB_* */
+	__s32 pid;		/* in: the process, 0 for the caller */
+	__u32 id;		/* in: the snapshot */
+	__u64 rollback_ns;	/* out (external): time of the apply */
+	__u64 pages_copied;	/* out (external): pages written back */
+	__u64 pages_zapped;	/* out (external): new pages discarded */
+	__u32 vmas_unmapped;	/* out (external): mappings made since */
+	__u32 vmas_restored;	/* out (external): mappings brought back */
+	char errmsg[128];	/* out: why it failed, NUL-terminated */
+};
+
+#define CKPT_ROLLBACK_SIZE_VER0	176
+
+struct ckpt_snap_info {
+	__u32 id;
+	__u32 flags;		/* CKPT_SNAP_* */
+	__u64 pages;		/* page references held */
+	__u64 meta_bytes;	/* metadata bytes in hbuf chunks */
+	__u64 capture_ns;
+	__u64 rollbacks;	/* rollbacks done to it */
+};
+
+/* CKPT_IOC_DROP uses @id; CKPT_IOC_LIST fills @snaps. */
+struct ckpt_snap_list {
+	__u32 size;		/* in: sizeof(struct ckpt_snap_list) */
+	__u32 flags;		/* in: 0 */
+	__s32 pid;		/* in: the process, 0 for the caller */
+	__u32 id;		/* in (DROP): the snapshot */
+	__u32 max;		/* in (LIST): entries at @snaps */
+	__u32 count;		/* out (LIST): snapshots alive (may be > max) */
+	__u64 snaps;		/* in (LIST): struct ckpt_snap_info *, or 0 */
+	char errmsg[128];	/* out */
+};
+
+#define CKPT_SNAP_LIST_SIZE_VER0	160
+
 #define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
 #define CKPT_IOC_COUNTERS	_IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_counters)
 #define CKPT_IOC_DUMP		_IOWR(CKPT_IOC_MAGIC, 0x10, struct ckpt_dump)
 #define CKPT_IOC_WRITEOUT	_IOWR(CKPT_IOC_MAGIC, 0x11, struct ckpt_dump)
 #define CKPT_IOC_RESTORE	_IOWR(CKPT_IOC_MAGIC, 0x12, struct ckpt_restore)
+#define CKPT_IOC_SNAPSHOT	_IOWR(CKPT_IOC_MAGIC, 0x20, struct ckpt_snapshot)
+#define CKPT_IOC_ROLLBACK	_IOWR(CKPT_IOC_MAGIC, 0x21, struct ckpt_rollback)
+#define CKPT_IOC_DROP		_IOWR(CKPT_IOC_MAGIC, 0x22, struct ckpt_snap_list)
+#define CKPT_IOC_LIST		_IOWR(CKPT_IOC_MAGIC, 0x23, struct ckpt_snap_list)
 #define CKPT_IOC_SELFTEST	_IOWR(CKPT_IOC_MAGIC, 0x3f, struct ckpt_selftest)
 
 /*

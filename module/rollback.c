@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CKPT_IOC_ROLLBACK: a snapshot applied back onto its process.
+ *
+ * Memory, mappings and the fd table can only be changed from the process's
+ * own context (vm_mmap() and the fd helpers work on current), and
+ * registers and xstate only while it is stopped and not current (the
+ * regset setters).  So:
+ *
+ *  self      the process calls in on itself: everything is rewound in the
+ *            ioctl, and its saved user registers are those of the
+ *            CKPT_IOC_SNAPSHOT call, which thus returns again, with the
+ *            snapshot id as its value (longjmp).
+ *  external  the caller has the process ptrace-stopped.  The ioctl sets
+ *            registers and xstate, blocks every signal (so that no handler
+ *            frame is pushed onto a stack about to be rewound), and queues
+ *            the rest as task_work.  The caller resumes the process, the
+ *            work runs before any user instruction, restores the blocked
+ *            mask last, and reports through CKPT_RB_WAIT.
+ *
+ * Past the first change there is no way back: an error kills the process
+ * rather than let it run half rolled back.
+ */
+#include <linux/ktime.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+
+#include "snap.h"
+
+/* Rollback wait for the process to run its queued part, at most. */
+#define RB_WAIT_TIMEOUT	(30 * HZ)
+
+/* Everything but registers, in current's context; ms->mutex held. */
+static int rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
+{
+	int ret;
+
+	ret = ckpt_snap_rewind_mm(s, st);
+	if (!ret)
+		ret = ckpt_snap_files_rewind(s);
+	if (!ret)
+		ret = ckpt_signal_rewind(s->ctx, s->sighand, s->signal);
+	if (!ret)
+		s->rollbacks++;
+	return ret;
+}
+
+static void kill_current(struct ckpt_snap *s, int err)
+{
+	pr_warn_ratelimited("ckpt: pid %d killed: its rollback to snapshot %u failed half-way: %s (%d)\n",
+			    task_pid_nr(current), s->id,
+			    s->ctx->errmsg[0] ? s->ctx->errmsg : "error", err);
+	send_sig(SIGKILL, current, 1);
+}
+
+/* The process has one thread and nobody else uses its memory. */
+static int check_alone(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	if (get_nr_threads(t) != 1)
+		return ckpt_err(ctx, -EBUSY,
+				"multi-threaded processes are not supported yet");
+	if (refcount_read(&t->sighand->count) != 1)
+		return ckpt_err(ctx, -EBUSY,
+				"the process shares its signal handlers");
+	return 0;
+}
+
+static long rollback_self(struct ckpt_rollback *a, struct ckpt_ctx *ectx)
+{
+	struct ckpt_rb_stats st = {};
+	struct ckpt_mmsnap *ms;
+	struct ckpt_snap *s;
+	int ret;
+
+	ret = check_alone(ectx, current);
+	if (!ret && atomic_read(&current->mm->mm_users) > 1)
+		ret = ckpt_err(ectx, -EBUSY,
+			       "the process shares its memory with another task");
+	if (ret)
+		return ret;
+	ms = ckpt_mmsnap_find(current->mm);
+	if (!ms)
+		return ckpt_err(ectx, -EINVAL, "no snapshot %u", a->id);
+	mutex_lock(&ms->mutex);
+	s = ckpt_snap_find(ms, a->id);
+	if (!s) {
+		ret = ckpt_err(ectx, -EINVAL, "no snapshot %u", a->id);
+		goto out;
+	}
+	ret = rewind_current(s, &st);
+	if (ret) {
+		kill_current(s, ret);
+		goto out;
+	}
+	/* Returns from the CKPT_IOC_SNAPSHOT call, with the id as value. */
+	ckpt_cpu_rewind_self(s->cpu, s->id);
+	ret = s->id;
+out:
+	mutex_unlock(&ms->mutex);
+	ckpt_mmsnap_put(ms);
+	return ret;
+}
+
+static void req_free(struct kref *ref)
+{
+	struct ckpt_rb_req *req = container_of(ref, struct ckpt_rb_req, ref);
+
+	ckpt_snap_put(req->snap);
+	kfree(req);
+}
+
+static void req_put(struct ckpt_rb_req *req)
+{
+	kref_put(&req->ref, req_free);
+}
+
+/* task_work: runs in the target on its way back to user mode. */
+static void rollback_work(struct callback_head *cb)
+{
+	struct ckpt_rb_req *req = container_of(cb, struct ckpt_rb_req, work);
+	struct ckpt_snap *s = req->snap;
+	struct ckpt_mmsnap *ms = s->ms;
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	/* It may run from do_exit(), after the mm is gone. */
+	if (!current->mm || (current->flags & PF_EXITING) ||
+	    current->mm != ms->mn.mm) {
+		req->result = -ESRCH;
+		strscpy(req->errmsg, "the process exited before its rollback",
+			sizeof(req->errmsg));
+		goto done;
+	}
+	mutex_lock(&ms->mutex);
+	if (READ_ONCE(ms->dead) || list_empty(&s->node)) {
+		ret = -ENOENT;
+		strscpy(s->ctx->errmsg, "the snapshot was dropped",
+			sizeof(s->ctx->errmsg));
+	} else {
+		s->ctx->errmsg[0] = 0;
+		ret = rewind_current(s, &req->st);
+	}
+	mutex_unlock(&ms->mutex);
+	req->st.ns = ktime_get_ns() - t0;
+	req->result = ret;
+	if (ret) {
+		strscpy(req->errmsg, s->ctx->errmsg, sizeof(req->errmsg));
+		/* Its registers are the snapshot's already. */
+		kill_current(s, ret);
+	}
+done:
+	complete(&req->done);
+	req_put(req);
+}
+
+static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
+			   struct ckpt_ctx *ctx)
+{
+	struct ckpt_rb_req *req = NULL;
+	struct ckpt_mmsnap *ms;
+	struct ckpt_snap *s;
+	int ret;
+
+	ret = ckpt_target_get(ctx, a->pid);
+	if (!ret)
+		ret = check_alone(ctx, ctx->task);
+	if (ret)
+		return ret;
+	ms = ckpt_mmsnap_find(ctx->mm);
+	if (!ms)
+		return ckpt_err(ctx, -EINVAL, "process %d has no snapshot %u",
+				a->pid, a->id);
+	mutex_lock(&ms->mutex);
+	s = ckpt_snap_find(ms, a->id);
+	if (!s) {
+		ret = ckpt_err(ctx, -EINVAL, "process %d has no snapshot %u",
+			       a->pid, a->id);
+		goto out;
+	}
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	kref_init(&req->ref);
+	kref_get(&req->ref);		/* one for the work, one for cf */
+	init_completion(&req->done);
+	refcount_inc(&s->ref);
+	req->snap = s;
+	init_task_work(&req->work, rollback_work);
+	ret = ckpt_cpu_apply_stopped(ctx, ctx->task, s->cpu, s->xstate);
+	if (ret) {
+		/* Registers may be half set: the process cannot go on. */
+		send_sig(SIGKILL, ctx->task, 1);
+		goto drop;
+	}
+	/* Until the work restores the mask, no handler frame may be pushed. */
+	ckpt_signal_block_all(ctx->task);
+	ret = task_work_add(ctx->task, &req->work, TWA_RESUME);
+	if (ret) {
+		ret = ckpt_err(ctx, ret, "process %d is exiting", a->pid);
+		goto drop;
+	}
+	goto out;
+drop:
+	req_put(req);
+	req_put(req);
+	req = NULL;
+out:
+	mutex_unlock(&ms->mutex);
+	ckpt_mmsnap_put(ms);
+	if (req) {
+		if (cf->rb)
+			req_put(cf->rb);
+		cf->rb = req;
+	}
+	return ret;
+}
+
+static long rollback_wait(struct ckpt_file *cf, struct ckpt_rollback *a)
+{
+	struct ckpt_rb_req *req = cf->rb;
+	long left;
+
+	if (!req)
+		return -ENOENT;
+	left = wait_for_completion_killable_timeout(&req->done,
+						    RB_WAIT_TIMEOUT);
+	if (left < 0)
+		return left;
+	if (!left) {
+		strscpy(a->errmsg, "the process did not run its rollback: resume it first",
+			sizeof(a->errmsg));
+		return -ETIMEDOUT;
+	}
+	cf->rb = NULL;
+	a->rollback_ns = req->st.ns;
+	a->pages_copied = req->st.pages_copied;
+	a->pages_zapped = req->st.pages_zapped;
+	a->vmas_unmapped = req->st.vmas_unmapped;
+	a->vmas_restored = req->st.vmas_restored;
+	strscpy(a->errmsg, req->errmsg, sizeof(a->errmsg));
+	left = req->result;
+	req_put(req);
+	return left;
+}
+
+long ckpt_ioc_rollback(struct ckpt_file *cf, void __user *arg)
+{
+	struct ckpt_rollback a;
+	struct ckpt_ctx *ctx;
+	long ret;
+
+	ret = ckpt_arg_in(&a, sizeof(a), CKPT_ROLLBACK_SIZE_VER0, arg);
+	if (ret)
+		return ret;
+	if (a.flags & ~CKPT_RB_WAIT || a.pid < 0 ||
+	    (a.flags & CKPT_RB_WAIT && !a.pid))
+		return -EINVAL;
+	if (a.flags & CKPT_RB_WAIT) {
+		ret = rollback_wait(cf, &a);
+		if (ckpt_arg_out(arg, &a, sizeof(a)) && !ret)
+			ret = -EFAULT;
+		return ret;
+	}
+	ctx = ckpt_ctx_alloc();
+	if (!ctx)
+		return -ENOMEM;
+	if (a.pid) {
+		ret = rollback_start(cf, &a, ctx);
+	} else {
+		ret = rollback_self(&a, ctx);
+		/* On success the caller's memory is the snapshot's: hands off. */
+		if (ret > 0) {
+			ckpt_ctx_free(ctx);
+			return ret;
+		}
+	}
+	if (ret && !fatal_signal_pending(current)) {
+		strscpy(a.errmsg, ctx->errmsg[0] ? ctx->errmsg : "rollback failed",
+			sizeof(a.errmsg));
+		ckpt_arg_out(arg, &a, sizeof(a));
+	}
+	ckpt_ctx_free(ctx);
+	return ret;
+}
+
+void ckpt_snap_file_release(struct ckpt_file *cf)
+{
+	if (cf->rb)
+		req_put(cf->rb);
+	cf->rb = NULL;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-memory snapshots: checkpoints that stay in the kernel and are applied
+ * back onto the same process (DESIGN.md, sections 4 and 5a).
+ *
+ * Objects and their lifetimes:
+ *
+ *   ckpt_mmsnap  one per mm that has snapshots.  It carries our MMU
+ *                notifier on that mm (the dirty tracker, and the news of
+ *                the mm's death), a module reference, and the list of
+ *                snapshots.  Freed through mmu_notifier_put() once its
+ *                last reference goes.
+ *   ckpt_snap    one snapshot: a ckpt_ctx in buffering mode (metadata
+ *                records in hbuf chunks, COW page references in the page
+ *                set, the VMA list), the fd table's open files, and the
+ *                dirty state the notifier keeps for it.
+ *
+ * Locking, outermost first:
+ *   ms->mutex    snapshot, rollback, drop and release on one mm
+ *   mmap_lock    of that mm
+ *   ms->lock     (spinlock) the snapshot list against the notifier, and
+ *                every snapshot's dirty state
+ */
+#ifndef CKPT_SNAP_H
+#define CKPT_SNAP_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/task_work.h>
+#include <linux/uidgid.h>
+#include <linux/workqueue.h>
+
+#include "ctx.h"
+#include "fds.h"
+
+struct ckpt_mmsnap {
+	struct mmu_notifier mn;		/* mn.mm is the mm */
+	struct list_head node;		/* in the global list (RCU) */
+	struct kref ref;
+	struct mutex mutex;
+	spinlock_t lock;
+	struct list_head snaps;		/* under both mutex and lock */
+	u32 next_id;
+	unsigned int nr_snaps;
+	unsigned int nr_exit;		/* snapshots with CKPT_SNAP_EXIT */
+	bool registered;		/* mn is on the mm */
+	bool dead;			/* the mm went away */
+	struct work_struct put_work;
+	struct rcu_head rcu;
+};
+
+/* A range of private memory without a held page at capture time. */
+struct ckpt_hole {
+	unsigned long start, end;
+};
+
+struct ckpt_snap {
+	struct list_head node;		/* in ms->snaps */
+	refcount_t ref;
+	struct ckpt_mmsnap *ms;		/* referenced */
+	struct ckpt_ctx *ctx;
+	u32 id;
+	u32 flags;			/* CKPT_SNAP_* */
+	kuid_t uid;			/* the user its pages are charged to */
+	unsigned long charged;
+	u64 rollbacks;
+
+	/* Records inside ctx->hb. */
+	const struct ckpt_rec_cpu *cpu;
+	const struct ckpt_rec_xstate *xstate;
+	const struct ckpt_rec_sighand *sighand;
+	const struct ckpt_rec_signal *signal;
+
+	/* Dirty state, under ms->lock: slots of ctx->ps whose page changed. */
+	unsigned long *dirty;		/* one bit per slot */
+	unsigned int *dlist;		/* the set bits, while they fit */
+	unsigned int nr_dlist, cap_dlist;
+	bool doverflow;			/* dlist is incomplete: scan dirty */
+
+	struct ckpt_hole *holes;
+	unsigned long nr_holes;
+
+	struct ckpt_fds fds;		/* the fd table, files held */
+	unsigned int *scratch;		/* rollback: fds open now */
+	unsigned long cap_scratch;
+};
+
+/* What one rollback did. */
+struct ckpt_rb_stats {
+	u64 pages_copied;
+	u64 pages_zapped;
+	u32 vmas_unmapped;
+	u32 vmas_restored;
+	u64 ns;
+};
+
+/* An external rollback queued to run in the target (CKPT_RB_WAIT). */
+struct ckpt_rb_req {
+	struct callback_head work;
+	struct kref ref;
+	struct completion done;
+	struct ckpt_snap *snap;		/* referenced */
+	int result;
+	struct ckpt_rb_stats st;
+	char errmsg[128];
+};
+
+/* snap.c */
+struct ckpt_mmsnap *ckpt_mmsnap_find(struct mm_struct *mm);
+void ckpt_mmsnap_put(struct ckpt_mmsnap *ms);
+struct ckpt_snap *ckpt_snap_find(struct ckpt_mmsnap *ms, u32 id);
+void ckpt_snap_put(struct ckpt_snap *s);
+bool ckpt_mm_notifier_ours(struct mm_struct *mm);
+/* Notifier callbacks: the mm goes away; the notifier's memory may go. */
+void ckpt_mmsnap_release(struct mmu_notifier *mn, struct mm_struct *mm);
+void ckpt_mmsnap_free(struct mmu_notifier *mn);
+
+/* snap_dirty.c: the MMU notifier and the dirty state. */
+extern const struct mmu_notifier_ops ckpt_snap_mn_ops;
+int ckpt_snap_dirty_alloc(struct ckpt_snap *s);
+void ckpt_snap_dirty_free(struct ckpt_snap *s);
+void ckpt_snap_mark(struct ckpt_snap *s, unsigned long start,
+		    unsigned long end);
+void ckpt_snap_dirty_clear(struct ckpt_snap *s);
+int ckpt_snap_holes(struct ckpt_snap *s);
+/* The address of page slot @idx of the page set. */
+unsigned long ckpt_pgset_addr(const struct pgset *ps, unsigned long idx);
+
+/* rewind.c: memory, in the target's own context. */
+int ckpt_snap_rewind_mm(struct ckpt_snap *s, struct ckpt_rb_stats *st);
+
+/* snap_files.c: the fd table. */
+int ckpt_snap_files_hold(struct ckpt_snap *s, struct task_struct *t);
+void ckpt_snap_files_release(struct ckpt_snap *s);
+int ckpt_snap_files_rewind(struct ckpt_snap *s);
+
+/* signal.c and cpu.c: the other kinds of state. */
+int ckpt_signal_rewind(struct ckpt_ctx *ctx, const struct ckpt_rec_sighand *sh,
+		       const struct ckpt_rec_signal *sig);
+void ckpt_signal_block_all(struct task_struct *t);
+int ckpt_cpu_apply_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
+			   const struct ckpt_rec_cpu *cpu,
+			   const struct ckpt_rec_xstate *xs);
+void ckpt_cpu_rewind_self(const struct ckpt_rec_cpu *cpu, long ret);
+
+/* rollback.c */
+int ckpt_snap_rollback_self(struct ckpt_snap *s, struct ckpt_ctx *ctx,
+			    struct ckpt_rb_stats *st);
+
+#endif /* CKPT_SNAP_H */

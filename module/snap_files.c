@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fd table of a snapshot: each fd's open file description is held, so
+ * rollback can put back the very same description (shared offset, flags,
+ * locks and all) even after the process closed it.
+ *
+ * Rollback runs in the process's own context: fds that are not the
+ * snapshot's are closed, missing ones are installed at their number, and
+ * regular files get their offset back.  Only close-on-exec of an fd that
+ * stayed open cannot be reset (set_close_on_exec() is not exported).
+ */
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+
+#include "fds.h"
+#include "snap.h"
+
+int ckpt_snap_files_hold(struct ckpt_snap *s, struct task_struct *t)
+{
+	struct ckpt_fd *f;
+	unsigned int i;
+	int ret;
+
+	ret = ckpt_fds_collect(s->ctx, t, &s->fds);
+	if (ret)
+		return ret;
+	for (i = 0; i < s->fds.n; i++) {
+		f = &s->fds.fds[i];
+		f->pos = f->file->f_pos;
+	}
+	/* Rollback lists the fds to close here, without allocating. */
+	return ckpt_grow((void **)&s->scratch, &s->cap_scratch,
+			 max(2U * s->fds.n, 64U), sizeof(*s->scratch));
+}
+
+void ckpt_snap_files_release(struct ckpt_snap *s)
+{
+	ckpt_fds_release(&s->fds);
+	s->fds.fds = NULL;
+	s->fds.n = 0;
+	kvfree(s->scratch);
+	s->scratch = NULL;
+}
+
+/* The snapshot's entry for @fd (they are in fd order), or NULL. */
+static const struct ckpt_fd *held_fd(const struct ckpt_snap *s,
+				     unsigned int fd)
+{
+	unsigned int lo = 0, hi = s->fds.n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->fds.fds[mid].fd == fd)
+			return &s->fds.fds[mid];
+		if (s->fds.fds[mid].fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct stale {
+	const struct ckpt_snap *s;
+	unsigned int n;
+	unsigned int from;	/* where the next pass starts */
+};
+
+/* iterate_fd() callback, under file_lock: lists fds to close. */
+static int find_stale(const void *p, struct file *file, unsigned int fd)
+{
+	struct stale *st = (struct stale *)p;
+	const struct ckpt_fd *h = held_fd(st->s, fd);
+
+	if (h && h->file == file)
+		return 0;
+	if (st->n == st->s->cap_scratch) {
+		st->from = fd;
+		return 1;
+	}
+	st->s->scratch[st->n++] = fd;
+	return 0;
+}
+
+static int close_stale(struct ckpt_snap *s)
+{
+	struct stale st = { .s = s };
+	unsigned int i;
+	int more;
+
+	do {
+		st.n = 0;
+		more = iterate_fd(current->files, st.from, find_stale, &st);
+		for (i = 0; i < st.n; i++)
+			close_fd(s->scratch[i]);
+	} while (more);
+	return 0;
+}
+
+/*
+ * Installs @f->file at exactly @f->fd.  Only the lowest free number can
+ * be had from exported helpers, so the free numbers below it are filled
+ * for a moment and closed again.  It is our own process (current), with
+ * one thread, so nobody sees them.
+ */
+static int install_at(struct ckpt_snap *s, const struct ckpt_fd *f)
+{
+	unsigned int nr_tmp = 0, i;
+	int fd, ret = 0;
+
+	for (;;) {
+		fd = get_unused_fd_flags(f->cloexec ? O_CLOEXEC : 0);
+		if (fd < 0) {
+			ret = ckpt_err(s->ctx, fd, "cannot reopen fd %u", f->fd);
+			break;
+		}
+		if (fd == f->fd) {
+			fd_install(fd, get_file(f->file));
+			break;
+		}
+		if (fd > f->fd || nr_tmp == s->cap_scratch) {
+			put_unused_fd(fd);
+			ret = ckpt_err(s->ctx, -EBUSY, "fd %u is taken", f->fd);
+			break;
+		}
+		fd_install(fd, get_file(f->file));
+		s->scratch[nr_tmp++] = fd;
+	}
+	for (i = 0; i < nr_tmp; i++)
+		close_fd(s->scratch[i]);
+	return ret;
+}
+
+int ckpt_snap_files_rewind(struct ckpt_snap *s)
+{
+	const struct ckpt_fd *f;
+	struct file *now;
+	unsigned int i;
+	loff_t pos;
+	int ret;
+
+	ret = close_stale(s);
+	if (ret)
+		return ret;
+	for (i = 0; i < s->fds.n; i++) {
+		f = &s->fds.fds[i];
+		now = fget_raw(f->fd);
+		if (now) {
+			fput(now);
+		} else {
+			ret = install_at(s, f);
+			if (ret)
+				return ret;
+		}
+		if (!(f->file->f_mode & FMODE_LSEEK) ||
+		    !S_ISREG(file_inode(f->file)->i_mode))
+			continue;
+		pos = vfs_llseek(f->file, f->pos, SEEK_SET);
+		if (pos < 0)
+			return ckpt_err(s->ctx, (int)pos,
+					"fd %u: cannot restore its offset", f->fd);
+	}
+	return 0;
+}
