@@ -229,6 +229,7 @@ static struct ckpt_mmsnap *mmsnap_get_or_make(struct mm_struct *mm)
 	spin_lock_init(&ms->lock);
 	INIT_LIST_HEAD(&ms->snaps);
 	INIT_WORK(&ms->put_work, mmsnap_put_work);
+	ms->mn.ops = &ckpt_snap_mn_ops;
 	/* Set here for lookups; the notifier sets it again when registered. */
 	ms->mn.mm = mm;
 	mmgrab(mm);

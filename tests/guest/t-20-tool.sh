@@ -48,8 +48,8 @@ unload
 
 not_built() {
 	local out rc
-	out=$(ckpt snapshot 2>&1)
+	out=$(ckpt run 2>&1)
 	rc=$?
-	[ $rc -eq 2 ] && [ "$out" = "ckpt: snapshot: not implemented yet" ]
+	[ $rc -eq 2 ] && [ "$out" = "ckpt: run: not implemented yet" ]
 }
 run_test tool-unbuilt-command-exit-2 not_built
