@@ -118,6 +118,11 @@ $(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
+# Snapshot test programs use libckpt (shortest stem: wins over the rule above).
+$(B)/tests/snap_%: $(TOP)/tests/progs/snap_%.c $(TOP)/tests/progs/zdtm.h $(HDRS) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(TOP)/uapi -I$(TOP)/userspace/lib -o $@ $< $(LIB_A)
+
 $(B)/tests/%: $(TOP)/tests/dev/%.c $(HDRS) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_A)

@@ -133,9 +133,9 @@ found:
 static bool find_map(struct mm_struct *mm, const struct ckpt_vma_cap *v,
 		     struct vma_op *op)
 {
+	VMA_ITERATOR(vmi, mm, v->start);
 	unsigned long pos = v->start;
 	struct vm_area_struct *vma;
-	VMA_ITERATOR(vmi, mm, v->start);
 
 	for_each_vma_range(vmi, vma, v->end) {
 		if (vma->vm_start > pos)
@@ -154,9 +154,9 @@ static bool find_map(struct mm_struct *mm, const struct ckpt_vma_cap *v,
 static void find_op(const struct ckpt_ctx *ctx, struct mm_struct *mm,
 		    struct vma_op *op)
 {
+	VMA_ITERATOR(vmi, mm, 0);
 	struct vm_area_struct *vma;
 	unsigned int i;
-	VMA_ITERATOR(vmi, mm, 0);
 
 	op->kind = OP_NONE;
 	for_each_vma(vmi, vma) {
@@ -250,7 +250,7 @@ static int try_page(struct rewind *rw, unsigned long addr, unsigned long idx)
 	struct page **slot = &rw->s->ctx->ps.pages[idx];
 	struct page *want = *slot, *page;
 	struct folio *folio;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* of the page table or PMD */
 	pmd_t *pmd, pmdval;
 	pte_t *ptep, pte;
 	bool same;
@@ -384,7 +384,7 @@ static void zap_new(struct rewind *rw, struct vm_area_struct *vma,
 		    unsigned long addr, unsigned long end)
 {
 	unsigned long next, first, last;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* of the page table or PMD */
 	pmd_t *pmd, pmdval;
 	pte_t *ptep, pte;
 	bool huge_anon;

@@ -59,10 +59,17 @@ static void kill_current(struct ckpt_snap *s, int err)
 /* The process has one thread and nobody else uses its memory. */
 static int check_alone(struct ckpt_ctx *ctx, struct task_struct *t)
 {
+	struct sighand_struct *sh;
+	bool shared;
+
 	if (get_nr_threads(t) != 1)
 		return ckpt_err(ctx, -EBUSY,
 				"multi-threaded processes are not supported yet");
-	if (refcount_read(&t->sighand->count) != 1)
+	rcu_read_lock();
+	sh = rcu_dereference(t->sighand);
+	shared = !sh || refcount_read(&sh->count) != 1;
+	rcu_read_unlock();
+	if (shared)
 		return ckpt_err(ctx, -EBUSY,
 				"the process shares its signal handlers");
 	return 0;

@@ -41,8 +41,8 @@ struct ckpt_mmsnap {
 	struct mmu_notifier mn;		/* mn.mm is the mm */
 	struct list_head node;		/* in the global list (RCU) */
 	struct kref ref;
-	struct mutex mutex;
-	spinlock_t lock;
+	struct mutex mutex;		/* see "Locking" above */
+	spinlock_t lock;		/* see "Locking" above */
 	struct list_head snaps;		/* under both mutex and lock */
 	u32 next_id;
 	unsigned int nr_snaps;
