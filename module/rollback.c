@@ -33,8 +33,7 @@
 /* Rollback wait for the process to run its queued part, at most. */
 #define RB_WAIT_TIMEOUT	(30 * HZ)
 
-/* Everything but registers, in current's context; ms->mutex held. */
-static int rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
+int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 {
 	int ret;
 
@@ -48,7 +47,7 @@ static int rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 	return ret;
 }
 
-static void kill_current(struct ckpt_snap *s, int err)
+void ckpt_snap_kill_current(struct ckpt_snap *s, int err)
 {
 	pr_warn_ratelimited("ckpt: pid %d killed: its rollback to snapshot %u failed half-way: %s (%d)\n",
 			    task_pid_nr(current), s->id,
@@ -97,18 +96,32 @@ static long rollback_self(struct ckpt_rollback *a, struct ckpt_ctx *ectx)
 		ret = ckpt_err(ectx, -EINVAL, "no snapshot %u", a->id);
 		goto out;
 	}
-	ret = rewind_current(s, &st);
+	ret = ckpt_snap_rewind_current(s, &st);
 	if (ret) {
-		kill_current(s, ret);
+		ckpt_snap_kill_current(s, ret);
 		goto out;
 	}
-	/* Returns from the CKPT_IOC_SNAPSHOT call, with the id as value. */
-	ckpt_cpu_rewind_self(s->cpu, s->id);
-	ret = s->id;
+	ret = ckpt_snap_regs_current(s);
 out:
 	mutex_unlock(&ms->mutex);
 	ckpt_mmsnap_put(ms);
 	return ret;
+}
+
+/*
+ * A self snapshot returns again from its CKPT_IOC_SNAPSHOT call, with
+ * s->rb_ret as value.  Another one resumes where the process was stopped,
+ * with its general registers; its xstate cannot be written on current
+ * (regsets refuse it), which only exit-time rollback of an external
+ * snapshot comes to.  The value returned is what the syscall exit path
+ * puts into ax.
+ */
+long ckpt_snap_regs_current(struct ckpt_snap *s)
+{
+	long ax = s->self ? s->rb_ret : (long)s->cpu->ax;
+
+	ckpt_cpu_rewind_self(s->cpu, ax);
+	return ax;
 }
 
 static void req_free(struct kref *ref)
@@ -148,7 +161,7 @@ static void rollback_work(struct callback_head *cb)
 			sizeof(s->ctx->errmsg));
 	} else {
 		s->ctx->errmsg[0] = 0;
-		ret = rewind_current(s, &req->st);
+		ret = ckpt_snap_rewind_current(s, &req->st);
 	}
 	mutex_unlock(&ms->mutex);
 	req->st.ns = ktime_get_ns() - t0;
@@ -156,7 +169,7 @@ static void rollback_work(struct callback_head *cb)
 	if (ret) {
 		strscpy(req->errmsg, s->ctx->errmsg, sizeof(req->errmsg));
 		/* Its registers are the snapshot's already. */
-		kill_current(s, ret);
+		ckpt_snap_kill_current(s, ret);
 	}
 done:
 	complete(&req->done);

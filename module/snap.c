@@ -105,6 +105,8 @@ static void user_uncharge(kuid_t uid, unsigned long n)
 
 static void snap_free(struct ckpt_snap *s)
 {
+	if (s->flags & CKPT_SNAP_EXIT && s->id)
+		ckpt_snap_exit_put();
 	ckpt_snap_files_release(s);
 	ckpt_snap_dirty_free(s);
 	user_uncharge(s->uid, s->charged);
@@ -388,7 +390,19 @@ static int snapshot(struct ckpt_file *cf, struct ckpt_snapshot *a,
 		mutex_unlock(&ms->mutex);
 		return ret;
 	}
+	if (s->flags & CKPT_SNAP_EXIT) {
+		ret = ckpt_snap_exit_get();
+		if (ret) {
+			spin_lock(&ms->lock);
+			list_del_init(&s->node);
+			spin_unlock(&ms->lock);
+			mutex_unlock(&ms->mutex);
+			return ckpt_err(ctx, ret, "cannot watch for exit: %d", ret);
+		}
+	}
 	s->id = ++ms->next_id ?: ++ms->next_id;
+	s->self = !a->pid;
+	s->rb_ret = s->id;
 	ms->nr_snaps++;
 	if (s->flags & CKPT_SNAP_EXIT)
 		ms->nr_exit++;

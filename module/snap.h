@@ -49,6 +49,11 @@ struct ckpt_mmsnap {
 	unsigned int nr_exit;		/* snapshots with CKPT_SNAP_EXIT */
 	bool registered;		/* mn is on the mm */
 	bool dead;			/* the mm went away */
+	/* Exit-time rollback (snap_exit.c), queued by the sys_enter probe. */
+	struct callback_head exit_work;
+	int exit_queued;		/* exit_work is pending (xchg) */
+	long exit_nr;			/* the syscall it replaced */
+	sigset_t exit_mask;		/* the blocked mask before it */
 	struct work_struct put_work;
 	struct rcu_head rcu;
 };
@@ -65,6 +70,8 @@ struct ckpt_snap {
 	struct ckpt_ctx *ctx;
 	u32 id;
 	u32 flags;			/* CKPT_SNAP_* */
+	bool self;			/* taken by the process on itself */
+	long rb_ret;			/* self: what the snapshot call returns again */
 	kuid_t uid;			/* the user its pages are charged to */
 	unsigned long charged;
 	u64 rollbacks;
@@ -147,8 +154,16 @@ int ckpt_cpu_apply_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
 			   const struct ckpt_rec_xstate *xs);
 void ckpt_cpu_rewind_self(const struct ckpt_rec_cpu *cpu, long ret);
 
-/* rollback.c */
-int ckpt_snap_rollback_self(struct ckpt_snap *s, struct ckpt_ctx *ctx,
-			    struct ckpt_rb_stats *st);
+/* rollback.c: all but registers, in current's context; ms->mutex held. */
+int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st);
+void ckpt_snap_kill_current(struct ckpt_snap *s, int err);
+/* Registers of current for @s, so that its return to user mode lands there. */
+long ckpt_snap_regs_current(struct ckpt_snap *s);
+
+/* snap_exit.c: rollback at exit()/exit_group() for CKPT_SNAP_EXIT. */
+int ckpt_snap_exit_get(void);
+void ckpt_snap_exit_put(void);
+/* The newest CKPT_SNAP_EXIT snapshot of @ms, or NULL; ms->mutex held. */
+struct ckpt_snap *ckpt_snap_exit_find(struct ckpt_mmsnap *ms);
 
 #endif /* CKPT_SNAP_H */

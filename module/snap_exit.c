@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exit-time rollback (CKPT_SNAP_EXIT, AFL-Snapshot-LKM's EXIT flag): a
+ * process with such a snapshot that calls exit() or exit_group() is
+ * rolled back to it instead of exiting.  Fuzzers rely on it: the target's
+ * main() returns, and the next input starts from the snapshot.
+ *
+ * No kprobe and no syscall table: while such a snapshot exists we attach
+ * a probe to the sys_enter tracepoint (found by name with the exported
+ * for_each_kernel_tracepoint()).  The probe runs in atomic context, so it
+ * only turns the syscall into a no-op (the entry code re-reads the number
+ * after the tracepoint), blocks signals and queues task_work.  The work
+ * runs on the way back to user mode, in the process's own context, and
+ * does the rollback there.  With no such snapshot left by then, it puts
+ * the syscall back, to run again.
+ */
+#include <linux/compat.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/string.h>
+#include <linux/task_work.h>
+#include <linux/tracepoint.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+
+#include "snap.h"
+
+static DEFINE_MUTEX(exit_lock);		/* exit_users and the probe */
+static unsigned int exit_users;
+static struct tracepoint *sys_enter_tp;
+
+static void find_sys_enter(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sys_enter"))
+		*(struct tracepoint **)priv = tp;
+}
+
+struct ckpt_snap *ckpt_snap_exit_find(struct ckpt_mmsnap *ms)
+{
+	struct ckpt_snap *s, *found = NULL;
+
+	list_for_each_entry(s, &ms->snaps, node)
+		if (s->flags & CKPT_SNAP_EXIT)
+			found = s;
+	return found;
+}
+
+static void exit_work(struct callback_head *cb)
+{
+	struct ckpt_mmsnap *ms = container_of(cb, struct ckpt_mmsnap,
+					      exit_work);
+	struct pt_regs *regs = task_pt_regs(current);
+	struct ckpt_rb_stats st = {};
+	struct ckpt_snap *s = NULL;
+	int ret;
+
+	WRITE_ONCE(ms->exit_queued, 0);
+	if (!current->mm || (current->flags & PF_EXITING))
+		goto out;
+	mutex_lock(&ms->mutex);
+	if (current->mm == ms->mn.mm && !READ_ONCE(ms->dead))
+		s = ckpt_snap_exit_find(ms);
+	if (!s) {
+		mutex_unlock(&ms->mutex);
+		/* Dropped meanwhile: run the exit again, for real this time. */
+		sigprocmask(SIG_SETMASK, &ms->exit_mask, NULL);
+		regs->ax = ms->exit_nr;
+		regs->ip -= 2;		/* the syscall instruction */
+		goto out;
+	}
+	s->ctx->errmsg[0] = 0;
+	ret = ckpt_snap_rewind_current(s, &st);
+	if (ret) {
+		ckpt_snap_kill_current(s, ret);
+	} else {
+		/* The syscall was skipped: nothing writes ax after us. */
+		ckpt_snap_regs_current(s);
+	}
+	mutex_unlock(&ms->mutex);
+out:
+	ckpt_mmsnap_put(ms);
+}
+
+/* sys_enter probe: atomic context, every syscall of every task. */
+static void exit_probe(void *data, struct pt_regs *regs, long id)
+{
+	struct ckpt_mmsnap *ms;
+
+	if (id != __NR_exit && id != __NR_exit_group)
+		return;
+	/* A vfork child shares the mm: its exit is its own. */
+	if (in_compat_syscall() || !current->mm ||
+	    (current->flags & PF_KTHREAD) || get_nr_threads(current) != 1 ||
+	    atomic_read(&current->mm->mm_users) != 1)
+		return;
+	ms = ckpt_mmsnap_find(current->mm);
+	if (!ms)
+		return;
+	if (!READ_ONCE(ms->nr_exit) || READ_ONCE(ms->dead) ||
+	    xchg(&ms->exit_queued, 1))
+		goto put;
+	ms->exit_nr = id;
+	ms->exit_mask = current->blocked;
+	init_task_work(&ms->exit_work, exit_work);
+	if (task_work_add(current, &ms->exit_work, TWA_RESUME)) {
+		WRITE_ONCE(ms->exit_queued, 0);
+		goto put;
+	}
+	/* No handler frame may land on a stack about to be rewound. */
+	ckpt_signal_block_all(current);
+	/* Skipped: the entry code re-reads the number after the probes. */
+	regs->orig_ax = -1;
+	return;		/* the work drops the reference */
+put:
+	ckpt_mmsnap_put(ms);
+}
+
+int ckpt_snap_exit_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&exit_lock);
+	if (exit_users) {
+		exit_users++;
+		goto out;
+	}
+	if (!sys_enter_tp)
+		for_each_kernel_tracepoint(find_sys_enter, &sys_enter_tp);
+	if (!sys_enter_tp) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	ret = tracepoint_probe_register(sys_enter_tp, exit_probe, NULL);
+	if (!ret)
+		exit_users = 1;
+out:
+	mutex_unlock(&exit_lock);
+	return ret;
+}
+
+void ckpt_snap_exit_put(void)
+{
+	mutex_lock(&exit_lock);
+	if (!WARN_ON_ONCE(!exit_users) && !--exit_users) {
+		tracepoint_probe_unregister(sys_enter_tp, exit_probe, NULL);
+		/* No probe may still run our code once we return. */
+		tracepoint_synchronize_unregister();
+	}
+	mutex_unlock(&exit_lock);
+}
