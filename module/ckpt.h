@@ -67,6 +67,10 @@ long ckpt_ioc_list(struct ckpt_file *cf, void __user *arg);
 void ckpt_file_release(struct ckpt_file *cf);
 void ckpt_snap_file_release(struct ckpt_file *cf);
 
+/* /dev/afl_snapshot (afl_compat.c). */
+int ckpt_afl_init(umode_t mode);
+void ckpt_afl_exit(void);
+
 /* Snapshots (snap.c): module load and unload. */
 int ckpt_snap_init(void);
 void ckpt_snap_exit(void);

@@ -26,6 +26,10 @@ unsigned long ckpt_max_user_pages;
 module_param_named(max_user_pages, ckpt_max_user_pages, ulong, 0644);
 MODULE_PARM_DESC(max_user_pages, "Most pages one user's snapshots may hold (0: half of RAM)");
 
+static bool afl = true;
+module_param(afl, bool, 0444);
+MODULE_PARM_DESC(afl, "Also register /dev/afl_snapshot, AFL-Snapshot-LKM's ABI (default on)");
+
 static int __init ckpt_init(void)
 {
 	int ret;
@@ -50,8 +54,15 @@ static int __init ckpt_init(void)
 	ret = ckpt_dev_init(mode);
 	if (ret)
 		goto err_snap;
+	if (afl) {
+		ret = ckpt_afl_init(mode);
+		if (ret)
+			goto err_dev;
+	}
 	return 0;
 
+err_dev:
+	ckpt_dev_exit();
 err_snap:
 	ckpt_snap_exit();
 err_stats:
@@ -61,6 +72,8 @@ err_stats:
 
 static void __exit ckpt_exit(void)
 {
+	if (afl)
+		ckpt_afl_exit();
 	ckpt_dev_exit();
 	ckpt_snap_exit();
 	ckpt_stats_exit();

@@ -151,23 +151,30 @@ static bool find_map(struct mm_struct *mm, const struct ckpt_vma_cap *v,
 	return true;
 }
 
-static void find_op(const struct ckpt_ctx *ctx, struct mm_struct *mm,
+static void find_op(const struct ckpt_snap *s, struct mm_struct *mm,
 		    struct vma_op *op)
 {
 	VMA_ITERATOR(vmi, mm, 0);
+	const struct ckpt_mmsnap *ms = s->ms;
+	const struct ckpt_ctx *ctx = s->ctx;
+	const struct ckpt_vma_cap *v;
 	struct vm_area_struct *vma;
 	unsigned int i;
 
 	op->kind = OP_NONE;
 	for_each_vma(vmi, vma) {
-		if (vma_special(vma))
+		if (vma_special(vma) ||
+		    ckpt_snap_excluded(ms, vma->vm_start, vma->vm_end))
 			continue;
 		if (find_unmap(ctx, vma, op))
 			return;
 	}
-	for (i = 0; i < ctx->nr_vmas; i++)
-		if (!special(&ctx->vmas[i]) && find_map(mm, &ctx->vmas[i], op))
+	for (i = 0; i < ctx->nr_vmas; i++) {
+		v = &ctx->vmas[i];
+		if (!special(v) && !ckpt_snap_excluded(ms, v->start, v->end) &&
+		    find_map(mm, v, op))
 			return;
+	}
 }
 
 static int map_again(struct ckpt_ctx *ctx, const struct vma_op *op)
@@ -202,7 +209,7 @@ static int rewind_vmas(struct rewind *rw)
 		ret = mmap_read_lock_killable(rw->mm);
 		if (ret)
 			return ret;
-		find_op(ctx, rw->mm, &op);
+		find_op(rw->s, rw->mm, &op);
 		mmap_read_unlock(rw->mm);
 		if (op.kind == OP_NONE)
 			return 0;
@@ -441,6 +448,25 @@ static void zap_new(struct rewind *rw, struct vm_area_struct *vma,
 	}
 }
 
+/* zap_new() on the parts of [a, b) outside the excluded ranges. */
+static void zap_outside(struct rewind *rw, struct vm_area_struct *vma,
+			unsigned long a, unsigned long b)
+{
+	const struct ckpt_mmsnap *ms = rw->s->ms;
+	unsigned int i;
+
+	for (i = 0; i < ms->nr_excl; i++) {
+		if (a >= ms->excl[i].end || b <= ms->excl[i].start)
+			continue;
+		if (a < ms->excl[i].start)
+			zap_outside(rw, vma, a, ms->excl[i].start);
+		if (b > ms->excl[i].end)
+			zap_outside(rw, vma, ms->excl[i].end, b);
+		return;
+	}
+	zap_new(rw, vma, a, b);
+}
+
 static void rewind_holes(struct rewind *rw)
 {
 	struct ckpt_snap *s = rw->s;
@@ -456,7 +482,7 @@ static void rewind_holes(struct rewind *rw)
 				continue;
 			a = max(vma->vm_start, s->holes[i].start);
 			b = min(vma->vm_end, s->holes[i].end);
-			zap_new(rw, vma, a, b);
+			zap_outside(rw, vma, a, b);
 		}
 	}
 }

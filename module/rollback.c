@@ -74,7 +74,8 @@ static int check_alone(struct ckpt_ctx *ctx, struct task_struct *t)
 	return 0;
 }
 
-static long rollback_self(struct ckpt_rollback *a, struct ckpt_ctx *ectx)
+int ckpt_snap_rollback_self(struct ckpt_rollback *a, struct ckpt_ctx *ectx,
+			    long *ax)
 {
 	struct ckpt_rb_stats st = {};
 	struct ckpt_mmsnap *ms;
@@ -101,7 +102,7 @@ static long rollback_self(struct ckpt_rollback *a, struct ckpt_ctx *ectx)
 		ckpt_snap_kill_current(s, ret);
 		goto out;
 	}
-	ret = ckpt_snap_regs_current(s);
+	*ax = ckpt_snap_regs_current(s);
 out:
 	mutex_unlock(&ms->mutex);
 	ckpt_mmsnap_put(ms);
@@ -272,7 +273,7 @@ long ckpt_ioc_rollback(struct ckpt_file *cf, void __user *arg)
 {
 	struct ckpt_rollback a;
 	struct ckpt_ctx *ctx;
-	long ret;
+	long ret, ax;
 
 	ret = ckpt_arg_in(&a, sizeof(a), CKPT_ROLLBACK_SIZE_VER0, arg);
 	if (ret)
@@ -292,11 +293,11 @@ long ckpt_ioc_rollback(struct ckpt_file *cf, void __user *arg)
 	if (a.pid) {
 		ret = rollback_start(cf, &a, ctx);
 	} else {
-		ret = rollback_self(&a, ctx);
+		ret = ckpt_snap_rollback_self(&a, ctx, &ax);
 		/* On success the caller's memory is the snapshot's: hands off. */
-		if (ret > 0) {
+		if (!ret) {
 			ckpt_ctx_free(ctx);
-			return ret;
+			return ax;
 		}
 	}
 	if (ret && !fatal_signal_pending(current)) {

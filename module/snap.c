@@ -134,13 +134,16 @@ struct ckpt_snap *ckpt_snap_find(struct ckpt_mmsnap *ms, u32 id)
 	return NULL;
 }
 
-/* Caller holds ms->mutex; the list's reference passes to the caller. */
-static void snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s)
+void ckpt_snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s)
 {
 	spin_lock(&ms->lock);
 	list_del_init(&s->node);
 	spin_unlock(&ms->lock);
 	ms->nr_snaps--;
+	if (s->flags & CKPT_SNAP_EXIT)
+		ms->nr_exit--;
+	if (s->id == ms->afl_id)
+		ms->afl_id = 0;
 }
 
 static void mmsnap_put_work(struct work_struct *w)
@@ -211,7 +214,7 @@ bool ckpt_mm_notifier_ours(struct mm_struct *mm)
 	return ours;
 }
 
-static struct ckpt_mmsnap *mmsnap_get_or_make(struct mm_struct *mm)
+struct ckpt_mmsnap *ckpt_mmsnap_get_or_make(struct mm_struct *mm)
 {
 	struct ckpt_mmsnap *ms;
 
@@ -365,8 +368,7 @@ static int capture(struct ckpt_snap *s, const struct ckpt_snapshot *a)
 	return ret;
 }
 
-static int snapshot(struct ckpt_file *cf, struct ckpt_snapshot *a,
-		    struct ckpt_snap *s)
+static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 {
 	struct ckpt_ctx *ctx = s->ctx;
 	struct ckpt_mmsnap *ms;
@@ -376,7 +378,7 @@ static int snapshot(struct ckpt_file *cf, struct ckpt_snapshot *a,
 	ret = a->pid ? ckpt_target_get(ctx, a->pid) : self_target(ctx);
 	if (ret)
 		return ret;
-	ms = mmsnap_get_or_make(ctx->mm);
+	ms = ckpt_mmsnap_get_or_make(ctx->mm);
 	if (!ms)
 		return -ENOMEM;
 	s->ms = ms;
@@ -402,7 +404,12 @@ static int snapshot(struct ckpt_file *cf, struct ckpt_snapshot *a,
 	}
 	s->id = ++ms->next_id ?: ++ms->next_id;
 	s->self = !a->pid;
-	s->rb_ret = s->id;
+	/* AFL-Snapshot-LKM's take returns 1, then 0 once restored. */
+	s->rb_ret = s->afl ? 0 : s->id;
+	if (s->afl) {
+		ckpt_snap_exclude(s);
+		ms->afl_id = s->id;
+	}
 	ms->nr_snaps++;
 	if (s->flags & CKPT_SNAP_EXIT)
 		ms->nr_exit++;
@@ -418,16 +425,12 @@ static int snapshot(struct ckpt_file *cf, struct ckpt_snapshot *a,
 	return 0;
 }
 
-long ckpt_ioc_snapshot(struct ckpt_file *cf, void __user *arg)
+int ckpt_snap_take(struct ckpt_snapshot *a, bool afl)
 {
-	struct ckpt_snapshot a;
 	struct ckpt_snap *s;
 	int ret;
 
-	ret = ckpt_arg_in(&a, sizeof(a), CKPT_SNAPSHOT_SIZE_VER0, arg);
-	if (ret)
-		return ret;
-	if (a.flags & ~CKPT_SNAP_EXIT || a.pid < 0)
+	if (a->flags & ~CKPT_SNAP_EXIT || a->pid < 0)
 		return -EINVAL;
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
@@ -439,19 +442,32 @@ long ckpt_ioc_snapshot(struct ckpt_file *cf, void __user *arg)
 	}
 	refcount_set(&s->ref, 1);
 	INIT_LIST_HEAD(&s->node);
-	s->flags = a.flags;
+	s->flags = a->flags;
 	s->uid = current_uid();
+	s->afl = afl;
 	atomic_long_inc(&ckpt_stats.snapshots);
-	ret = snapshot(cf, &a, s);
-	a.id = s->id;
-	a.capture_ns = s->ctx->capture_ns;
-	a.pages = s->ctx->ps.nr_refs;
-	a.meta_bytes = hbuf_used(&s->ctx->hb);
-	a.hbuf_chunks = s->ctx->hb.nr_allocs;
-	strscpy(a.errmsg, ret ? (s->ctx->errmsg[0] ? s->ctx->errmsg :
-				 "snapshot failed") : "", sizeof(a.errmsg));
+	ret = snapshot(a, s);
+	a->id = s->id;
+	a->capture_ns = s->ctx->capture_ns;
+	a->pages = s->ctx->ps.nr_refs;
+	a->meta_bytes = hbuf_used(&s->ctx->hb);
+	a->hbuf_chunks = s->ctx->hb.nr_allocs;
+	strscpy(a->errmsg, ret ? (s->ctx->errmsg[0] ? s->ctx->errmsg :
+				  "snapshot failed") : "", sizeof(a->errmsg));
 	if (ret)
 		ckpt_snap_put(s);
+	return ret;
+}
+
+long ckpt_ioc_snapshot(struct ckpt_file *cf, void __user *arg)
+{
+	struct ckpt_snapshot a;
+	int ret;
+
+	ret = ckpt_arg_in(&a, sizeof(a), CKPT_SNAPSHOT_SIZE_VER0, arg);
+	if (ret)
+		return ret;
+	ret = ckpt_snap_take(&a, false);
 	if (ckpt_arg_out(arg, &a, sizeof(a)) && !ret)
 		ret = -EFAULT;
 	return ret;
@@ -528,11 +544,8 @@ long ckpt_ioc_drop(struct ckpt_file *cf, void __user *arg)
 	if (ms) {
 		mutex_lock(&ms->mutex);
 		s = ckpt_snap_find(ms, a.id);
-		if (s) {
-			snap_unlink(ms, s);
-			if (s->flags & CKPT_SNAP_EXIT)
-				ms->nr_exit--;
-		}
+		if (s)
+			ckpt_snap_unlink(ms, s);
 		mutex_unlock(&ms->mutex);
 		ckpt_mmsnap_put(ms);
 	}

@@ -37,6 +37,13 @@
 #include "ctx.h"
 #include "fds.h"
 
+/* A range of addresses, [start, end). */
+struct ckpt_hole {
+	unsigned long start, end;
+};
+
+#define CKPT_AFL_MAX_RANGES	16
+
 struct ckpt_mmsnap {
 	struct mmu_notifier mn;		/* mn.mm is the mm */
 	struct list_head node;		/* in the global list (RCU) */
@@ -54,13 +61,12 @@ struct ckpt_mmsnap {
 	int exit_queued;		/* exit_work is pending (xchg) */
 	long exit_nr;			/* the syscall it replaced */
 	sigset_t exit_mask;		/* the blocked mask before it */
+	/* AFL-Snapshot-LKM's one snapshot, and the ranges it leaves alone. */
+	u32 afl_id;
+	unsigned int nr_excl;
+	struct ckpt_hole excl[CKPT_AFL_MAX_RANGES];
 	struct work_struct put_work;
 	struct rcu_head rcu;
-};
-
-/* A range of private memory without a held page at capture time. */
-struct ckpt_hole {
-	unsigned long start, end;
 };
 
 struct ckpt_snap {
@@ -71,6 +77,7 @@ struct ckpt_snap {
 	u32 id;
 	u32 flags;			/* CKPT_SNAP_* */
 	bool self;			/* taken by the process on itself */
+	bool afl;			/* through /dev/afl_snapshot */
 	long rb_ret;			/* self: what the snapshot call returns again */
 	kuid_t uid;			/* the user its pages are charged to */
 	unsigned long charged;
@@ -117,6 +124,10 @@ struct ckpt_rb_req {
 };
 
 /* snap.c */
+int ckpt_snap_take(struct ckpt_snapshot *a, bool afl);
+/* Caller holds ms->mutex; the list's reference passes to the caller. */
+void ckpt_snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s);
+struct ckpt_mmsnap *ckpt_mmsnap_get_or_make(struct mm_struct *mm);
 struct ckpt_mmsnap *ckpt_mmsnap_find(struct mm_struct *mm);
 void ckpt_mmsnap_put(struct ckpt_mmsnap *ms);
 struct ckpt_snap *ckpt_snap_find(struct ckpt_mmsnap *ms, u32 id);
@@ -134,6 +145,11 @@ void ckpt_snap_mark(struct ckpt_snap *s, unsigned long start,
 		    unsigned long end);
 void ckpt_snap_dirty_clear(struct ckpt_snap *s);
 int ckpt_snap_holes(struct ckpt_snap *s);
+/* Lets go of held pages in ms->excl ranges; ms->mutex held. */
+void ckpt_snap_exclude(struct ckpt_snap *s);
+/* Whether [start, end) overlaps one of ms->excl. */
+bool ckpt_snap_excluded(const struct ckpt_mmsnap *ms, unsigned long start,
+			unsigned long end);
 /* The address of page slot @idx of the page set. */
 unsigned long ckpt_pgset_addr(const struct pgset *ps, unsigned long idx);
 
@@ -159,6 +175,11 @@ int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st);
 void ckpt_snap_kill_current(struct ckpt_snap *s, int err);
 /* Registers of current for @s, so that its return to user mode lands there. */
 long ckpt_snap_regs_current(struct ckpt_snap *s);
+
+/* rollback.c */
+/* 0 and the value for ax, or -errno with nothing changed (or killed). */
+int ckpt_snap_rollback_self(struct ckpt_rollback *a, struct ckpt_ctx *ctx,
+			    long *ax);
 
 /* snap_exit.c: rollback at exit()/exit_group() for CKPT_SNAP_EXIT. */
 int ckpt_snap_exit_get(void);

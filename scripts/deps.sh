@@ -13,6 +13,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	dkms sparse
 	clang libclang-rt-14-dev
+	afl++
 )
 
 missing=()
