@@ -119,7 +119,6 @@ static long afl_restore(void)
 {
 	struct ckpt_rollback a = { .size = sizeof(a) };
 	struct ckpt_mmsnap *ms;
-	struct ckpt_ctx *ctx;
 	long ax;
 	int ret;
 
@@ -130,11 +129,7 @@ static long afl_restore(void)
 	ckpt_mmsnap_put(ms);
 	if (!a.id)
 		return -ENOENT;
-	ctx = ckpt_ctx_alloc();
-	if (!ctx)
-		return -ENOMEM;
-	ret = ckpt_snap_rollback_self(&a, ctx, &ax);
-	ckpt_ctx_free(ctx);
+	ret = ckpt_snap_rollback_self(&a, &ax);
 	return ret ?: ax;
 }
 

@@ -55,58 +55,56 @@ void ckpt_snap_kill_current(struct ckpt_snap *s, int err)
 	send_sig(SIGKILL, current, 1);
 }
 
-/* The process has one thread and nobody else uses its memory. */
-static int check_alone(struct ckpt_ctx *ctx, struct task_struct *t)
+/* Why @t cannot be rolled back, or NULL: one thread, its own handlers. */
+static const char *not_alone(struct task_struct *t)
 {
 	struct sighand_struct *sh;
 	bool shared;
 
 	if (get_nr_threads(t) != 1)
-		return ckpt_err(ctx, -EBUSY,
-				"multi-threaded processes are not supported yet");
+		return "multi-threaded processes are not supported yet";
 	rcu_read_lock();
 	sh = rcu_dereference(t->sighand);
 	shared = !sh || refcount_read(&sh->count) != 1;
 	rcu_read_unlock();
-	if (shared)
-		return ckpt_err(ctx, -EBUSY,
-				"the process shares its signal handlers");
-	return 0;
+	return shared ? "the process shares its signal handlers" : NULL;
 }
 
-int ckpt_snap_rollback_self(struct ckpt_rollback *a, struct ckpt_ctx *ectx,
-			    long *ax)
+/* Allocates nothing: the fuzzer loop calls this many times a second. */
+int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax)
 {
+	const char *why = not_alone(current);
 	struct ckpt_rb_stats st = {};
 	struct ckpt_mmsnap *ms;
 	struct ckpt_snap *s;
-	int ret;
+	int ret = -EINVAL;
 
-	ret = check_alone(ectx, current);
-	if (!ret && atomic_read(&current->mm->mm_users) > 1)
-		ret = ckpt_err(ectx, -EBUSY,
-			       "the process shares its memory with another task");
-	if (ret)
-		return ret;
+	if (!why && atomic_read(&current->mm->mm_users) > 1)
+		why = "the process shares its memory with another task";
+	if (why) {
+		strscpy(a->errmsg, why, sizeof(a->errmsg));
+		return -EBUSY;
+	}
 	ms = ckpt_mmsnap_find(current->mm);
 	if (!ms)
-		return ckpt_err(ectx, -EINVAL, "no snapshot %u", a->id);
+		goto none;
 	mutex_lock(&ms->mutex);
 	s = ckpt_snap_find(ms, a->id);
-	if (!s) {
-		ret = ckpt_err(ectx, -EINVAL, "no snapshot %u", a->id);
-		goto out;
+	if (s) {
+		s->ctx->errmsg[0] = 0;
+		ret = ckpt_snap_rewind_current(s, &st);
+		if (ret)
+			ckpt_snap_kill_current(s, ret);
+		else
+			*ax = ckpt_snap_regs_current(s);
 	}
-	ret = ckpt_snap_rewind_current(s, &st);
-	if (ret) {
-		ckpt_snap_kill_current(s, ret);
-		goto out;
-	}
-	*ax = ckpt_snap_regs_current(s);
-out:
 	mutex_unlock(&ms->mutex);
 	ckpt_mmsnap_put(ms);
-	return ret;
+	if (s)
+		return ret;
+none:
+	snprintf(a->errmsg, sizeof(a->errmsg), "no snapshot %u", a->id);
+	return -EINVAL;
 }
 
 /*
@@ -183,13 +181,15 @@ static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 	struct ckpt_rb_req *req = NULL;
 	struct ckpt_mmsnap *ms;
 	struct ckpt_snap *s;
+	const char *why;
 	int ret;
 
 	ret = ckpt_target_get(ctx, a->pid);
-	if (!ret)
-		ret = check_alone(ctx, ctx->task);
 	if (ret)
 		return ret;
+	why = not_alone(ctx->task);
+	if (why)
+		return ckpt_err(ctx, -EBUSY, "%s", why);
 	ms = ckpt_mmsnap_find(ctx->mm);
 	if (!ms)
 		return ckpt_err(ctx, -EINVAL, "process %d has no snapshot %u",
@@ -287,19 +287,19 @@ long ckpt_ioc_rollback(struct ckpt_file *cf, void __user *arg)
 			ret = -EFAULT;
 		return ret;
 	}
+	if (!a.pid) {
+		ret = ckpt_snap_rollback_self(&a, &ax);
+		/* On success the caller's memory is the snapshot's: hands off. */
+		if (!ret)
+			return ax;
+		if (!fatal_signal_pending(current))
+			ckpt_arg_out(arg, &a, sizeof(a));
+		return ret;
+	}
 	ctx = ckpt_ctx_alloc();
 	if (!ctx)
 		return -ENOMEM;
-	if (a.pid) {
-		ret = rollback_start(cf, &a, ctx);
-	} else {
-		ret = ckpt_snap_rollback_self(&a, ctx, &ax);
-		/* On success the caller's memory is the snapshot's: hands off. */
-		if (!ret) {
-			ckpt_ctx_free(ctx);
-			return ax;
-		}
-	}
+	ret = rollback_start(cf, &a, ctx);
 	if (ret && !fatal_signal_pending(current)) {
 		strscpy(a.errmsg, ctx->errmsg[0] ? ctx->errmsg : "rollback failed",
 			sizeof(a.errmsg));

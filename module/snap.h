@@ -178,8 +178,7 @@ long ckpt_snap_regs_current(struct ckpt_snap *s);
 
 /* rollback.c */
 /* 0 and the value for ax, or -errno with nothing changed (or killed). */
-int ckpt_snap_rollback_self(struct ckpt_rollback *a, struct ckpt_ctx *ctx,
-			    long *ax);
+int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax);
 
 /* snap_exit.c: rollback at exit()/exit_group() for CKPT_SNAP_EXIT. */
 int ckpt_snap_exit_get(void);
