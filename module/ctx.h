@@ -14,6 +14,12 @@
 #include "hbuf.h"
 #include "pages.h"
 
+/*
+ * Snapshots only, never in an image: device, PFN or hugetlbfs memory that
+ * a snapshot leaves as it is (like shared memory).
+ */
+#define CKPT_VMA_KEEP	0x100
+
 /* A mapping as captured under the mmap lock. */
 struct ckpt_vma_cap {
 	unsigned long start, end, pgoff;

@@ -84,6 +84,8 @@ static int classify(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			v->kind = CKPT_VMA_VDSO;
 		else if (!strcmp(name, "[vvar]") || !strcmp(name, "[vvar_vclock]"))
 			v->kind = CKPT_VMA_VVAR;
+		else if (ctx->snap)
+			v->kind = CKPT_VMA_KEEP;
 		else
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"mapping %#lx-%#lx: special mapping %s is not supported",
@@ -91,10 +93,17 @@ static int classify(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return 0;
 	}
 	if (is_vm_hugetlb_page(vma) ||
-	    (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)))
+	    (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))) {
+		/* A snapshot leaves it alone; an image cannot hold it. */
+		if (ctx->snap) {
+			v->kind = CKPT_VMA_KEEP;
+			v->file = vma->vm_file ? get_file(vma->vm_file) : NULL;
+			return 0;
+		}
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"mapping %#lx-%#lx: hugetlbfs or device memory is not supported",
 				vma->vm_start, vma->vm_end);
+	}
 	if (!vma->vm_file) {
 		if (vma->vm_flags & VM_SHARED)
 			return ckpt_err(ctx, -EOPNOTSUPP,

@@ -52,6 +52,9 @@ static int pgset_reserve(struct pgset *ps, unsigned long n)
 	if (!ret)
 		ret = ckpt_grow((void **)&ps->runs, &ps->cap_runs,
 				ps->nr_runs + n, sizeof(*ps->runs));
+	if (!ret)
+		ret = ckpt_grow((void **)&ps->swap_addr, &ps->cap_swap,
+				ps->nr_swap + n, sizeof(*ps->swap_addr));
 	return ret;
 }
 
@@ -92,13 +95,16 @@ static int pgset_do_copies(struct pgset *ps)
 	int ret = 0;
 	unsigned int i;
 
+	/* Snapshots must know them: the task writes them without a fault. */
+	ret = ckpt_grow((void **)&ps->copied, &ps->cap_copied,
+			ps->nr_copied + ps->nr_copy, sizeof(*ps->copied));
 	for (i = 0; i < ps->nr_copy; i++) {
 		dst = ret ? NULL : alloc_page(GFP_HIGHUSER);
 		if (dst) {
 			copy_highpage(dst, ps->copy[i]);
 			ps->pages[ps->copy_idx[i]] = dst;
 			ps->nr_refs++;
-			ps->nr_copied++;
+			ps->copied[ps->nr_copied++] = ps->copy_idx[i];
 		} else {
 			ret = -ENOMEM;
 		}
@@ -126,16 +132,15 @@ void pgset_free(struct pgset *ps)
 	kvfree(ps->runs);
 	kfree(ps->copy);
 	kfree(ps->copy_idx);
+	kvfree(ps->swap_addr);
+	kvfree(ps->copied);
 	pgset_init(ps);
 }
 
-/* Remembers an address to fault in before the capture is tried again. */
+/* Remembers an address to fault in; room was reserved per PMD. */
 static void pgset_need_fault(struct pgset *ps, unsigned long addr)
 {
-	if (ps->nr_swap < ARRAY_SIZE(ps->swap_addr))
-		ps->swap_addr[ps->nr_swap++] = addr;
-	else
-		ps->swap_more = true;
+	ps->swap_addr[ps->nr_swap++] = addr;
 }
 
 static int capture_pte_range(struct pgset *ps, struct mm_struct *mm,
@@ -329,17 +334,19 @@ void pgset_flush(struct pgset *ps)
 int pgset_swapin(struct pgset *ps, struct mm_struct *mm)
 {
 	struct page *page;
-	unsigned int i;
+	unsigned long i;
 	int ret;
 
 	ret = mmap_read_lock_killable(mm);
 	if (ret)
 		return ret;
-	for (i = 0; i < ps->nr_swap; i++)
+	for (i = 0; i < ps->nr_swap; i++) {
+		if (fatal_signal_pending(current))
+			break;
 		if (ckpt_gup_one(mm, ps->swap_addr[i], FOLL_FORCE, &page) == 1)
 			put_page(page);
+	}
 	mmap_read_unlock(mm);
 	ps->nr_swap = 0;
-	ps->swap_more = false;
 	return 0;
 }

@@ -22,6 +22,8 @@ struct pgset {
 	unsigned long nr_refs;		/* non-NULL entries of pages[] */
 	unsigned long nr_accounted;	/* of them, in ckpt_stats.page_refs */
 	unsigned long nr_copied;	/* pinned pages copied by value */
+	unsigned long *copied;		/* their slots */
+	unsigned long cap_copied;
 	unsigned long nr_wrprotected;	/* PTEs/PMDs made read-only */
 	bool run_break;			/* the next page starts a run */
 	/* Pinned pages seen under a PTE lock, copied once it is dropped. */
@@ -29,9 +31,8 @@ struct pgset {
 	unsigned long *copy_idx;	/* their slots in pages[] */
 	unsigned int nr_copy;
 	/* Swapped-out addresses: faulted in, then the capture is retried. */
-	unsigned long swap_addr[16];
-	unsigned int nr_swap;
-	bool swap_more;			/* more than swap_addr holds */
+	unsigned long *swap_addr;
+	unsigned long nr_swap, cap_swap;
 };
 
 void pgset_init(struct pgset *ps);

@@ -46,12 +46,13 @@ struct rewind {
 	struct ckpt_rb_stats *st;
 	bool pinned_mm;
 	unsigned long nr_wp;		/* PTEs write-protected */
-	unsigned long nr_sticky;	/* pinned pages: copied every time */
 };
 
+/* Never mapped again: the kernel's own, or a driver's. */
 static bool special(const struct ckpt_vma_cap *v)
 {
-	return v->kind == CKPT_VMA_VDSO || v->kind == CKPT_VMA_VVAR;
+	return v->kind == CKPT_VMA_VDSO || v->kind == CKPT_VMA_VVAR ||
+	       v->kind == CKPT_VMA_KEEP;
 }
 
 static bool vma_special(struct vm_area_struct *vma)
@@ -113,6 +114,13 @@ static bool find_unmap(const struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 		if (v->start > pos) {
 			op->end = v->start;
 			goto found;
+		}
+		/* Device memory is left as it is, like shared memory. */
+		if (v->kind == CKPT_VMA_KEEP && same_mapping(vma, v)) {
+			pos = v->end;
+			if (pos >= vma->vm_end)
+				return false;
+			continue;
 		}
 		if (special(v) || !same_mapping(vma, v)) {
 			op->end = min(v->end, vma->vm_end);
@@ -305,9 +313,8 @@ static int try_page(struct rewind *rw, unsigned long addr, unsigned long idx)
 	copy_highpage(page, want);
 	rw->st->pages_copied++;
 	if (rw->pinned_mm && folio_maybe_dma_pinned(folio)) {
-		/* A device may write it: it stays exclusive, and dirty. */
+		/* A device may write it: it stays exclusive, and marked. */
 		spin_unlock(ptl);
-		rw->nr_sticky++;
 		return PAGE_DONE;
 	}
 	ClearPageAnonExclusive(page);
@@ -526,10 +533,9 @@ int ckpt_snap_rewind_mm(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 	mmap_write_unlock(rw.mm);
 	if (ret)
 		return ret;
-	/* Every slot matches again; pinned pages stay marked. */
+	/* Every slot matches again. */
 	spin_lock(&s->ms->lock);
-	if (!rw.nr_sticky)
-		ckpt_snap_dirty_clear(s);
+	ckpt_snap_dirty_clear(s);
 	spin_unlock(&s->ms->lock);
 	return 0;
 }

@@ -56,6 +56,17 @@ unsigned long ckpt_pgset_addr(const struct pgset *ps, unsigned long idx)
 	return ps->runs[lo].vaddr + ((idx - ps->runs[lo].first) << PAGE_SHIFT);
 }
 
+/* Marks slot @idx; caller holds ms->lock. */
+static void mark_slot(struct ckpt_snap *s, unsigned long idx)
+{
+	if (__test_and_set_bit(idx, s->dirty))
+		return;
+	if (s->nr_dlist < s->cap_dlist)
+		s->dlist[s->nr_dlist++] = idx;
+	else
+		s->doverflow = true;
+}
+
 /* Caller holds ms->lock. */
 void ckpt_snap_mark(struct ckpt_snap *s, unsigned long start,
 		    unsigned long end)
@@ -72,29 +83,30 @@ void ckpt_snap_mark(struct ckpt_snap *s, unsigned long start,
 		to = min(end, r->vaddr + ((unsigned long)r->n << PAGE_SHIFT));
 		for (; from < to; from += PAGE_SIZE) {
 			idx = r->first + ((from - r->vaddr) >> PAGE_SHIFT);
-			if (__test_and_set_bit(idx, s->dirty))
-				continue;
-			if (s->nr_dlist < s->cap_dlist)
-				s->dlist[s->nr_dlist++] = idx;
-			else
-				s->doverflow = true;
+			mark_slot(s, idx);
 		}
 	}
 }
 
-/* Caller holds ms->lock. */
+/*
+ * Caller holds ms->lock.  Pinned pages were copied, not shared: the task
+ * writes them without a fault, so they stay marked, always.
+ */
 void ckpt_snap_dirty_clear(struct ckpt_snap *s)
 {
-	unsigned int i;
+	const struct pgset *ps = &s->ctx->ps;
+	unsigned long i;
 
 	if (s->doverflow) {
-		bitmap_zero(s->dirty, s->ctx->ps.nr);
+		bitmap_zero(s->dirty, ps->nr);
 	} else {
 		for (i = 0; i < s->nr_dlist; i++)
 			__clear_bit(s->dlist[i], s->dirty);
 	}
 	s->nr_dlist = 0;
 	s->doverflow = false;
+	for (i = 0; i < ps->nr_copied; i++)
+		mark_slot(s, ps->copied[i]);
 }
 
 int ckpt_snap_dirty_alloc(struct ckpt_snap *s)
@@ -108,6 +120,7 @@ int ckpt_snap_dirty_alloc(struct ckpt_snap *s)
 	s->dlist = kvmalloc_array(s->cap_dlist, sizeof(*s->dlist), GFP_KERNEL);
 	if (!s->dirty || !s->dlist)
 		return -ENOMEM;
+	ckpt_snap_dirty_clear(s);	/* marks the pinned pages */
 	return 0;
 }
 
