@@ -1,0 +1,66 @@
+#!/bin/bash
+# Snapshots of memory the kernel treats specially (THP, swap, pinned pages,
+# MAP_SHARED, fork), exit-time rollback, and AFL++ fuzzing through
+# /dev/afl_snapshot with an unmodified afl-fuzz.
+. "$(dirname "$0")/lib.sh"
+
+# Swap for the swap test: zram, since the guest's disks are tmpfs and 9p.
+swap_on() {
+	grep -q '^/dev/zram0' /proc/swaps && return 0
+	modprobe zram && echo 256M > /sys/block/zram0/disksize &&
+		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+}
+
+load || { report FAIL snapshot-memory/insmod; exit 1; }
+for t in thp pinned shared fork; do
+	run_test "snap-mem-$t" snap_mem "$t"
+done
+if swap_on; then
+	run_test snap-mem-swap snap_mem swap
+else
+	report FAIL snap-mem-swap "no swap in the VM: zram could not be set up"
+fi
+
+run_test snap-exit-rollback snap_exit 300
+run_test snap-exit-vfork snap_exit vfork
+
+# afl-fuzz in snapshot mode must find the crash one bit flip from its seed,
+# and say it uses the device; the fork server runs beside it for the ratio.
+afl_run() {	# afl_run snap|fork SECONDS
+	local dir=/tmp/afl-$1
+	rm -rf "$dir"; mkdir -p "$dir/in"
+	printf 'FUZY' > "$dir/in/seed"
+	env AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+		AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_BENCH_UNTIL_CRASH=1 \
+		${3:+AFL_NO_SNAPSHOT=1} \
+		timeout $(($2 + 60)) afl-fuzz -V "$2" -i "$dir/in" -o "$dir/out" \
+		-- "$TBIN/afl_target" > "$dir/log" 2>&1
+}
+
+afl_stat() {	# afl_stat DIR KEY
+	awk -v k="$2" '$1 == k { print $3 }' "$1/out/default/fuzzer_stats"
+}
+
+afl_snapshot() {
+	local crashes execs
+	afl_run snap 30 || { tail -5 /tmp/afl-snap/log; return 1; }
+	grep -q 'Using SNAPSHOT feature' /tmp/afl-snap/log ||
+		{ echo "FAIL: afl-fuzz did not use /dev/afl_snapshot"; return 1; }
+	crashes=$(afl_stat /tmp/afl-snap saved_crashes)
+	execs=$(afl_stat /tmp/afl-snap execs_done)
+	echo "snapshot mode: $execs execs, $crashes crashes, $(afl_stat /tmp/afl-snap execs_per_sec) execs/s"
+	[ "${crashes:-0}" -ge 1 ] || { echo "FAIL: the crash was not found"; return 1; }
+	grep -q . /tmp/afl-snap/out/default/crashes/id* 2>/dev/null ||
+		{ echo "FAIL: no crashing input saved"; return 1; }
+}
+run_test afl-snapshot-finds-crash afl_snapshot
+
+afl_forkserver() {
+	afl_run fork 30 nosnap || return 1
+	grep -q 'Using SNAPSHOT feature' /tmp/afl-fork/log &&
+		{ echo "FAIL: AFL_NO_SNAPSHOT was ignored"; return 1; }
+	echo "fork server: $(afl_stat /tmp/afl-fork execs_done) execs, $(afl_stat /tmp/afl-fork execs_per_sec) execs/s"
+	[ "$(afl_stat /tmp/afl-fork saved_crashes)" -ge 1 ]
+}
+run_test afl-forkserver-finds-crash afl_forkserver
+unload
