@@ -111,15 +111,19 @@ $(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/module/hbuf.c \
 # Test programs that run in the VM.
 PROGS := $(notdir $(basename $(wildcard $(TOP)/tests/progs/*.c)))
 TEST_PROGS := $(B)/tests/devtest $(B)/tests/cowcheck $(B)/tests/imgrecs $(addprefix $(B)/tests/,$(PROGS))
-tests: $(TEST_PROGS)
+tests: $(TEST_PROGS) $(B)/tests/afl_target
 
+# The AFL++ target: instrumented by afl-clang-fast (Debian's afl++).
+$(B)/tests/afl_target: $(TOP)/tests/afl/target.c
+	@mkdir -p $(dir $@)
+	AFL_QUIET=1 afl-clang-fast -O1 -o $@ $<
 
 $(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
 # Snapshot test programs use libckpt (shortest stem: wins over the rule above).
-$(B)/tests/snap_%: $(TOP)/tests/progs/snap_%.c $(TOP)/tests/progs/zdtm.h $(HDRS) $(LIB_A)
+$(B)/tests/snap_%: $(TOP)/tests/progs/snap_%.c $(TOP)/tests/progs/zdtm.h $(TOP)/tests/progs/snap_state.h $(HDRS) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(TOP)/uapi -I$(TOP)/userspace/lib -o $@ $< $(LIB_A)
 
