@@ -64,3 +64,26 @@ afl_forkserver() {
 }
 run_test afl-forkserver-finds-crash afl_forkserver
 unload
+
+# Limits, in words: the per-user page cap, and multi-threaded processes.
+snap_refused() {	# snap_refused PATTERN CMD...: ckpt snapshot must fail so
+	local pat=$1 pid out rc
+	shift
+	"$@" > /tmp/refused.out &
+	pid=$!
+	while ! grep -q . /tmp/refused.out 2>/dev/null; do sleep 0.05; done
+	out=$(ckpt snapshot -t $pid 2>&1)
+	rc=$?
+	kill -9 $pid; wait $pid 2>/dev/null
+	echo "$out"
+	[ $rc -eq 1 ] && echo "$out" | grep -Eq "$pat"
+}
+
+load max_user_pages=8 || { report FAIL snapshot-limits/insmod; exit 1; }
+run_test snap-user-page-cap snap_refused 'over max_user_pages=8' \
+	sh -c 'echo ready; exec sleep 100'
+unload
+load || { report FAIL snapshot-limits/insmod; exit 1; }
+run_test snap-multithreaded-refused snap_refused \
+	'multi-threaded processes are not supported yet' threads
+unload
