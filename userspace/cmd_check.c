@@ -21,6 +21,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_SELFTEST, "selftest" },
 	{ CKPT_FEAT_DUMP, "dump" },
 	{ CKPT_FEAT_RESTORE, "restore" },
+	{ CKPT_FEAT_SNAPSHOT, "snapshot" },
 };
 
 static const struct bitname kfacts[] = {
