@@ -29,6 +29,7 @@ struct ckpt_vma_cap {
 	u32 prot;
 	u32 shared_id;
 	unsigned long vm_flags;	/* as the VMA had them */
+	const void *anon_vma;	/* identity only, never dereferenced */
 };
 
 struct ckpt_snap;

@@ -143,6 +143,7 @@ static int record_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	v->end = vma->vm_end;
 	v->pgoff = vma->vm_pgoff;
 	v->vm_flags = vma->vm_flags;
+	v->anon_vma = vma->anon_vma;
 	v->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
 		  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
 		  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);

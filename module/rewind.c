@@ -81,10 +81,22 @@ static bool same_mapping(struct vm_area_struct *vma,
 {
 	if ((vma->vm_flags ^ v->vm_flags) & VMA_SAME_FLAGS)
 		return false;
+	/*
+	 * Private memory mapped anew since (and written) has an anon_vma of
+	 * its own and never merges with the snapshot's pieces around it.
+	 */
+	if (v->anon_vma && vma->anon_vma && vma->anon_vma != v->anon_vma)
+		return false;
 	if (!vma->vm_file != !v->file)
 		return false;
+	/*
+	 * mremap() moves a VMA with its old offset, and such a VMA never
+	 * merges with its neighbours again: one put where the snapshot had
+	 * plain memory is mapped afresh, unless the snapshot's own was moved.
+	 */
 	if (!vma->vm_file)
-		return true;
+		return v->pgoff != v->start >> PAGE_SHIFT ||
+		       vma->vm_pgoff == vma->vm_start >> PAGE_SHIFT;
 	/* The same file, at the same offset for the same address. */
 	return file_inode(vma->vm_file) == file_inode(v->file) &&
 	       vma->vm_pgoff - (vma->vm_start >> PAGE_SHIFT) ==

@@ -12,6 +12,13 @@
  * workqueue, which module exit drains, and the notifier's memory is freed
  * after an SRCU grace period, which module exit waits for
  * (mmu_notifier_synchronize()).
+ *
+ * Once registered, our notifier stays on the mm until the mm dies or the
+ * module goes, even after the last snapshot was dropped ("idle": no
+ * reference, no module reference).  The kernel keeps an mm's notifier
+ * bookkeeping for the mm's whole life after a first registration, so
+ * mm_has_notifiers() cannot tell a later snapshot or dump that the mm is
+ * free of foreign notifiers; our idle notifier on the list can.
  */
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -30,6 +37,7 @@
 static LIST_HEAD(snap_mms);		/* RCU readers; writers: snap_mms_mutex */
 static DEFINE_MUTEX(snap_mms_mutex);
 static struct workqueue_struct *snap_wq;
+static bool snap_exiting;		/* under snap_mms_mutex */
 
 /* Pages held per user, for the max_user_pages cap. */
 struct ckpt_user {
@@ -146,13 +154,10 @@ void ckpt_snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s)
 		ms->afl_id = 0;
 }
 
-static void mmsnap_put_work(struct work_struct *w)
+/* Off the list and off the mm; caller holds snap_mms_mutex. */
+static void mmsnap_unlist(struct ckpt_mmsnap *ms)
 {
-	struct ckpt_mmsnap *ms = container_of(w, struct ckpt_mmsnap, put_work);
-
-	mutex_lock(&snap_mms_mutex);
 	list_del_rcu(&ms->node);
-	mutex_unlock(&snap_mms_mutex);
 	atomic_long_dec(&ckpt_stats.snap_mms);
 	if (ms->registered) {
 		/* Frees ms through ckpt_mmsnap_free() after an SRCU period. */
@@ -161,8 +166,27 @@ static void mmsnap_put_work(struct work_struct *w)
 		mmdrop(ms->mn.mm);
 		kfree_rcu(ms, rcu);
 	}
+}
+
+static void mmsnap_put_work(struct work_struct *w)
+{
+	struct ckpt_mmsnap *ms = container_of(w, struct ckpt_mmsnap, put_work);
+	bool mod_ref;
+
+	mutex_lock(&snap_mms_mutex);
+	/* Made live again by ckpt_mmsnap_get_or_make() meanwhile. */
+	if (kref_read(&ms->ref)) {
+		mutex_unlock(&snap_mms_mutex);
+		return;
+	}
+	mod_ref = ms->mod_ref;
+	ms->mod_ref = false;
+	if (!ms->registered || READ_ONCE(ms->dead))
+		mmsnap_unlist(ms);
+	mutex_unlock(&snap_mms_mutex);
 	/* Module exit drains this workqueue: nothing runs after us here. */
-	module_put(THIS_MODULE);
+	if (mod_ref)
+		module_put(THIS_MODULE);
 }
 
 void ckpt_mmsnap_free(struct mmu_notifier *mn)
@@ -206,11 +230,19 @@ struct ckpt_mmsnap *ckpt_mmsnap_find(struct mm_struct *mm)
 
 bool ckpt_mm_notifier_ours(struct mm_struct *mm)
 {
-	struct ckpt_mmsnap *ms = ckpt_mmsnap_find(mm);
-	bool ours = ms && ms->registered && !READ_ONCE(ms->dead);
+	struct ckpt_mmsnap *ms;
+	bool ours = false;
 
-	if (ms)
-		ckpt_mmsnap_put(ms);
+	/* An idle ckpt_mmsnap counts too: it has no reference to take. */
+	rcu_read_lock();
+	list_for_each_entry_rcu(ms, &snap_mms, node) {
+		if (ms->mn.mm == mm && ms->registered &&
+		    !READ_ONCE(ms->dead)) {
+			ours = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
 	return ours;
 }
 
@@ -219,13 +251,21 @@ struct ckpt_mmsnap *ckpt_mmsnap_get_or_make(struct mm_struct *mm)
 	struct ckpt_mmsnap *ms;
 
 	mutex_lock(&snap_mms_mutex);
-	ms = ckpt_mmsnap_find(mm);
-	if (ms && READ_ONCE(ms->dead)) {
-		ckpt_mmsnap_put(ms);
-		ms = NULL;
-	}
-	if (ms)
+	list_for_each_entry(ms, &snap_mms, node) {
+		if (ms->mn.mm != mm || READ_ONCE(ms->dead))
+			continue;
+		if (kref_get_unless_zero(&ms->ref))
+			goto out;
+		if (!ms->registered)
+			continue;	/* going: a new one is made */
+		/* Idle, or its put_work is still to run: live again. */
+		kref_init(&ms->ref);
+		if (!ms->mod_ref) {
+			__module_get(THIS_MODULE);
+			ms->mod_ref = true;
+		}
 		goto out;
+	}
 	ms = kzalloc(sizeof(*ms), GFP_KERNEL);
 	if (!ms)
 		goto out;
@@ -239,6 +279,7 @@ struct ckpt_mmsnap *ckpt_mmsnap_get_or_make(struct mm_struct *mm)
 	ms->mn.mm = mm;
 	mmgrab(mm);
 	__module_get(THIS_MODULE);
+	ms->mod_ref = true;
 	list_add_rcu(&ms->node, &snap_mms);
 	atomic_long_inc(&ckpt_stats.snap_mms);
 out:
@@ -256,8 +297,17 @@ void ckpt_mmsnap_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct ckpt_snap *s, *tmp;
 	LIST_HEAD(dead);
 
-	mutex_lock(&ms->mutex);
+	mutex_lock(&snap_mms_mutex);
 	WRITE_ONCE(ms->dead, true);
+	if (!kref_read(&ms->ref) && !ms->mod_ref) {
+		/* Idle: nobody else can reach it (module exit unlisted it). */
+		if (!snap_exiting)
+			mmsnap_unlist(ms);
+		mutex_unlock(&snap_mms_mutex);
+		return;
+	}
+	mutex_unlock(&snap_mms_mutex);
+	mutex_lock(&ms->mutex);
 	spin_lock(&ms->lock);
 	list_splice_init(&ms->snaps, &dead);
 	spin_unlock(&ms->lock);
@@ -617,7 +667,17 @@ int ckpt_snap_init(void)
 
 void ckpt_snap_exit(void)
 {
-	/* No snapshot is left (each holds a module reference). */
+	struct ckpt_mmsnap *ms, *tmp;
+
+	/*
+	 * No snapshot is left (each holds a module reference), and no
+	 * put_work is pending: every ckpt_mmsnap left is idle.
+	 */
+	mutex_lock(&snap_mms_mutex);
+	snap_exiting = true;
+	list_for_each_entry_safe(ms, tmp, &snap_mms, node)
+		mmsnap_unlist(ms);
+	mutex_unlock(&snap_mms_mutex);
 	destroy_workqueue(snap_wq);
 	mmu_notifier_synchronize();
 	rcu_barrier();

@@ -5,11 +5,13 @@
  *
  * Objects and their lifetimes:
  *
- *   ckpt_mmsnap  one per mm that has snapshots.  It carries our MMU
+ *   ckpt_mmsnap  one per mm that has had snapshots.  It carries our MMU
  *                notifier on that mm (the dirty tracker, and the news of
- *                the mm's death), a module reference, and the list of
- *                snapshots.  Freed through mmu_notifier_put() once its
- *                last reference goes.
+ *                the mm's death), a module reference while it has
+ *                snapshots, and the list of snapshots.  Once its last
+ *                reference goes it stays, idle, until the mm dies or the
+ *                module goes (snap.c says why); then it is freed through
+ *                mmu_notifier_put().
  *   ckpt_snap    one snapshot: a ckpt_ctx in buffering mode (metadata
  *                records in hbuf chunks, COW page references in the page
  *                set, the VMA list), the fd table's open files, and the
@@ -56,6 +58,7 @@ struct ckpt_mmsnap {
 	unsigned int nr_exit;		/* snapshots with CKPT_SNAP_EXIT */
 	bool registered;		/* mn is on the mm */
 	bool dead;			/* the mm went away */
+	bool mod_ref;			/* holds a module reference */
 	/* Exit-time rollback (snap_exit.c), queued by the sys_enter probe. */
 	struct callback_head exit_work;
 	int exit_queued;		/* exit_work is pending (xchg) */

@@ -6,8 +6,7 @@
  *
  * Rollback runs in the process's own context: fds that are not the
  * snapshot's are closed, missing ones are installed at their number, and
- * regular files get their offset back.  Only close-on-exec of an fd that
- * stayed open cannot be reset (set_close_on_exec() is not exported).
+ * regular files get their offset back and every fd its close-on-exec.
  */
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -20,7 +19,7 @@
 int ckpt_snap_files_hold(struct ckpt_snap *s, struct task_struct *t)
 {
 	struct ckpt_fd *f;
-	unsigned int i;
+	unsigned int i, top;
 	int ret;
 
 	ret = ckpt_fds_collect(s->ctx, t, &s->fds);
@@ -30,9 +29,13 @@ int ckpt_snap_files_hold(struct ckpt_snap *s, struct task_struct *t)
 		f = &s->fds.fds[i];
 		f->pos = f->file->f_pos;
 	}
-	/* Rollback lists the fds to close here, without allocating. */
+	/*
+	 * Rollback lists the fds to close here, and the free numbers it
+	 * reserves below the top one, without allocating.
+	 */
+	top = s->fds.n ? s->fds.fds[s->fds.n - 1].fd + 1 : 0;
 	return ckpt_grow((void **)&s->scratch, &s->cap_scratch,
-			 max(2U * s->fds.n, 64U), sizeof(*s->scratch));
+			 max3(2U * s->fds.n, top, 64U), sizeof(*s->scratch));
 }
 
 void ckpt_snap_files_release(struct ckpt_snap *s)
@@ -100,60 +103,90 @@ static int close_stale(struct ckpt_snap *s)
 }
 
 /*
- * Installs @f->file at exactly @f->fd.  Only the lowest free number can
- * be had from exported helpers, so the free numbers below it are filled
- * for a moment and closed again.  It is our own process (current), with
- * one thread, so nobody sees them.
+ * Puts back the snapshot's fds that are missing now, each at its number.
+ * Exported helpers only hand out the lowest free number, so on the way up
+ * the free numbers that must stay free are reserved (never installed: a
+ * close would drop the process's record locks on the file) and released
+ * at the end.  It is our own process (current), with one thread, so
+ * nobody sees them.
  */
-static int install_at(struct ckpt_snap *s, const struct ckpt_fd *f)
+static int install_missing(struct ckpt_snap *s)
 {
+	const struct ckpt_fd *f;
 	unsigned int nr_tmp = 0, i;
+	struct file *now;
 	int fd, ret = 0;
 
-	for (;;) {
-		fd = get_unused_fd_flags(f->cloexec ? O_CLOEXEC : 0);
-		if (fd < 0) {
-			ret = ckpt_err(s->ctx, fd, "cannot reopen fd %u", f->fd);
-			break;
+	for (i = 0; i < s->fds.n && !ret; i++) {
+		f = &s->fds.fds[i];
+		now = fget_raw(f->fd);
+		if (now) {
+			fput(now);
+			continue;
 		}
-		if (fd == f->fd) {
-			fd_install(fd, get_file(f->file));
-			break;
+		for (;;) {
+			fd = get_unused_fd_flags(f->cloexec ? O_CLOEXEC : 0);
+			if (fd < 0) {
+				ret = ckpt_err(s->ctx, fd, "cannot reopen fd %u",
+					       f->fd);
+				break;
+			}
+			if (fd == f->fd) {
+				fd_install(fd, get_file(f->file));
+				break;
+			}
+			/* Sized at capture for every number below the top. */
+			if (fd > f->fd || nr_tmp == s->cap_scratch) {
+				put_unused_fd(fd);
+				ret = ckpt_err(s->ctx, -EBUSY,
+					       "cannot reopen fd %u: got fd %d",
+					       f->fd, fd);
+				break;
+			}
+			s->scratch[nr_tmp++] = fd;
 		}
-		if (fd > f->fd || nr_tmp == s->cap_scratch) {
-			put_unused_fd(fd);
-			ret = ckpt_err(s->ctx, -EBUSY, "fd %u is taken", f->fd);
-			break;
-		}
-		fd_install(fd, get_file(f->file));
-		s->scratch[nr_tmp++] = fd;
 	}
 	for (i = 0; i < nr_tmp; i++)
-		close_fd(s->scratch[i]);
+		put_unused_fd(s->scratch[i]);
 	return ret;
+}
+
+/*
+ * set_close_on_exec() is not exported; this is its body, on the fdtable
+ * that linux/fdtable.h lays out.  Our own table (current), so the fd
+ * cannot change files under us, and file_lock keeps the table in place.
+ */
+static void set_cloexec(unsigned int fd, bool on)
+{
+	struct files_struct *files = current->files;
+	struct fdtable *fdt;
+
+	spin_lock(&files->file_lock);
+	fdt = files_fdtable(files);
+	if (fd < fdt->max_fds) {
+		if (on)
+			__set_bit(fd, fdt->close_on_exec);
+		else
+			__clear_bit(fd, fdt->close_on_exec);
+	}
+	spin_unlock(&files->file_lock);
 }
 
 int ckpt_snap_files_rewind(struct ckpt_snap *s)
 {
 	const struct ckpt_fd *f;
-	struct file *now;
 	unsigned int i;
 	loff_t pos;
 	int ret;
 
 	ret = close_stale(s);
+	if (!ret)
+		ret = install_missing(s);
 	if (ret)
 		return ret;
 	for (i = 0; i < s->fds.n; i++) {
 		f = &s->fds.fds[i];
-		now = fget_raw(f->fd);
-		if (now) {
-			fput(now);
-		} else {
-			ret = install_at(s, f);
-			if (ret)
-				return ret;
-		}
+		set_cloexec(f->fd, f->cloexec);
 		if (!(f->file->f_mode & FMODE_LSEEK) ||
 		    !S_ISREG(file_inode(f->file)->i_mode))
 			continue;
