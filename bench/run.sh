@@ -1,5 +1,5 @@
 #!/bin/bash
-# make bench: benchmarks in one VM run on Debian's 6.12 kernel (KVER=...).
+# make bench: benchmarks, each in one VM run, on Debian's 6.12 kernel (KVER=...).
 # Under TCG only ratios mean anything; they are printed and kept in docs/.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,10 +8,27 @@ for p in criu python3-matplotlib; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p"
 done
+# Which benchmarks: dump (against CRIU), snap (snapshots, rollback, the
+# fuzz loop, AFL++), or all.  Each is one VM run.
+WHAT=${1:-all}
+case $WHAT in dump|snap|all) ;; *) echo "usage: bench/run.sh [dump|snap|all]" >&2; exit 2 ;; esac
 make -C "$TOP" -s modules userspace KVER="$KVER"
 mkdir -p "$TOP/build/bench"
-cc -O2 -o "$TOP/build/bench/workload" "$TOP/bench/workload.c"
-out=$(mktemp -d)
-"$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
-	-- "$TOP/bench/dump-guest.sh"
-/usr/bin/python3 "$TOP/bench/report.py" "$out/bench-dump.txt" "$TOP/docs" "$KVER"
+if [ "$WHAT" != snap ]; then
+	cc -O2 -o "$TOP/build/bench/workload" "$TOP/bench/workload.c"
+	out=$(mktemp -d)
+	"$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
+		--log "$out/console.log" -- "$TOP/bench/dump-guest.sh"
+	/usr/bin/python3 "$TOP/bench/report.py" "$out/bench-dump.txt" "$TOP/docs" "$KVER"
+fi
+if [ "$WHAT" != dump ]; then
+	cc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$TOP/userspace/lib" -I"$TOP/uapi" \
+		-o "$TOP/build/bench/snap" "$TOP/bench/snap.c" "$TOP/build/lib/libckpt.a"
+	AFL_QUIET=1 afl-clang-fast -O1 -o "$TOP/build/bench/snap_afl_target" "$TOP/bench/snap_afl_target.c"
+	out=$(mktemp -d)
+	"$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
+		--log "$out/console.log" -- "$TOP/bench/snap-guest.sh"
+	cp "$out/bench-snap.txt" "$TOP/docs/bench-snap.raw.txt"
+	/usr/bin/python3 "$TOP/bench/snap_report.py" "$TOP/docs/bench-snap.raw.txt" "$TOP/docs"
+	echo "bench: docs/bench-snap.md, docs/bench-snap-rollback.png"
+fi

@@ -6,7 +6,8 @@
  *
  * Rollback runs in the process's own context: fds that are not the
  * snapshot's are closed, missing ones are installed at their number, and
- * regular files get their offset back and every fd its close-on-exec.
+ * regular files and directories get their offset back, and every fd
+ * its close-on-exec.
  */
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -187,8 +188,10 @@ int ckpt_snap_files_rewind(struct ckpt_snap *s)
 	for (i = 0; i < s->fds.n; i++) {
 		f = &s->fds.fds[i];
 		set_cloexec(f->fd, f->cloexec);
+		/* A directory's offset is its readdir position. */
 		if (!(f->file->f_mode & FMODE_LSEEK) ||
-		    !S_ISREG(file_inode(f->file)->i_mode))
+		    !(S_ISREG(file_inode(f->file)->i_mode) ||
+		      S_ISDIR(file_inode(f->file)->i_mode)))
 			continue;
 		pos = vfs_llseek(f->file, f->pos, SEEK_SET);
 		if (pos < 0)

@@ -42,12 +42,15 @@ wait_line() {
 # last line (snap_target after SIGUSR2, snap_self --hold after SIGUSR1).
 finish() {
 	local rc i late=
-	# A child that ended is a zombie until waited for: kill -0 cannot tell.
+	# Bash reaps an ended child at once; one it has not reaped yet is a
+	# zombie, which kill -0 still finds.
 	for i in $(seq 300); do
+		kill -0 "$2" 2>/dev/null || break
 		[ "$(awk '{ print $3 }' "/proc/$2/stat" 2>/dev/null)" = Z ] && break
 		sleep 0.1
 	done
-	if [ "$(awk '{ print $3 }' "/proc/$2/stat" 2>/dev/null)" != Z ]; then
+	if kill -0 "$2" 2>/dev/null &&
+	   [ "$(awk '{ print $3 }' "/proc/$2/stat" 2>/dev/null)" != Z ]; then
 		kill -9 "$2"
 		late=" (killed: still running 30 s after the signal)"
 	fi
