@@ -16,6 +16,8 @@ for line in open(src):
     if mib == "-":
         one[key] = " ".join(f[4:])
         continue
+    if not mib.isdigit():       # "part_s WHAT ...": seconds per part
+        continue
     multi[(key, int(mib), pg, k)].append(f[4:])
 
 
@@ -114,18 +116,13 @@ if len(sizes) >= 2:
         out.append("| %s | " % pg + " | ".join(ratio(db.get(k), da.get(k)) for k in kcols if k != "all") + " |")
     out.append("")
     out += ["Linear in dirty pages: µs per dirty page (median rollback time / K):", "",
-            "| MiB | pages | " + " | ".join("K=%s" % k for k in ks if not k.startswith("huge")) + " |",
-            "|---|---|" + "---|" * len(ks)]
+            "| MiB | pages | " + " | ".join("K=%s" % k for k in kcols) + " |",
+            "|---|---|" + "---|" * len(kcols)]
     for (m, pg) in sorted(rb):
+        byp = {k.split(":")[0]: (kval(k), v) for k, v in rb[(m, pg)].items()}
         row = []
-        for k in ks:
-            v = rb[(m, pg)].get(k) or rb[(m, pg)].get(k.split(":")[0])
-            if v is None:
-                # "all:N" differs between sizes: match by prefix.
-                v = next((x for kk, x in rb[(m, pg)].items() if kk.split(":")[0] == k.split(":")[0]), None)
-                n = next((kval(kk) for kk in rb[(m, pg)] if kk.split(":")[0] == k.split(":")[0]), None)
-            else:
-                n = kval(k)
+        for k in kcols:
+            n, v = byp.get(k, (None, None))
             row.append("n/a" if v is None else "%.2f" % (v / 1e3 / n))
         out.append("| %d | %s | " % (m, pg) + " | ".join(row) + " |")
     out.append("")
@@ -192,7 +189,7 @@ ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("pages dirtied since the snapshot")
 ax.set_ylabel("rollback time, µs (TCG)")
-ax.set_title("ckpt rollback: linear in dirty pages, flat in process size")
+ax.set_title("ckpt rollback time vs pages dirtied since the snapshot")
 ax.grid(True, which="both", alpha=0.3)
 ax.legend()
 fig.tight_layout()

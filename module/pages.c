@@ -80,6 +80,20 @@ static unsigned long pgset_add(struct pgset *ps, unsigned long addr,
 	return ps->nr++;
 }
 
+/* pgset_add() of the @n pages of a huge page, at one run's cost. */
+static void pgset_add_huge(struct pgset *ps, unsigned long addr,
+			   struct page *page, unsigned int n)
+{
+	unsigned long first = pgset_add(ps, addr, page);
+	unsigned int i;
+
+	ps->runs[ps->nr_runs - 1].n += n - 1;
+	for (i = 1; i < n; i++)
+		ps->pages[first + i] = nth_page(page, i);
+	ps->nr += n - 1;
+	ps->nr_refs += n - 1;
+}
+
 /* A pinned page found under a lock: hold it, copy it once unlocked. */
 static void pgset_defer_copy(struct pgset *ps, unsigned long addr,
 			     struct page *page)
@@ -238,8 +252,7 @@ static int capture_huge_pmd(struct pgset *ps, struct mm_struct *mm,
 		pmdp_set_wrprotect(mm, addr, pmd);
 		ps->nr_wrprotected++;
 	}
-	for (i = 0; i < PTRS_PER_PMD; i++)
-		pgset_add(ps, addr + i * PAGE_SIZE, nth_page(page, i));
+	pgset_add_huge(ps, addr, page, PTRS_PER_PMD);
 	spin_unlock(ptl);
 	return 0;
 }

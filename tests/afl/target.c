@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A fuzz target for AFL++: it crashes on inputs that start with "FUZZ".
- * The seed is "FUZY", one bit flip away, so afl-fuzz finds the crash in
- * its first deterministic stage, whatever the speed of the machine.
+ * The seed is "FUZY", two adjacent bits away, so afl-fuzz -D finds the
+ * crash in its deterministic bit-flip stage, whatever the machine's speed.
  */
 #include <stdlib.h>
 #include <string.h>

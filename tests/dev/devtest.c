@@ -87,7 +87,7 @@ static void t_enotty(void)
 
 	expect_errno(fd, _IOWR('x', 0x00, struct ckpt_version), &v, ENOTTY,
 		     "foreign magic");
-	expect_errno(fd, _IOWR(CKPT_IOC_MAGIC, 0x20, struct ckpt_version), &v,
+	expect_errno(fd, _IOWR(CKPT_IOC_MAGIC, 0x1f, struct ckpt_version), &v,
 		     ENOTTY, "unknown nr");
 	expect_errno(fd, _IOWR(CKPT_IOC_MAGIC, 0xff, struct ckpt_version), &v,
 		     ENOTTY, "nr past the table");
