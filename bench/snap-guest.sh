@@ -64,11 +64,14 @@ for r in $(seq "$TAKE_REPS"); do
 done
 rec "part_s take - - $(since "$t0")"
 
-# Rollback vs dirty pages, at 256 MiB and 1 GiB, THP and 4 KiB pages.
-for mib in 256 1024; do
+# Rollback vs dirty pages, at 1 MiB, 16 MiB, 256 MiB and 1 GiB, THP and
+# 4 KiB pages: flat in process size, linear in dirty pages.
+for mib in 1 16 256 1024; do
+	ks=huge,1,16,256,4096,all
+	[ $mib -lt 256 ] && ks=huge,1,16,256,all
 	for pg in "" --4k; do
 		t0=$(date +%s%N)
-		"$B/snap" $mib $pg --rollback "$REPS" huge,1,16,256,4096,all \
+		"$B/snap" $mib $pg --rollback "$REPS" $ks \
 			--all-reps "$ALL_REPS" | tee -a "$OUT"
 		rc=${PIPESTATUS[0]}
 		rec "part_s rollback $mib ${pg:-thp} $(since "$t0") rc=$rc"

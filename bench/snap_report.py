@@ -105,7 +105,8 @@ out.append("")
 sizes = sorted({m for (m, pg) in rb})
 if len(sizes) >= 2:
     a, b = sizes[0], sizes[-1]
-    out += ["Flat in process size: rollback time at %d MiB / at %d MiB, same K:" % (b, a), "",
+    out += ["Flat in process size: rollback time at %d MiB / at %d MiB, same K "
+            "(the other sizes are in the table above):" % (b, a), "",
             "| pages | " + " | ".join("K=%s" % k for k in kcols if k != "all") + " |",
             "|---|" + "---|" * len([k for k in kcols if k != "all"])]
     for pg in ("thp", "4k"):
