@@ -196,6 +196,33 @@ list_drop() {
 }
 run_test snap-list-drop-bad-ids list_drop
 
+# Once its last snapshot is dropped a process can be snapshotted again (the
+# kernel keeps an mm's notifier bookkeeping after the first snapshot), and
+# dumped; the new snapshot rolls back as the first did.
+snap_again() {
+	local dir pid id
+	dir=$(mktemp -d)
+	spawn "$dir" snap_target "$dir" || return 1
+	pid=$SPID
+	id=$(snap "$pid") || { bail "$pid" "first ckpt snapshot"; return 1; }
+	ckpt drop -t "$pid" -s "$id" || { bail "$pid" "ckpt drop -s $id"; return 1; }
+	[ "$(counter snapshots)" = 0 ] || { bail "$pid" "counter snapshots $(counter snapshots) after the drop"; return 1; }
+	id=$(snap "$pid") || { bail "$pid" "ckpt snapshot after the drop"; return 1; }
+	echo "snapshot again: $id"
+	rollback_rounds "$dir" "$pid" "$id" 1 || return 1
+	kill -USR2 "$pid"
+	finish "$dir" "$pid" || return 1
+	# A dump sees only our idle notifier on the mm, and goes on.
+	sleep 600 &
+	pid=$!
+	id=$(snap "$pid") && ckpt drop -t "$pid" -s "$id" || { bail "$pid" "snapshot and drop of sleep"; return 1; }
+	ckpt dump -t "$pid" -o /tmp/snap-again.img || { bail "$pid" "ckpt dump after a dropped snapshot"; return 1; }
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	rm -f /tmp/snap-again.img
+}
+run_test snap-again-after-drop snap_again
+
 # A process that has never had a snapshot: rollback fails the same way.
 never_snapshotted() {
 	local dir pid out rc
