@@ -52,7 +52,6 @@ static void failf(const char *fmt, ...);
 
 #include "snap_state.h"
 
-#define PG		4096UL
 #define SH_SZ		(2UL << 20)
 #define THP_SZ		(8UL << 20)
 #define HPAGE		(2UL << 20)
@@ -388,42 +387,6 @@ static void verify_all(int full, uint64_t salt)
 }
 
 /* ---- Set-up ---------------------------------------------------------------- */
-
-static void *xmmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
-{
-	void *p = mmap(a, len, prot, flags, fd, off);
-
-	CK(p != MAP_FAILED, "mmap %zu bytes: %s", len, strerror(errno));
-	return p;
-}
-
-static int xopen(const char *path, int flags)
-{
-	int fd = open(path, flags, 0600);
-
-	CK(fd >= 0, "open %s: %s", path, strerror(errno));
-	return fd;
-}
-
-static void write_file(int fd, size_t len, uint64_t s)
-{
-	static char buf[PG];
-	size_t off;
-
-	for (off = 0; off < len; off += PG) {
-		fill_off(buf, PG, off, s);
-		CK(write(fd, buf, PG) == (ssize_t)PG, "write: %s", strerror(errno));
-	}
-}
-
-static void __attribute__((noinline)) pretouch_stack(void)
-{
-	volatile char b[1 << 20];
-	size_t i;
-
-	for (i = 0; i < sizeof(b); i += PG)
-		b[i] = 1;
-}
 
 /* kB of huge pages behind the THP region (information only). */
 static long thp_kb(void)
@@ -1109,10 +1072,24 @@ static void report(const char *what, uint64_t n, uint64_t t0, uint64_t t1)
 
 /* ---- Modes ---------------------------------------------------------------- */
 
+/* The state just after the snapshot, and libckpt's own /dev/ckpt fd. */
+static void record(void)
+{
+	int i;
+
+	gather(&sh->rec, G_ALL);
+	sh->recorded = 1;
+	sh->devfd = -1;
+	for (i = 0; i < sh->rec.nfds; i++)
+		if (!strncmp(sh->rec.fds[i].path, "/dev/ckpt", 9))
+			sh->devfd = sh->rec.fds[i].fd;
+	sh->t0 = now_ns();
+}
+
 static int loop_mode(uint64_t iters, uint64_t full_every)
 {
 	uint64_t stkbuf[STK_WORDS];
-	int id = 0, r, i;
+	int id = 0, r;
 
 	stk = stkbuf;
 	fill(stk, sizeof(stkbuf), S_STACK);
@@ -1125,13 +1102,7 @@ static int loop_mode(uint64_t iters, uint64_t full_every)
 		CK(!sh->recorded, "ckpt_snapshot returned 0 again (round %" PRIu64 ")", sh->iter);
 		CK(id > 0, "snapshot id %d", id);
 		sh->id = id;
-		gather(&sh->rec, G_ALL);
-		sh->recorded = 1;
-		sh->devfd = -1;
-		for (i = 0; i < sh->rec.nfds; i++)
-			if (!strncmp(sh->rec.fds[i].path, "/dev/ckpt", 9))
-				sh->devfd = sh->rec.fds[i].fd;
-		sh->t0 = now_ns();
+		record();
 		verify_mem(1, 0, 0);
 		active_checks();
 	} else {
@@ -1227,7 +1198,7 @@ static int cycles_mode(uint64_t ncycles)
 {
 	uint64_t stkbuf[STK_WORDS];
 	const char *why;
-	int id = 0, r, what, i;
+	int id = 0, r, what;
 
 	stk = stkbuf;
 	fill(stk, sizeof(stkbuf), S_STACK);
@@ -1239,13 +1210,7 @@ static int cycles_mode(uint64_t ncycles)
 			CK(sh->stage == 0, "cycle %" PRIu64 ": ckpt_snapshot returned 0 where a rollback was expected",
 			   sh->cycle);
 			if (!sh->recorded) {
-				gather(&sh->rec, G_ALL);
-				sh->recorded = 1;
-				sh->devfd = -1;
-				for (i = 0; i < sh->rec.nfds; i++)
-					if (!strncmp(sh->rec.fds[i].path, "/dev/ckpt", 9))
-						sh->devfd = sh->rec.fds[i].fd;
-				sh->t0 = now_ns();
+				record();
 			}
 			sh->id = id;
 			mutate_light(sh->cycle);

@@ -12,6 +12,7 @@
 #ifndef SNAP_STATE_H
 #define SNAP_STATE_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -20,9 +21,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#define PG		4096UL
 #define MAPS_MAX	(96 << 10)
 #define MAX_FDS		96
 #define S_MUT		0xdead0000ULL	/* what scribble() writes */
@@ -373,4 +376,43 @@ static __attribute__((unused)) const char *state_diff(const struct state *s, con
 	}
 	return NULL;
 }
+
+/* Set-up helpers: they fail the test with a reason. */
+static __attribute__((unused)) void *xmmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p = mmap(a, len, prot, flags, fd, off);
+
+	CK(p != MAP_FAILED, "mmap %zu bytes: %s", len, strerror(errno));
+	return p;
+}
+
+static __attribute__((unused)) int xopen(const char *path, int flags)
+{
+	int fd = open(path, flags, 0600);
+
+	CK(fd >= 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static __attribute__((unused)) void write_file(int fd, size_t len, uint64_t s)
+{
+	static char buf[PG];
+	size_t off;
+
+	for (off = 0; off < len; off += PG) {
+		fill_off(buf, PG, off, s);
+		CK(write(fd, buf, PG) == (ssize_t)PG, "write: %s", strerror(errno));
+	}
+}
+
+/* Maps the stack's first MiB now, not during a round. */
+static __attribute__((unused, noinline)) void pretouch_stack(void)
+{
+	volatile char b[1 << 20];
+	size_t i;
+
+	for (i = 0; i < sizeof(b); i += PG)
+		b[i] = 1;
+}
+
 #endif /* SNAP_STATE_H */

@@ -42,7 +42,6 @@ static void failf(const char *fmt, ...);
 
 #include "snap_state.h"
 
-#define PG		4096UL
 #define REG_PAGES	4096		/* 16 MiB */
 #define SLOT		256		/* pages */
 #define PF_PAGES	32
@@ -347,42 +346,6 @@ static void check_regs(const struct regs *w, const char *where)
 }
 
 /* ---- Set-up ---------------------------------------------------------------- */
-
-static void *xmmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
-{
-	void *p = mmap(a, len, prot, flags, fd, off);
-
-	CK(p != MAP_FAILED, "mmap %zu bytes: %s", len, strerror(errno));
-	return p;
-}
-
-static int xopen(const char *path, int flags)
-{
-	int fd = open(path, flags, 0600);
-
-	CK(fd >= 0, "open %s: %s", path, strerror(errno));
-	return fd;
-}
-
-static void write_file(int fd, size_t len, uint64_t s)
-{
-	static char buf[PG];
-	size_t off;
-
-	for (off = 0; off < len; off += PG) {
-		fill_off(buf, PG, off, s);
-		CK(write(fd, buf, PG) == (ssize_t)PG, "write: %s", strerror(errno));
-	}
-}
-
-static void __attribute__((noinline)) pretouch_stack(void)
-{
-	volatile char b[1 << 20];
-	size_t i;
-
-	for (i = 0; i < sizeof(b); i += PG)
-		b[i] = 1;
-}
 
 static void setup(void)
 {
