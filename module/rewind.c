@@ -33,7 +33,6 @@
 #include "compat.h"
 #include "snap.h"
 
-/* Flags a mapping must keep for its contents to be rolled back in place. */
 /*
  * What madvise() sets on a mapping.  A piece mapped again gets them from
  * mm->def_flags (map_again()), so it merges with its neighbours as before.
@@ -100,8 +99,8 @@ static bool same_mapping(struct vm_area_struct *vma,
 		return false;
 	/*
 	 * mremap() moves a VMA with its old offset, and such a VMA never
-	 * merges with its neighbours again: one put where the snapshot had
-	 * plain memory is mapped afresh, unless the snapshot's own was moved.
+	 * merges with its neighbours again.  Where the snapshot had memory
+	 * at its own offset, a moved VMA is replaced by a fresh mapping.
 	 */
 	if (!vma->vm_file)
 		return v->pgoff != v->start >> PAGE_SHIFT ||
