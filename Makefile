@@ -110,7 +110,8 @@ $(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/module/hbuf.c \
 
 # Test programs that run in the VM.
 PROGS := $(notdir $(basename $(wildcard $(TOP)/tests/progs/*.c)))
-TEST_PROGS := $(B)/tests/devtest $(B)/tests/cowcheck $(B)/tests/imgrecs $(addprefix $(B)/tests/,$(PROGS))
+TEST_PROGS := $(B)/tests/devtest $(B)/tests/cowcheck $(B)/tests/imgrecs \
+	$(B)/tests/imgpatch $(addprefix $(B)/tests/,$(PROGS))
 tests: $(TEST_PROGS) $(B)/tests/afl_target
 
 # The AFL++ target: instrumented by afl-clang-fast (Debian's afl++).
@@ -137,7 +138,7 @@ IMG_TEST_HDRS := $(TOOL_SHARED:.c=.h) $(TOP)/userspace/image_read.h \
 	$(TOP)/tests/unit/shim.h $(TOP)/uapi/linux/ckpt.h
 
 # Read images with the tool's reader (the module's validator).
-$(B)/tests/cowcheck $(B)/tests/imgrecs: $(B)/tests/%: $(TOP)/tests/dev/%.c $(IMG_TEST_SRCS) $(IMG_TEST_HDRS)
+$(B)/tests/cowcheck $(B)/tests/imgrecs $(B)/tests/imgpatch: $(B)/tests/%: $(TOP)/tests/dev/%.c $(IMG_TEST_SRCS) $(IMG_TEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit -I$(TOP)/module -I$(TOP)/userspace $(CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -146,9 +147,16 @@ $(B)/unit/image_check_test: $(TOP)/tests/unit/image_check_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
 
-unit: $(B)/unit/hbuf_test $(B)/unit/image_check_test
+# The chain merge (userspace/chain.c): its tool.h wants lib/ckpt.h first.
+$(B)/unit/chain_test: $(TOP)/tests/unit/chain_test.c $(TOP)/userspace/chain.c \
+		$(IMG_TEST_SRCS) $(IMG_TEST_HDRS) $(TOP)/userspace/chain.h
+	@mkdir -p $(dir $@)
+	$(CC) -I$(TOP)/uapi -I$(TOP)/userspace/lib $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
+
+unit: $(B)/unit/hbuf_test $(B)/unit/image_check_test $(B)/unit/chain_test
 	@rc=0; $(B)/unit/hbuf_test || rc=1; \
-	$(B)/unit/image_check_test || rc=1; exit $$rc
+	$(B)/unit/image_check_test || rc=1; \
+	$(B)/unit/chain_test || rc=1; exit $$rc
 
 # libFuzzer smoke run of the image reader and validator (clang), seeded
 # with valid images that the unit test writes.

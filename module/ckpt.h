@@ -50,6 +50,7 @@ struct ckpt_rb_req;
 struct ckpt_file {
 	struct mutex lock;	/* serialises this open's ioctls */
 	struct ckpt_ctx *dump;	/* captured, waiting for its writeout */
+	struct ckpt_track *track;	/* CKPT_DUMP_TRACK series */
 	struct ckpt_rb_req *rb;	/* external rollback, waiting for its result */
 };
 

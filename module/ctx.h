@@ -33,6 +33,7 @@ struct ckpt_vma_cap {
 };
 
 struct ckpt_snap;
+struct ckpt_track;
 
 struct ckpt_ctx {
 	struct hbuf hb;
@@ -62,6 +63,9 @@ struct ckpt_ctx {
 	int err_fd;
 	/* A snapshot being captured: its notifier and list join the mm lock. */
 	struct ckpt_snap *snap;
+	/* An incremental dump: the tracker of its series (track.h). */
+	struct ckpt_track *track;
+	struct ckpt_rec_header *hdr;	/* buffered: patched after capture */
 };
 
 struct ckpt_ctx *ckpt_ctx_alloc(void);

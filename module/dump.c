@@ -13,6 +13,7 @@
 #include <linux/utsname.h>
 
 #include "ctx.h"
+#include "track.h"
 
 static int emit_header(struct ckpt_ctx *ctx)
 {
@@ -32,6 +33,7 @@ static int emit_header(struct ckpt_ctx *ctx)
 	r->image_id = ctx->image_id;
 	r->time_ns = ktime_get_real_ns();
 	strscpy(r->release, utsname()->release, sizeof(r->release));
+	ctx->hdr = r;
 	return ckpt_rec_put(ctx, r);
 }
 
@@ -44,8 +46,13 @@ static int open_output(struct ckpt_ctx *ctx, int fd)
 	return 0;
 }
 
-/* The capture, in image order; the process is stopped throughout. */
-static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d)
+/*
+ * The capture, in image order; the process is stopped throughout.  A plain
+ * dump streams its metadata as it goes; an incremental one buffers it, so
+ * the process waits for no I/O, and its chunks serve the next image.
+ */
+static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d,
+		   struct ckpt_track **track)
 {
 	int ret;
 
@@ -54,8 +61,13 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d)
 		ret = open_output(ctx, d->fd);
 	if (ret)
 		return ret;
-	hbuf_init(&ctx->hb, HBUF_STREAM, ckpt_chunk_size, &ctx->io);
-	ret = hbuf_prealloc(&ctx->hb, hbuf_hint_get((unsigned long)ctx->mm));
+	if (d->flags & CKPT_DUMP_TRACK) {
+		ret = ckpt_track_begin(track, ctx, d->flags & CKPT_DUMP_FULL);
+	} else {
+		hbuf_init(&ctx->hb, HBUF_STREAM, ckpt_chunk_size, &ctx->io);
+		ret = hbuf_prealloc(&ctx->hb,
+				    hbuf_hint_get((unsigned long)ctx->mm));
+	}
 	if (!ret)
 		ret = emit_header(ctx);
 	if (!ret)
@@ -70,6 +82,8 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d)
 		ret = ckpt_mm_emit(ctx);
 	if (!ret)
 		ret = ckpt_files_capture(ctx);
+	if (!ret && ctx->track)
+		ret = ckpt_track_emit(ctx);
 	return ret;
 }
 
@@ -82,6 +96,9 @@ static long finish(struct ckpt_ctx *ctx, struct ckpt_dump *d,
 	d->bytes = ctx->stream_bytes;
 	d->hbuf_chunks = ctx->hb.nr_allocs;
 	d->err_fd = ctx->err_fd;
+	d->parent_id = ctx->track && !ctx->track->f.all ?
+		       ctx->track->parent_id : 0;
+	d->changed_ranges = ctx->track ? ctx->track->nr_cover : 0;
 	if (ret && !ctx->errmsg[0])
 		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "error %d", ret);
 	strscpy(d->errmsg, ret ? ctx->errmsg : "", sizeof(d->errmsg));
@@ -100,7 +117,8 @@ long ckpt_ioc_dump(struct ckpt_file *cf, void __user *arg)
 	ret = ckpt_arg_in(&d, sizeof(d), CKPT_DUMP_SIZE_VER0, arg);
 	if (ret)
 		return ret;
-	if (d.flags)
+	if (d.flags & ~(CKPT_DUMP_TRACK | CKPT_DUMP_FULL) ||
+	    (d.flags & CKPT_DUMP_FULL && !(d.flags & CKPT_DUMP_TRACK)))
 		return -EINVAL;
 	if (cf->dump)
 		return -EBUSY;
@@ -108,13 +126,15 @@ long ckpt_ioc_dump(struct ckpt_file *cf, void __user *arg)
 	if (!ctx)
 		return -ENOMEM;
 	t0 = ktime_get_ns();
-	ret = capture(ctx, &d);
+	ret = capture(ctx, &d, &cf->track);
 	ctx->capture_ns = ktime_get_ns() - t0;
 	ret = finish(ctx, &d, arg, ret);
-	if (ret)
+	if (ret) {
+		ckpt_track_end(ctx, ret);
 		ckpt_ctx_free(ctx);
-	else
+	} else {
 		cf->dump = ctx;
+	}
 	return ret;
 }
 
@@ -131,15 +151,20 @@ long ckpt_ioc_writeout(struct ckpt_file *cf, void __user *arg)
 		return -ENOENT;
 	cf->dump = NULL;
 	ret = ckpt_writeout(ctx);
-	if (!ret)
+	if (!ret && !ctx->track)
 		hbuf_hint_set((unsigned long)ctx->mm, hbuf_used(&ctx->hb));
 	ret = finish(ctx, &d, arg, ret);
+	ckpt_track_end(ctx, ret);
 	ckpt_ctx_free(ctx);
 	return ret;
 }
 
 void ckpt_file_release(struct ckpt_file *cf)
 {
+	if (cf->dump)
+		ckpt_track_end(cf->dump, -ECANCELED);
 	ckpt_ctx_free(cf->dump);
 	cf->dump = NULL;
+	ckpt_track_free(cf->track);
+	cf->track = NULL;
 }

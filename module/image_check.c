@@ -78,6 +78,7 @@ enum {
 	R_VMA,
 	R_FILE,
 	R_FD,
+	R_CHANGED,
 	R_PAGES,
 	R_TRAILER,
 	R_NR
@@ -118,6 +119,11 @@ static const struct rec_info rec_info[R_NR] = {
 	[R_FILE] = { "FILE", sizeof(struct ckpt_rec_file), CKPT_REC_MAX_LEN,
 		     true, false },
 	[R_FD] = REC_FIXED("FD", struct ckpt_rec_fd, true, false),
+	/* from 0 ranges up: check_changed() says what is wrong with nr */
+	[R_CHANGED] = { "CHANGED", sizeof(struct ckpt_rec_changed),
+			sizeof(struct ckpt_rec_changed) +
+			CKPT_CHANGED_MAX_PER_REC * sizeof(struct ckpt_range),
+			true, false },
 	[R_PAGES] = REC_FIXED("PAGES", struct ckpt_rec_pages, true, false),
 	[R_TRAILER] = REC_FIXED("TRAILER", struct ckpt_rec_trailer, false, true),
 };
@@ -149,6 +155,8 @@ static u32 rank_of(u32 type)
 		return R_FILE;
 	case CKPT_REC_FD:
 		return R_FD;
+	case CKPT_REC_CHANGED:
+		return R_CHANGED;
 	case CKPT_REC_PAGES:
 		return R_PAGES;
 	case CKPT_REC_TRAILER:
@@ -268,12 +276,16 @@ void img_check_free(struct img_check *c)
 {
 	chk_free(c->vmas);
 	chk_free(c->files);
+	chk_free(c->changed);
 	c->vmas = NULL;
 	c->files = NULL;
+	c->changed = NULL;
 	c->nr_vmas = 0;
 	c->cap_vmas = 0;
 	c->nr_files = 0;
 	c->cap_files = 0;
+	c->nr_changed = 0;
+	c->cap_changed = 0;
 }
 
 /*
@@ -422,6 +434,7 @@ static int check_header(struct img_check *c, const struct ckpt_rec_header *r)
 	if (r->parent_id == r->image_id)
 		return fail(c, -EINVAL, "image 0x%llx is its own parent",
 			    XULL(r->image_id));
+	c->incremental = r->flags & CKPT_IMG_INCREMENTAL;
 	return check_cstr(c, "release", r->release, sizeof(r->release));
 }
 
@@ -978,6 +991,95 @@ static int check_fd(struct img_check *c, const struct ckpt_rec_fd *r)
 	return 0;
 }
 
+/*
+ * CHANGED: the ranges in which an incremental image alone is the truth.
+ * Those of all records are kept, sorted, for check_pages().
+ */
+static int check_changed(struct img_check *c,
+			 const struct ckpt_rec_changed *r)
+{
+	u64 mask = c->page_size - 1, i;
+	const struct ckpt_range *g;
+	struct ckpt_range *v;
+
+	if (!c->incremental)
+		return fail(c, -EINVAL,
+			    "a CHANGED record in a full image (only incremental images have them)");
+	if (!r->nr)
+		return fail(c, -EINVAL, "no ranges: nr is 0");
+	if (r->nr > CKPT_CHANGED_MAX_PER_REC)
+		return fail(c, -EINVAL, "%llu ranges, at most %u in one record",
+			    XULL(r->nr), CKPT_CHANGED_MAX_PER_REC);
+	if (r->h.len != sizeof(*r) + r->nr * sizeof(*g))
+		return fail(c, -EINVAL,
+			    "length %u does not match its %llu ranges: %zu + %llu * %zu is %llu",
+			    r->h.len, XULL(r->nr), sizeof(*r), XULL(r->nr),
+			    sizeof(*g), XULL(sizeof(*r) + r->nr * sizeof(*g)));
+	if (r->nr > IMG_MAX_CHANGED - c->nr_changed)
+		return fail(c, -E2BIG, "more than %u CHANGED ranges",
+			    IMG_MAX_CHANGED);
+	for (i = 0; i < r->nr; i++) {
+		g = &r->range[i];
+		if ((g->start | g->end) & mask)
+			return fail(c, -EINVAL,
+				    "range %llu: 0x%llx-0x%llx is not page-aligned",
+				    XULL(i), XULL(g->start), XULL(g->end));
+		if (g->end <= g->start)
+			return fail(c, -EINVAL,
+				    "range %llu: end 0x%llx is not above start 0x%llx",
+				    XULL(i), XULL(g->end), XULL(g->start));
+		if (g->end > c->user_addr_max)
+			return fail(c, -EINVAL,
+				    "range %llu: end 0x%llx is beyond user space (0x%llx)",
+				    XULL(i), XULL(g->end), XULL(c->user_addr_max));
+		if (c->nr_changed && g->start < c->changed_end)
+			return fail(c, -EINVAL,
+				    "range %llu: start 0x%llx is below the end 0x%llx of the previous range: CHANGED ranges must be sorted and disjoint",
+				    XULL(i), XULL(g->start), XULL(c->changed_end));
+		v = grow(c, c->changed, &c->cap_changed, c->nr_changed,
+			 sizeof(*v), IMG_MAX_CHANGED, "CHANGED ranges");
+		if (!v)
+			return c->error;
+		c->changed = v;
+		v[c->nr_changed].start = g->start;
+		v[c->nr_changed].end = g->end;
+		c->nr_changed++;
+		c->changed_end = g->end;
+	}
+	c->nr_changed_recs++;
+	return 0;
+}
+
+/*
+ * An incremental image holds pages only where it changed: the run lies
+ * inside one CHANGED range.  Both are sorted: that range is at or after
+ * the cursor.
+ */
+static int check_run_changed(struct img_check *c, u64 vaddr, u64 end)
+{
+	const struct ckpt_range *g;
+
+	if (!c->nr_changed)
+		return fail(c, -EINVAL,
+			    "run at 0x%llx in an incremental image without CHANGED records (it may hold pages only inside CHANGED ranges)",
+			    XULL(vaddr));
+	while (c->changed_cursor < c->nr_changed &&
+	       c->changed[c->changed_cursor].end <= vaddr)
+		c->changed_cursor++;
+	if (c->changed_cursor == c->nr_changed ||
+	    c->changed[c->changed_cursor].start > vaddr)
+		return fail(c, -EINVAL,
+			    "run at 0x%llx is outside every CHANGED range (an incremental image holds pages only where it changed)",
+			    XULL(vaddr));
+	g = &c->changed[c->changed_cursor];
+	if (end > g->end)
+		return fail(c, -EINVAL,
+			    "run 0x%llx-0x%llx goes past the end of its CHANGED range 0x%llx-0x%llx",
+			    XULL(vaddr), XULL(end), XULL(g->start),
+			    XULL(g->end));
+	return 0;
+}
+
 static int check_pages(struct img_check *c, const struct ckpt_rec_pages *r)
 {
 	const struct img_vma_range *v;
@@ -1020,6 +1122,8 @@ static int check_pages(struct img_check *c, const struct ckpt_rec_pages *r)
 		return fail(c, -EINVAL,
 			    "run at 0x%llx is in a %s VMA, which holds no page contents",
 			    XULL(r->vaddr), ckpt_vma_kind_name(kind));
+	if (c->incremental && check_run_changed(c, r->vaddr, end))
+		return c->error;
 	c->pages_end = end;
 	c->nr_runs++;
 	c->nr_pages += r->npages;
@@ -1150,6 +1254,9 @@ int img_check_record(struct img_check *c, const void *rec)
 		break;
 	case R_FD:
 		ret = check_fd(c, rec);
+		break;
+	case R_CHANGED:
+		ret = check_changed(c, rec);
 		break;
 	case R_PAGES:
 		ret = check_pages(c, rec);

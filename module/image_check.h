@@ -7,14 +7,17 @@
  * with tests/unit/shim.h, so what userspace proves is what guards the
  * kernel.  It checks every record and the stream as a whole:
  *  - order: HEADER, TASK, FS, CPU, XSTATE, SIGHAND, SIGNAL, SIGPENDING*,
- *    MM, VMA*, FILE*, FD*, PAGES*, TRAILER (uapi/linux/ckpt.h); FS is
- *    optional, at least one VMA is required;
+ *    MM, VMA*, FILE*, FD*, CHANGED*, PAGES*, TRAILER (uapi/linux/ckpt.h);
+ *    FS is optional, at least one VMA is required, CHANGED only in an
+ *    incremental image;
  *  - each record: type known, length exact (or consistent with its own
  *    length fields), strings NUL-terminated, padding and __pad zero,
  *    values and addresses legal (see image_check.c, one function a type);
  *  - across records: VMAs sorted and disjoint; PAGES runs sorted and each
  *    inside one VMA that holds contents; FILE ids unique; FDs ascending
- *    and naming a FILE; the trailer's record count, byte count and CRC32C.
+ *    and naming a FILE; CHANGED ranges sorted and disjoint across records,
+ *    and in an incremental image every PAGES run inside one of them; the
+ *    trailer's record count, byte count and CRC32C.
  *
  * Use, one record at a time, so a reader can validate while reading ahead:
  *
@@ -46,10 +49,12 @@
  * its stream offset and what is wrong, e.g.
  *   "record 12 (VMA) at offset 4096: end 0x1000 is not above start 0x2000"
  *
- * Memory: the checker keeps the VMA ranges (16 bytes each) and the FILE
- * ids (24 bytes each), bounded by IMG_MAX_VMAS / IMG_MAX_FILES and grown
- * geometrically with kvmalloc() (malloc() in userspace).  No recursion,
- * no VLAs, small stack frames.  A struct img_check belongs to one thread.
+ * Memory: the checker keeps the VMA ranges (16 bytes each), the FILE ids
+ * (24 bytes each) and the CHANGED ranges (16 bytes each), bounded by
+ * IMG_MAX_VMAS / IMG_MAX_FILES / IMG_MAX_CHANGED and grown geometrically
+ * with kvmalloc() (malloc() in userspace); the CHANGED ranges take no
+ * more memory than their records take in the image.  No recursion, no
+ * VLAs, small stack frames.  A struct img_check belongs to one thread.
  */
 #ifndef CKPT_IMAGE_CHECK_H
 #define CKPT_IMAGE_CHECK_H
@@ -67,6 +72,7 @@
 #define IMG_MAX_FILES		1048576U
 #define IMG_MAX_FDS		1048576U
 #define IMG_MAX_SIGPENDING	1048576U
+#define IMG_MAX_CHANGED		16777216U	/* 2^24 CHANGED ranges in all */
 #define IMG_PATH_MAX		4096U		/* PATH_MAX, NUL included */
 #define IMG_XSTATE_MIN		(512U + 64U)	/* legacy area + XSAVE header */
 #define IMG_XSTATE_MAX		1048576U	/* 1 MiB */
@@ -106,6 +112,7 @@ struct img_check {
 	int error;		/* first error, sticky */
 	bool trailer;		/* the trailer was accepted */
 	bool files_done;	/* FILE ids sorted and checked */
+	bool incremental;	/* the header has CKPT_IMG_INCREMENTAL */
 	u64 data_left;		/* page data of the last PAGES still due */
 
 	/* What messages name: the record being read (or whose data is). */
@@ -119,6 +126,8 @@ struct img_check {
 	u64 pages_end;		/* end of the last PAGES run */
 	s64 last_fd;		/* -1 before the first FD */
 	u32 vma_cursor;		/* PAGES: first VMA that may hold the run */
+	u64 changed_end;	/* end of the last CHANGED range */
+	u32 changed_cursor;	/* PAGES: first range that may hold the run */
 
 	/* Counts. */
 	u64 nr_sigpending;
@@ -127,8 +136,11 @@ struct img_check {
 	u64 nr_pages;
 	u32 nr_vmas, cap_vmas;
 	u32 nr_files, cap_files;
+	u32 nr_changed, cap_changed;	/* ranges of all CHANGED records */
+	u64 nr_changed_recs;
 	struct img_vma_range *vmas;
 	struct img_file_ent *files;
+	struct ckpt_range *changed;
 
 	unsigned int fail_alloc;	/* tests: fail the n-th allocation */
 	char err[IMG_ERR_LEN];

@@ -24,6 +24,7 @@
 #include "compat.h"
 #include "ctx.h"
 #include "readin.h"
+#include "track.h"
 
 /* Faulting in swapped-out pages is retried at most this many times. */
 #define SWAPIN_TRIES	64
@@ -198,8 +199,9 @@ static int capture_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	ret = mmap_write_lock_killable(mm);
 	if (ret)
 		return ret;
-	if (ctx->snap) {
-		ret = ckpt_snap_locked(ctx, mm, false);
+	if (ctx->snap || ctx->track) {
+		ret = ctx->snap ? ckpt_snap_locked(ctx, mm, false) :
+				  ckpt_track_locked(ctx, mm);
 		if (ret)
 			goto unlock;
 	} else if (mm_has_notifiers(mm) && !ckpt_mm_notifier_ours(mm)) {

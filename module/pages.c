@@ -42,10 +42,88 @@ void pgset_init(struct pgset *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
+void pgfilter_restart(struct pgfilter *f)
+{
+	f->mi = 0;
+	f->pi = 0;
+	f->nr_present = 0;
+	f->unchanged = 0;
+}
+
+/*
+ * Whether [start, end) overlaps (or, @whole, lies inside one of) the
+ * sorted ranges @r.  The walk asks in address order, so *cur only moves on.
+ */
+static bool ranges_hit(const struct ckpt_range *r, unsigned long nr,
+		       unsigned long *cur, unsigned long start,
+		       unsigned long end, bool whole)
+{
+	while (*cur < nr && r[*cur].end <= start)
+		(*cur)++;
+	if (*cur == nr)
+		return false;
+	if (whole)
+		return r[*cur].start <= start && r[*cur].end >= end;
+	return r[*cur].start < end;
+}
+
+static bool pgfilter_changed(struct pgfilter *f, unsigned long start,
+			     unsigned long end, bool writable)
+{
+	if (f->all || writable)
+		return true;
+	if (ranges_hit(f->marks, f->nr_marks, &f->mi, start, end, false))
+		return true;
+	return !ranges_hit(f->prev, f->nr_prev, &f->pi, start, end, true);
+}
+
+/* Notes [start, end) as present; room was reserved per PMD. */
+static void pgfilter_present(struct pgfilter *f, unsigned long start,
+			     unsigned long end)
+{
+	struct ckpt_range *last = f->nr_present ?
+				  &f->present[f->nr_present - 1] : NULL;
+
+	if (last && last->end == start) {
+		last->end = end;
+		return;
+	}
+	f->present[f->nr_present].start = start;
+	f->present[f->nr_present].end = end;
+	f->nr_present++;
+}
+
+/*
+ * Whether the page (or THP) at [addr, end) is taken; the caller holds its
+ * page table lock.  Pinned pages are always taken: a device may write them
+ * without a fault.
+ */
+static bool pgset_wants(struct pgset *ps, unsigned long addr,
+			unsigned long end, bool writable, bool pinned)
+{
+	struct pgfilter *f = ps->filter;
+
+	if (!f)
+		return true;
+	pgfilter_present(f, addr, end);
+	if (pinned || f->vma_ro || pgfilter_changed(f, addr, end, writable))
+		return true;
+	f->unchanged += (end - addr) >> PAGE_SHIFT;
+	return false;
+}
+
 /* Room for @n more pages and runs, made before a page table is locked. */
 static int pgset_reserve(struct pgset *ps, unsigned long n)
 {
+	struct pgfilter *f = ps->filter;
 	int ret;
+
+	if (f) {
+		ret = ckpt_grow((void **)&f->present, &f->cap_present,
+				f->nr_present + n, sizeof(*f->present));
+		if (ret)
+			return ret;
+	}
 
 	ret = ckpt_grow((void **)&ps->pages, &ps->cap, ps->nr + n,
 			sizeof(*ps->pages));
@@ -136,6 +214,7 @@ static void pgset_account(struct pgset *ps)
 
 void pgset_free(struct pgset *ps)
 {
+	struct pgfilter *f;
 	unsigned long i;
 
 	for (i = 0; i < ps->nr; i++)
@@ -148,7 +227,9 @@ void pgset_free(struct pgset *ps)
 	kfree(ps->copy_idx);
 	kvfree(ps->swap_addr);
 	kvfree(ps->copied);
+	f = ps->filter;
 	pgset_init(ps);
+	ps->filter = f;
 }
 
 /* Remembers an address to fault in; room was reserved per PMD. */
@@ -197,6 +278,9 @@ static int capture_pte_range(struct pgset *ps, struct mm_struct *mm,
 		folio = page_folio(page);
 		if (!folio_test_anon(folio))
 			continue;		/* page cache: kept by the file */
+		if (!pgset_wants(ps, addr, addr + PAGE_SIZE, pte_write(pte),
+				 pinned_mm && folio_maybe_dma_pinned(folio)))
+			continue;		/* the parent image has it */
 		if (!folio_test_ksm(folio) && PageAnonExclusive(page)) {
 			if (pinned_mm && folio_maybe_dma_pinned(folio)) {
 				pgset_defer_copy(ps, addr, page);
@@ -233,7 +317,9 @@ static int capture_huge_pmd(struct pgset *ps, struct mm_struct *mm,
 	page = pmd_page(pmdval);
 	folio = page_folio(page);
 	/* The huge zero page (or file THP): nothing private to keep. */
-	if (!folio_test_anon(folio)) {
+	if (!folio_test_anon(folio) ||
+	    !pgset_wants(ps, addr, addr + PMD_SIZE, pmd_write(pmdval),
+			 pinned_mm && folio_maybe_dma_pinned(folio))) {
 		spin_unlock(ptl);
 		return 0;
 	}
@@ -300,6 +386,8 @@ int pgset_capture_vma(struct pgset *ps, struct mm_struct *mm,
 	}
 	/* A run never crosses into another VMA. */
 	ps->run_break = true;
+	if (ps->filter)
+		ps->filter->vma_ro = !(vma->vm_flags & VM_WRITE);
 	while (addr < end) {
 		pgd = pgd_offset(mm, addr);
 		next = pgd_addr_end(addr, end);

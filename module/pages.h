@@ -7,12 +7,40 @@
 
 #include <linux/mm_types.h>
 
+#include "ckpt.h"
+
 /* Pages at consecutive addresses share a run. */
 struct pgrun {
 	unsigned long vaddr;
 	unsigned int first;	/* index of the first page in pages[] */
 	unsigned int n;
 };
+
+/*
+ * Incremental capture (track.c): a present anonymous page is taken only if
+ * it may have changed since the last capture: its PTE is writable again
+ * (every page was write-protected then), an MMU notifier saw its range
+ * change, or it was not there last time.  Otherwise its contents are the
+ * parent image's, and it is left alone: no reference, no fault.
+ *
+ * In a VMA without VM_WRITE every page counts as changed: a FOLL_FORCE
+ * write there (ptrace, /proc/PID/mem) reuses an exclusive page in place
+ * and leaves its PTE read-only, with no notifier call.
+ */
+struct pgfilter {
+	const struct ckpt_range *marks;	/* changed ranges, sorted, merged */
+	unsigned long nr_marks, mi;
+	const struct ckpt_range *prev;	/* anon pages present last time */
+	unsigned long nr_prev, pi;
+	struct ckpt_range *present;	/* anon pages present now */
+	unsigned long nr_present, cap_present;
+	bool all;			/* every page counts as changed */
+	bool vma_ro;			/* the VMA being walked has no VM_WRITE */
+	unsigned long unchanged;	/* pages left out */
+};
+
+/* Starts a walk again from the lowest address. */
+void pgfilter_restart(struct pgfilter *f);
 
 struct pgset {
 	struct page **pages;	/* one reference held on each */
@@ -33,9 +61,11 @@ struct pgset {
 	/* Swapped-out addresses: faulted in, then the capture is retried. */
 	unsigned long *swap_addr;
 	unsigned long nr_swap, cap_swap;
+	struct pgfilter *filter;	/* incremental capture, or NULL */
 };
 
 void pgset_init(struct pgset *ps);
+/* Drops every reference; ps->filter stays. */
 void pgset_free(struct pgset *ps);
 
 /*

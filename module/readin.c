@@ -195,6 +195,14 @@ static int read_all(struct ckpt_ctx *ctx, struct ckpt_image *img)
 			ret = keep(img, h);
 		if (ret)
 			break;
+		/* Its parents' pages are not here: the tool merges a chain. */
+		if (h->type == CKPT_REC_HEADER &&
+		    img->hdr->flags & CKPT_IMG_INCREMENTAL) {
+			ret = ckpt_err(ctx, -EINVAL,
+				       "image 0x%llx is incremental on 0x%llx: restore its chain merged into one image (ckpt restore -i FILE does)",
+				       img->hdr->image_id, img->hdr->parent_id);
+			break;
+		}
 		hbuf_put(&img->hb, h->len);
 	}
 	if (!ret)

@@ -32,6 +32,7 @@
 
 #include "compat.h"
 #include "snap.h"
+#include "track.h"
 
 /*
  * What madvise() sets on a mapping.  A piece mapped again gets them from
@@ -557,6 +558,8 @@ int ckpt_snap_rewind_mm(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 			ckpt_vma_start_write(vma);
 	}
 	rw.pinned_mm = test_bit(MMF_HAS_PINNED, &rw.mm->flags);
+	/* Pages are written in place below, unseen by an incremental dump. */
+	ckpt_track_mark_all(s->ms);
 	raw_write_seqcount_begin(&rw.mm->write_protect_seq);
 	ret = rewind_dirty(&rw);
 	raw_write_seqcount_end(&rw.mm->write_protect_seq);

@@ -273,6 +273,7 @@ struct ckpt_mmsnap *ckpt_mmsnap_get_or_make(struct mm_struct *mm)
 	mutex_init(&ms->mutex);
 	spin_lock_init(&ms->lock);
 	INIT_LIST_HEAD(&ms->snaps);
+	INIT_LIST_HEAD(&ms->tracks);
 	INIT_WORK(&ms->put_work, mmsnap_put_work);
 	ms->mn.ops = &ckpt_snap_mn_ops;
 	/* Set here for lookups; the notifier sets it again when registered. */
@@ -344,26 +345,33 @@ static void find_records(struct ckpt_snap *s)
 	}
 }
 
+int ckpt_mmsnap_watch(struct ckpt_ctx *ctx, struct ckpt_mmsnap *ms,
+		      struct mm_struct *mm)
+{
+	int ret;
+
+	if (ms->registered)
+		return 0;
+	/* A device or VM mirroring this mm would not see our COW. */
+	if (mm_has_notifiers(mm))
+		return ckpt_err(ctx, -EBUSY,
+				"the process's memory is mirrored by a device or VM (MMU notifiers): not supported");
+	ret = __mmu_notifier_register(&ms->mn, mm);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot watch the process's memory");
+	/* The notifier's mmgrab() is separate from ours. */
+	ms->registered = true;
+	return 0;
+}
+
 int ckpt_snap_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end)
 {
 	struct ckpt_snap *s = ctx->snap;
 	struct ckpt_mmsnap *ms = s->ms;
 	int ret;
 
-	if (!end) {
-		if (ms->registered)
-			return 0;
-		/* A device or VM mirroring this mm would not see our COW. */
-		if (mm_has_notifiers(mm))
-			return ckpt_err(ctx, -EBUSY,
-					"the process's memory is mirrored by a device or VM (MMU notifiers): not supported");
-		ret = __mmu_notifier_register(&ms->mn, mm);
-		if (ret)
-			return ckpt_err(ctx, ret, "cannot watch the process's memory");
-		/* The notifier's mmgrab() is separate from ours. */
-		ms->registered = true;
-		return 0;
-	}
+	if (!end)
+		return ckpt_mmsnap_watch(ctx, ms, mm);
 	ret = ckpt_snap_dirty_alloc(s);
 	if (!ret)
 		ret = ckpt_snap_holes(s);

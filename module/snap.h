@@ -53,6 +53,7 @@ struct ckpt_mmsnap {
 	struct mutex mutex;		/* see "Locking" above */
 	spinlock_t lock;		/* see "Locking" above */
 	struct list_head snaps;		/* under both mutex and lock */
+	struct list_head tracks;	/* incremental dumps, under lock */
 	u32 next_id;
 	unsigned int nr_snaps;
 	unsigned int nr_exit;		/* snapshots with CKPT_SNAP_EXIT */
@@ -136,6 +137,9 @@ void ckpt_mmsnap_put(struct ckpt_mmsnap *ms);
 struct ckpt_snap *ckpt_snap_find(struct ckpt_mmsnap *ms, u32 id);
 void ckpt_snap_put(struct ckpt_snap *s);
 bool ckpt_mm_notifier_ours(struct mm_struct *mm);
+/* Puts our notifier on @mm if it is not there; mmap_lock held for write. */
+int ckpt_mmsnap_watch(struct ckpt_ctx *ctx, struct ckpt_mmsnap *ms,
+		      struct mm_struct *mm);
 /* Notifier callbacks: the mm goes away; the notifier's memory may go. */
 void ckpt_mmsnap_release(struct mmu_notifier *mn, struct mm_struct *mm);
 void ckpt_mmsnap_free(struct mmu_notifier *mn);

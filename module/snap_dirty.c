@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "snap.h"
+#include "track.h"
 
 /* The first run that ends after @addr, or ps->nr_runs. */
 static unsigned long run_after(const struct pgset *ps, unsigned long addr)
@@ -187,11 +188,14 @@ static int snap_invalidate(struct mmu_notifier *mn,
 			   const struct mmu_notifier_range *range)
 {
 	struct ckpt_mmsnap *ms = container_of(mn, struct ckpt_mmsnap, mn);
+	struct ckpt_track *t;
 	struct ckpt_snap *s;
 
 	spin_lock(&ms->lock);
 	list_for_each_entry(s, &ms->snaps, node)
 		ckpt_snap_mark(s, range->start, range->end);
+	list_for_each_entry(t, &ms->tracks, node)
+		ckpt_track_mark(t, range->start, range->end);
 	spin_unlock(&ms->lock);
 	return 0;
 }

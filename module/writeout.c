@@ -138,7 +138,11 @@ int ckpt_writeout(struct ckpt_ctx *ctx)
 	unsigned int i;
 	int ret;
 
-	ret = hbuf_flush(&ctx->hb);
+	/* Buffered metadata (incremental dumps) goes out in bulk now. */
+	if (ctx->hb.mode == HBUF_BUFFER)
+		ret = hbuf_writeout(&ctx->hb, &ctx->io);
+	else
+		ret = hbuf_flush(&ctx->hb);
 	for (i = 0; i < ctx->nr_vmas && !ret; i++) {
 		const struct ckpt_vma_cap *v = &ctx->vmas[i];
 

@@ -28,7 +28,7 @@ static const struct command commands[] = {
 	{ "rollback", cmd_rollback, "roll a process back to a snapshot" },
 	{ "drop", cmd_drop, "drop a snapshot" },
 	{ "list", cmd_list, "list the snapshots of a process" },
-	{ "run", NULL, "run a command under periodic checkpoints" },
+	{ "run", cmd_run, "run a command under periodic checkpoints" },
 };
 
 int tool_errfd = STDERR_FILENO;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ckpt dump -t PID [-o FILE] [--kill] [--stats]
+ * ckpt dump -t PID --every MS --dir DIR [--keep N] [--count C] [--stats]
  *
  * Stops the process, lets the module capture it (metadata written, memory
  * referenced copy-on-write), lets it run again at once, then has the
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "periodic.h"
 #include "tool.h"
 
 static unsigned long long now_us(void)
@@ -30,7 +32,8 @@ static unsigned long long now_us(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ckpt dump -t PID [-o FILE] [--kill] [--stats]\n");
+	fprintf(stderr, "usage: ckpt dump -t PID [-o FILE] [--kill] [--stats]\n"
+			"       ckpt dump -t PID --every MS --dir DIR [--keep N] [--count C] [--stats]\n");
 }
 
 /* The image output: FILE, '-' for stdout, or stdout when it is no tty. */
@@ -67,13 +70,45 @@ static int dump_ioctl(int dev, unsigned long req, struct ckpt_dump *d,
 	return -1;
 }
 
+/* --every: a series of images in a directory (cmd_periodic.c). */
+static int dump_every(pid_t pid, struct periodic_opts *po, bool stats,
+		      bool single_opts, const struct tool_opts *o)
+{
+	struct ckpt_version v;
+	struct target t;
+	int dev, ret;
+
+	if (!po->every_ms || !po->dir || single_opts) {
+		errmsg("dump: --every needs --dir, and takes neither -o nor --kill");
+		usage();
+		return EXIT_USAGE;
+	}
+	po->stats = stats;
+	dev = tool_open_dev(o, &v);
+	if (dev < 0)
+		return 1;
+	if (target_seize(&t, pid)) {
+		close(dev);
+		return 1;
+	}
+	ret = periodic_run(dev, &t, po);
+	close(dev);
+	return ret;
+}
+
 int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 {
 	static const struct option opts[] = {
 		{ "kill", no_argument, NULL, 'k' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "every", required_argument, NULL, 'E' },
+		{ "dir", required_argument, NULL, 'D' },
+		{ "keep", required_argument, NULL, 'K' },
+		{ "count", required_argument, NULL, 'C' },
 		{ 0 }
 	};
+	struct periodic_opts po = { 0 };
+	bool periodic = false;
 	const char *out_path = NULL;
 	unsigned long long t0, frozen_us;
 	bool kill_after = false, stats = false, created;
@@ -96,6 +131,16 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 		case 's':
 			stats = true;
 			break;
+		case 'E':
+		case 'D':
+		case 'K':
+		case 'C':
+			periodic = true;
+			if (periodic_opt(&po, c, optarg)) {
+				usage();
+				return EXIT_USAGE;
+			}
+			break;
 		default:
 			usage();
 			return EXIT_USAGE;
@@ -105,6 +150,8 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 		usage();
 		return EXIT_USAGE;
 	}
+	if (periodic)
+		return dump_every(pid, &po, stats, out_path || kill_after, o);
 	dev = tool_open_dev(o, &v);
 	if (dev < 0)
 		return 1;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt restore [-i FILE] [--detach] [--pid-file F] [--new-pid]
+ * ckpt restore [-i FILE|DIR] [--detach] [--pid-file F] [--new-pid]
  *
  *  1. The image is read and checked whole (a pipe is spooled into a
  *     memfd, because the module reads it twice): a bad image fails here,
- *     before any process exists.
+ *     before any process exists.  DIR means DIR/latest.  An incremental
+ *     image is merged with its parents (chain.c) into a memfd: the module
+ *     restores full images only.
  *  2. A child is made with the image's pid (clone3 set_tid), or any pid
  *     with --new-pid, and this process ptrace-seizes it.
  *  3. The child sets up what userspace sets (restore_child.c), stops
@@ -17,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "restore.h"
 #include "tool.h"
 
@@ -41,25 +45,67 @@ static struct ckpt_restore restore_arg;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ckpt restore [-i FILE] [--detach] [--pid-file F] [--new-pid]\n");
+	fprintf(stderr, "usage: ckpt restore [-i FILE|DIR] [--detach] [--pid-file F] [--new-pid]\n");
 }
 
-/* A seekable fd holding the image: FILE itself, or stdin/pipe spooled. */
+/* An incremental image merged with its parents, in a memfd. */
+static int merge_image(const char *path)
+{
+	int mfd = memfd_create("ckpt-image", MFD_CLOEXEC);
+
+	if (mfd < 0) {
+		errmsg("restore: memfd: %s", strerror(errno));
+		return -1;
+	}
+	if (chain_merge_as("restore", path, mfd)) {
+		close(mfd);
+		return -1;
+	}
+	lseek(mfd, 0, SEEK_SET);
+	return mfd;
+}
+
+/* Its parents are found next to an image's file, not from a stream. */
+static int refuse_incremental_stream(int fd, const char *path)
+{
+	errmsg("restore: the image on %s is incremental, and its parent images cannot be found from there: give its file path (-i DIR/NNNNNN.img, or -i DIR for the latest)",
+	       path && strcmp(path, "-") ? path : "stdin");
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/*
+ * A seekable fd holding a full image: FILE itself (DIR/latest for a
+ * directory), an incremental FILE merged, or stdin/pipe spooled.
+ */
 static int open_image(const char *path)
 {
-	char buf[1 << 16];
+	char buf[1 << 16], file[PATH_MAX];
 	struct stat st;
 	ssize_t n, w;
 	int fd, mfd;
 
+	if (path && strcmp(path, "-")) {
+		if (chain_path(path, file, sizeof(file)))
+			return -1;
+		path = file;
+	}
 	fd = path && strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) :
 					 STDIN_FILENO;
 	if (fd < 0) {
 		errmsg("restore: cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		return fd == STDIN_FILENO ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (!chain_fd_is_incremental(fd))
+			return fd == STDIN_FILENO ?
+			       fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
+		if (fd == STDIN_FILENO)
+			return refuse_incremental_stream(-1, NULL);
+		close(fd);
+		return merge_image(path);
+	}
 	mfd = memfd_create("ckpt-image", MFD_CLOEXEC);
 	if (mfd < 0) {
 		errmsg("restore: memfd: %s", strerror(errno));
@@ -84,6 +130,8 @@ static int open_image(const char *path)
 	}
 	if (fd != STDIN_FILENO)
 		close(fd);
+	if (chain_fd_is_incremental(mfd))
+		return refuse_incremental_stream(mfd, path);
 	lseek(mfd, 0, SEEK_SET);
 	return mfd;
 }

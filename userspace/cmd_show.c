@@ -22,6 +22,12 @@
 
 typedef unsigned long long ull;
 
+/*
+ * CHANGED ranges listed at most; beyond, they are counted only (an image
+ * may hold millions, and the output is built in memory).
+ */
+#define SHOW_MAX_RANGES	1000
+
 /* Names of the x86-64 ABI values images hold. */
 
 static const char *const sig_names[32] = {
@@ -137,6 +143,11 @@ struct show {
 	size_t nr_runs, cap_runs;
 	u64 nr_pages;
 	u32 page_size;
+	/* incremental images: the CHANGED ranges, the first ones listed */
+	bool incremental;
+	struct ckpt_range *ranges;
+	size_t nr_listed;
+	u64 nr_changed_recs, nr_ranges, changed_pages;
 };
 
 /* JSON emitter. */
@@ -438,6 +449,7 @@ static void show_header(struct show *s, const struct ckpt_rec_header *r)
 	char when[64];
 
 	fmt_time(r->time_ns, when, sizeof(when));
+	s->incremental = r->flags & CKPT_IMG_INCREMENTAL;
 	if (s->json) {
 		j_open(s, "header", '{');
 		j_u64(s, "version", r->version);
@@ -962,6 +974,79 @@ static void show_pages(struct show *s)
 			s->runs[i].npages == 1 ? "" : "s");
 }
 
+static int add_changed(struct show *s, const struct ckpt_rec_changed *r)
+{
+	u64 i;
+
+	if (!s->ranges) {
+		s->ranges = malloc(SHOW_MAX_RANGES * sizeof(s->ranges[0]));
+		if (!s->ranges)
+			return -ENOMEM;
+	}
+	s->nr_changed_recs++;
+	for (i = 0; i < r->nr; i++) {
+		if (s->nr_listed < SHOW_MAX_RANGES)
+			s->ranges[s->nr_listed++] = r->range[i];
+		s->nr_ranges++;
+		s->changed_pages += (r->range[i].end - r->range[i].start) /
+				    s->page_size;
+	}
+	return 0;
+}
+
+/* Where an incremental image alone is the truth: a full one has none. */
+static void show_changed(struct show *s)
+{
+	ull bytes = (ull)s->changed_pages * s->page_size;
+	const struct ckpt_range *g;
+	size_t i;
+
+	if (s->json) {
+		if (!s->incremental) {
+			j_str(s, "changed", NULL);
+			return;
+		}
+		j_open(s, "changed", '{');
+		j_u64(s, "records", s->nr_changed_recs);
+		j_u64(s, "ranges", s->nr_ranges);
+		j_u64(s, "pages", s->changed_pages);
+		j_u64(s, "bytes", bytes);
+		j_u64(s, "listed", s->nr_listed);
+		j_open(s, "list", '[');
+		for (i = 0; i < s->nr_listed; i++) {
+			g = &s->ranges[i];
+			j_open(s, NULL, '{');
+			j_hex(s, "start", g->start);
+			j_hex(s, "end", g->end);
+			j_u64(s, "npages", (g->end - g->start) / s->page_size);
+			j_close(s, '}');
+		}
+		j_close(s, ']');
+		j_close(s, '}');
+		return;
+	}
+	if (!s->incremental)
+		return;
+	if (!s->nr_ranges) {
+		fprintf(s->out, "changed    nothing: every page is the parent's\n");
+		return;
+	}
+	fprintf(s->out, "changed    %llu range%s in %llu record%s, %llu pages, %llu bytes (only this image counts there)\n",
+		(ull)s->nr_ranges, s->nr_ranges == 1 ? "" : "s",
+		(ull)s->nr_changed_recs, s->nr_changed_recs == 1 ? "" : "s",
+		(ull)s->changed_pages, bytes);
+	for (i = 0; i < s->nr_listed; i++) {
+		g = &s->ranges[i];
+		fprintf(s->out, "  %08llx-%08llx %llu page%s\n",
+			(ull)g->start, (ull)g->end,
+			(ull)(g->end - g->start) / s->page_size,
+			g->end - g->start == s->page_size ? "" : "s");
+	}
+	if (s->nr_ranges > s->nr_listed)
+		fprintf(s->out, "  ... and %llu more ranges (not listed)\n",
+			(ull)(s->nr_ranges - s->nr_listed));
+}
+
 static void show_trailer(struct show *s, const struct ckpt_rec_trailer *r)
 {
 	if (s->json) {
@@ -1048,6 +1133,8 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 	case CKPT_REC_FD:
 		show_fd(s, (const void *)h);
 		break;
+	case CKPT_REC_CHANGED:
+		return add_changed(s, (const void *)h);
 	case CKPT_REC_PAGES:
 		return add_run(s, (const void *)h);
 	case CKPT_REC_TRAILER:
@@ -1062,6 +1149,7 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 			if (!s->have_fds)
 				j_empty(s, "fds");
 		}
+		show_changed(s);
 		show_pages(s);
 		show_trailer(s, (const void *)h);
 		break;
@@ -1159,6 +1247,7 @@ int cmd_show(int argc, char **argv, const struct tool_opts *o)
 	if (fd != STDIN_FILENO)
 		close(fd);
 	free(s.runs);
+	free(s.ranges);
 	if (!ret && (fwrite(text, 1, text_len, stdout) != text_len ||
 		     fflush(stdout))) {
 		errmsg("show: cannot write the output: %s", strerror(errno));

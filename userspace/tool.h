@@ -44,5 +44,6 @@ int cmd_snapshot(int argc, char **argv, const struct tool_opts *o);
 int cmd_rollback(int argc, char **argv, const struct tool_opts *o);
 int cmd_drop(int argc, char **argv, const struct tool_opts *o);
 int cmd_list(int argc, char **argv, const struct tool_opts *o);
+int cmd_run(int argc, char **argv, const struct tool_opts *o);
 
 #endif /* CKPT_TOOL_H */

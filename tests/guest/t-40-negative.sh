@@ -79,6 +79,16 @@ PY
 }
 run_test restore-foreign-arch-page-size foreign
 
+# An image from another kernel: its vDSO (which the process may be calling)
+# can differ from this kernel's, so restore refuses it before any change,
+# in words.  imgpatch keeps the image valid (CRC and all) but for that.
+other_kernel() {
+	imgpatch "$D/good" "$D/otherk" --release 5.10.0-99-amd64 || return 1
+	ckpt show "$D/otherk" >/dev/null || { echo "FAIL: the patched image is not valid"; return 1; }
+	must_refuse vdso "$D/otherk" 'kernel 5\.10\.0-99-amd64.*vDSO may differ'
+}
+run_test restore-other-kernel-vdso other_kernel
+
 unsupported_fd() {
 	local dir pid out
 	dir=$(mktemp -d)

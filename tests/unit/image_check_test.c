@@ -275,6 +275,26 @@ static void add_pages(struct timg *m, u64 vaddr, u64 npages)
 		r->data[i] = (u8)(vaddr / PS * 7 + i * 13);
 }
 
+/* A CHANGED record of @nr ranges (start, end pairs in @se). */
+static void add_changed(struct timg *m, const u64 *se, u64 nr)
+{
+	struct ckpt_rec_changed *c = add(m, CKPT_REC_CHANGED,
+					 sizeof(*c) + nr * sizeof(c->range[0]));
+	u64 i;
+
+	c->nr = nr;
+	for (i = 0; i < nr; i++) {
+		c->range[i].start = se[2 * i];
+		c->range[i].end = se[2 * i + 1];
+	}
+}
+
+/* Moves the record just added to position @at. */
+static void timg_last_to(struct timg *m, int at)
+{
+	timg_move(m, m->n - 1, at);
+}
+
 #define VDSO	0x7ffc10002000ULL
 
 /* HEADER..MM, the mandatory records; FS and SIGPENDING if @full. */
@@ -418,6 +438,33 @@ static void build_valid(struct timg *m)
 	add_pages(m, 0x7ffc00001000ULL, 2);
 }
 
+/*
+ * The valid image made incremental: two CHANGED records before the PAGES
+ * (24 and 25), the second range of the first one adjacent to nothing,
+ * the second record's first range on the FILE_SHARED VMA (no pages
+ * there, which is legal), its second range made of two adjacent ones.
+ */
+static void build_incremental(struct timg *m)
+{
+	static const u64 r0[] = { 0x602000, 0x603000,
+				  0x7f0000000000ULL, 0x7f0000004000ULL };
+	static const u64 r1[] = { 0x7f0000010000ULL, 0x7f0000011000ULL,
+				  0x7ffc00000000ULL, 0x7ffc00001000ULL,
+				  0x7ffc00001000ULL, 0x7ffc00003000ULL };
+	struct ckpt_rec_header *hd;
+	int at;
+
+	build_valid(m);
+	hd = REC(m, struct ckpt_rec_header, CKPT_REC_HEADER, 0);
+	hd->flags = CKPT_IMG_INCREMENTAL;
+	hd->parent_id = 99;
+	at = find(m, CKPT_REC_PAGES, 0);
+	add_changed(m, r0, 2);
+	timg_last_to(m, at);
+	add_changed(m, r1, 3);
+	timg_last_to(m, at + 1);
+}
+
 /* Only what must be there: no FS, SIGPENDING, FILE, FD or PAGES. */
 static void build_minimal(struct timg *m)
 {
@@ -510,17 +557,21 @@ static void expect(const char *name, const struct timg *m, int err, int idx,
 	pass(name);
 }
 
-static struct timg base;
+static struct timg base, incr;
 
 /*
  * MUT(name, err, type, nth, sub, code): on a copy m of the valid image,
  * runs code, and wants err at the nth record of type (0: no check).
  */
 #define MUT(name, err, type, nth, sub, code)				\
+	MUT_OF(&base, name, err, type, nth, sub, code)
+
+/* The same on a copy of the image @from. */
+#define MUT_OF(from, name, err, type, nth, sub, code)			\
 	do {								\
 		struct timg m;						\
 		int at_;						\
-		timg_copy(&m, &base);					\
+		timg_copy(&m, (from));					\
 		code;							\
 		at_ = (type) == CKPT_REC_TRAILER ? -1 :			\
 		      (type) ? find(&m, (type), (nth)) : -2;		\
@@ -630,22 +681,43 @@ static void test_valid(void)
 	timg_free(&m);
 
 	/* An incremental image, and FILE ids out of order. */
-	timg_copy(&m, &base);
-	{
-		struct ckpt_rec_header *hd = REC(&m, struct ckpt_rec_header,
-						 CKPT_REC_HEADER, 0);
-
-		hd->flags = CKPT_IMG_INCREMENTAL;
-		hd->parent_id = 99;
-		REC(&m, struct ckpt_rec_file, CKPT_REC_FILE, 0)->id = 9;
-		REC(&m, struct ckpt_rec_fd, CKPT_REC_FD, 0)->file_id = 9;
-	}
+	timg_copy(&m, &incr);
+	REC(&m, struct ckpt_rec_file, CKPT_REC_FILE, 0)->id = 9;
+	REC(&m, struct ckpt_rec_fd, CKPT_REC_FD, 0)->file_id = 9;
 	buf = serialize(&m, &len, NULL);
 	ret = read_mem(buf, len, 4096, 0, 0, msg, &n);
 	if (ret)
 		failf("valid/incremental-unsorted-files", "%s", msg);
 	else
 		pass("valid/incremental-unsorted-files");
+	free(buf);
+	timg_free(&m);
+
+	/* Nothing changed: no CHANGED record, no PAGES. */
+	timg_copy(&m, &incr);
+	while (find(&m, CKPT_REC_PAGES, 0) >= 0)
+		timg_del(&m, find(&m, CKPT_REC_PAGES, 0));
+	while (find(&m, CKPT_REC_CHANGED, 0) >= 0)
+		timg_del(&m, find(&m, CKPT_REC_CHANGED, 0));
+	buf = serialize(&m, &len, NULL);
+	ret = read_mem(buf, len, 4096, 0, 0, msg, &n);
+	if (ret)
+		failf("valid/incremental-nothing-changed", "%s", msg);
+	else
+		pass("valid/incremental-nothing-changed");
+	free(buf);
+	timg_free(&m);
+
+	/* Ranges but no pages: all of them read as zero or the file. */
+	timg_copy(&m, &incr);
+	while (find(&m, CKPT_REC_PAGES, 0) >= 0)
+		timg_del(&m, find(&m, CKPT_REC_PAGES, 0));
+	buf = serialize(&m, &len, NULL);
+	ret = read_mem(buf, len, 4096, 0, 0, msg, &n);
+	if (ret)
+		failf("valid/incremental-no-pages", "%s", msg);
+	else
+		pass("valid/incremental-no-pages");
 	free(buf);
 	timg_free(&m);
 
@@ -840,8 +912,8 @@ static void test_order(void)
 	MUT("order/vma-after-pages", -EINVAL, CKPT_REC_VMA, 7,
 	    "out of order: VMA after PAGES",
 	    timg_move(&m, find(&m, CKPT_REC_VMA, 7), m.n - 1));
-	MUT("order/unknown-type", -EINVAL, 0, 0, "unknown record type 13",
-	    ((struct ckpt_hdr *)m.r[2].buf)->type = 13);
+	MUT("order/unknown-type", -EINVAL, 0, 0, "unknown record type 14",
+	    ((struct ckpt_hdr *)m.r[2].buf)->type = 14);
 	MUT("order/len-not-8", -EINVAL, CKPT_REC_FILE, 0,
 	    "not a multiple of 8",
 	    R(ckpt_rec_file, CKPT_REC_FILE, 0)->h.len = 68);
@@ -1128,6 +1200,100 @@ static void test_files_pages(void)
 #undef P
 }
 
+/* CHANGED records, and PAGES runs of an incremental image. */
+static void test_changed(void)
+{
+#define CH(n)	R(ckpt_rec_changed, CKPT_REC_CHANGED, n)
+#define P(n)	R(ckpt_rec_pages, CKPT_REC_PAGES, n)
+	static const u64 one[] = { 0x602000, 0x603000 };
+
+	MUT("changed/in-full-image", -EINVAL, CKPT_REC_CHANGED, 0,
+	    "a CHANGED record in a full image",
+	    { add_changed(&m, one, 1);
+	      timg_last_to(&m, find(&m, CKPT_REC_PAGES, 0)); });
+	MUT_OF(&incr, "changed/nr-0", -EINVAL, CKPT_REC_CHANGED, 0,
+	       "no ranges: nr is 0", { CH(0)->nr = 0; CH(0)->h.len = 16; });
+	MUT_OF(&incr, "changed/nr-too-many", -EINVAL, CKPT_REC_CHANGED, 0,
+	       "65537 ranges, at most 65536 in one record",
+	       CH(0)->nr = CKPT_CHANGED_MAX_PER_REC + 1);
+	MUT_OF(&incr, "changed/nr-huge", -EINVAL, CKPT_REC_CHANGED, 0,
+	       "ranges, at most 65536", CH(0)->nr = 1ULL << 60);
+	MUT_OF(&incr, "changed/len-short", -EINVAL, CKPT_REC_CHANGED, 1,
+	       "length 64 does not match its 4 ranges: 16 + 4 * 16 is 80",
+	       CH(1)->nr = 4);
+	MUT_OF(&incr, "changed/len-long", -EINVAL, CKPT_REC_CHANGED, 1,
+	       "length 64 does not match its 2 ranges: 16 + 2 * 16 is 48",
+	       CH(1)->nr = 2);
+	MUT_OF(&incr, "changed/len-beyond-max", -EINVAL, CKPT_REC_CHANGED, 0,
+	       "length 1048600 is outside [16, 1048592]",
+	       CH(0)->h.len = 1048600);
+	MUT_OF(&incr, "changed/len-not-8", -EINVAL, CKPT_REC_CHANGED, 0,
+	       "not a multiple of 8", CH(0)->h.len = 44);
+	MUT_OF(&incr, "changed/align", -EINVAL, CKPT_REC_CHANGED, 0,
+	       "range 1: 0x7f0000000000-0x7f0000004008 is not page-aligned",
+	       CH(0)->range[1].end += 8);
+	MUT_OF(&incr, "changed/empty", -EINVAL, CKPT_REC_CHANGED, 0,
+	       "range 0: end 0x602000 is not above start 0x602000",
+	       CH(0)->range[0].end = 0x602000);
+	MUT_OF(&incr, "changed/inverted", -EINVAL, CKPT_REC_CHANGED, 1,
+	       "range 2: end 0x1000 is not above start 0x7ffc00001000",
+	       CH(1)->range[2].end = 0x1000);
+	MUT_OF(&incr, "changed/beyond-user", -EINVAL, CKPT_REC_CHANGED, 1,
+	       "range 2: end 0x800000000000 is beyond user space (0x7ffffffff000)",
+	       CH(1)->range[2].end = UMAX + 4096);
+	MUT_OF(&incr, "changed/overlap-in-record", -EINVAL, CKPT_REC_CHANGED, 1,
+	       "range 2: start 0x7ffc00000000 is below the end 0x7ffc00001000 of the previous range: CHANGED ranges must be sorted and disjoint",
+	       CH(1)->range[2].start = 0x7ffc00000000ULL);
+	MUT_OF(&incr, "changed/unsorted-across-records", -EINVAL,
+	       CKPT_REC_CHANGED, 1,
+	       "range 0: start 0x7f0000003000 is below the end 0x7f0000004000 of the previous range",
+	       CH(1)->range[0].start = 0x7f0000003000ULL);
+	MUT_OF(&incr, "changed/records-swapped", -EINVAL, CKPT_REC_CHANGED, 1,
+	       "range 0: start 0x602000 is below the end 0x7ffc00003000",
+	       timg_move(&m, find(&m, CKPT_REC_CHANGED, 1),
+			 find(&m, CKPT_REC_CHANGED, 0)));
+	MUT_OF(&incr, "order/changed-after-pages", -EINVAL, CKPT_REC_CHANGED, 1,
+	       "out of order: CHANGED after PAGES",
+	       timg_move(&m, find(&m, CKPT_REC_CHANGED, 1),
+			 find(&m, CKPT_REC_PAGES, 0)));
+	MUT_OF(&incr, "order/fd-after-changed", -EINVAL, CKPT_REC_FD, 3,
+	       "out of order: FD after CHANGED",
+	       timg_move(&m, find(&m, CKPT_REC_FD, 3),
+			 find(&m, CKPT_REC_CHANGED, 0)));
+	MUT_OF(&incr, "order/file-after-changed", -EINVAL, CKPT_REC_FILE, 0,
+	       "out of order: FILE after CHANGED",
+	       timg_move(&m, find(&m, CKPT_REC_CHANGED, 0),
+			 find(&m, CKPT_REC_FILE, 0)));
+
+	MUT_OF(&incr, "pages/incr-outside", -EINVAL, CKPT_REC_PAGES, 0,
+	       "run at 0x602000 is outside every CHANGED range",
+	       { CH(0)->range[0].start = 0x7e0000000000ULL;
+		 CH(0)->range[0].end = 0x7e0000001000ULL; });
+	MUT_OF(&incr, "pages/incr-in-gap", -EINVAL, CKPT_REC_PAGES, 2,
+	       "run at 0x7ffc00001000 is outside every CHANGED range",
+	       CH(1)->range[2].start = 0x7ffc00002000ULL);
+	MUT_OF(&incr, "pages/incr-after-ranges", -EINVAL, CKPT_REC_PAGES, 2,
+	       "run at 0x7ffc00001000 is outside every CHANGED range",
+	       { CH(1)->nr = 1; CH(1)->h.len = 32;
+		 m.r[find(&m, CKPT_REC_CHANGED, 1)].len = 32; });
+	MUT_OF(&incr, "pages/incr-past-range", -EINVAL, CKPT_REC_PAGES, 1,
+	       "run 0x7f0000000000-0x7f0000002000 goes past the end of its CHANGED range 0x7f0000000000-0x7f0000001000",
+	       CH(0)->range[1].end = 0x7f0000001000ULL);
+	/* adjacent ranges are two ranges: a run may not span both */
+	MUT_OF(&incr, "pages/incr-across-adjacent", -EINVAL, CKPT_REC_PAGES, 2,
+	       "run 0x7ffc00000000-0x7ffc00002000 goes past the end of its CHANGED range 0x7ffc00000000-0x7ffc00001000",
+	       P(2)->vaddr = 0x7ffc00000000ULL);
+	MUT_OF(&incr, "pages/incr-no-changed", -EINVAL, CKPT_REC_PAGES, 0,
+	       "run at 0x602000 in an incremental image without CHANGED records",
+	       while (find(&m, CKPT_REC_CHANGED, 0) >= 0)
+		   timg_del(&m, find(&m, CKPT_REC_CHANGED, 0)));
+	/* the VMA checks still come first */
+	MUT_OF(&incr, "pages/incr-vma-first", -EINVAL, CKPT_REC_PAGES, 0,
+	       "not inside any VMA", P(0)->vaddr = 0x500000);
+#undef CH
+#undef P
+}
+
 /* Trailer fields, on the serialized image. */
 static void test_trailer(void)
 {
@@ -1237,13 +1403,13 @@ static void test_truncate_flip(void)
 }
 
 /* The checker alone: pieces of data, limits, allocation failures. */
-static void feed_base(struct img_check *c, int stop_at)
+static void feed_img(const struct timg *m, struct img_check *c, int stop_at)
 {
 	size_t len, off = 0, step;
-	u8 *buf = serialize(&base, &len, NULL);
+	u8 *buf = serialize(m, &len, NULL);
 	int i;
 
-	for (i = 0; i <= base.n && i != stop_at; i++) {
+	for (i = 0; i <= m->n && i != stop_at; i++) {
 		const struct ckpt_hdr *h = (const void *)(buf + off);
 
 		if (img_check_hdr(c, h) || img_check_record(c, h))
@@ -1258,6 +1424,56 @@ static void feed_base(struct img_check *c, int stop_at)
 		}
 	}
 	free(buf);
+}
+
+static void feed_base(struct img_check *c, int stop_at)
+{
+	feed_img(&base, c, stop_at);
+}
+
+/*
+ * The CHANGED limit, for real: 256 records of 65536 ranges reach
+ * IMG_MAX_CHANGED (256 MiB kept by the checker), one range more is E2BIG.
+ */
+static void test_changed_limit(void)
+{
+	size_t len = sizeof(struct ckpt_rec_changed) +
+		     CKPT_CHANGED_MAX_PER_REC * sizeof(struct ckpt_range);
+	struct ckpt_rec_changed *r = calloc(1, len);
+	struct img_check c;
+	u64 addr = 0x1000;
+	unsigned int i, j;
+	int ret = 0;
+
+	img_check_init(&c, PS, UMAX);
+	feed_img(&incr, &c, find(&incr, CKPT_REC_CHANGED, 0));
+	r->h.type = CKPT_REC_CHANGED;
+	for (i = 0; i < IMG_MAX_CHANGED / CKPT_CHANGED_MAX_PER_REC && !ret; i++) {
+		r->h.len = len;
+		r->nr = CKPT_CHANGED_MAX_PER_REC;
+		for (j = 0; j < CKPT_CHANGED_MAX_PER_REC; j++, addr += 2 * PS) {
+			r->range[j].start = addr;
+			r->range[j].end = addr + PS;
+		}
+		ret = img_check_record(&c, r);
+	}
+	if (ret || c.nr_changed != IMG_MAX_CHANGED || c.nr_changed_recs != i) {
+		failf("limits/changed", "at the limit: %d after %u records: %s",
+		      ret, i, c.err);
+	} else {
+		r->h.len = sizeof(*r) + sizeof(r->range[0]);
+		r->nr = 1;
+		r->range[0].start = addr;
+		r->range[0].end = addr + PS;
+		ret = img_check_record(&c, r);
+		if (ret != -E2BIG ||
+		    !strstr(c.err, "more than 16777216 CHANGED ranges"))
+			failf("limits/changed", "%d: %s", ret, c.err);
+		else
+			pass("limits/changed (2^24 ranges in 256 records, then E2BIG)");
+	}
+	img_check_free(&c);
+	free(r);
 }
 
 static void test_checker_api(void)
@@ -1277,6 +1493,30 @@ static void test_checker_api(void)
 	else
 		pass("api/records (data fed in pieces of 1, 4, 13...)");
 	img_check_free(&c);
+
+	img_check_init(&c, PS, UMAX);
+	feed_img(&incr, &c, -1);
+	ret = img_check_end(&c);
+	if (ret || c.nr_runs != 3 || c.nr_changed != 5 ||
+	    c.nr_changed_recs != 2 || !c.incremental)
+		failf("api/incremental", "%d %s", ret, c.err);
+	else
+		pass("api/incremental (5 CHANGED ranges in 2 records)");
+	img_check_free(&c);
+
+	for (n = 1; n <= 4; n++) {
+		img_check_init(&c, PS, UMAX);
+		c.fail_alloc = n;
+		feed_img(&incr, &c, -1);
+		ret = img_check_error(&c);
+		img_check_free(&c);
+		if (ret != (n <= 3 ? -ENOMEM : 0))
+			break;
+	}
+	if (n <= 4)
+		failf("api/alloc-failure-changed", "allocation %u: %d", n, ret);
+	else
+		pass("api/alloc-failure-changed (VMAs, files, CHANGED ranges)");
 
 	img_check_init(&c, PS, UMAX);
 	feed_base(&c, 25);
@@ -1355,6 +1595,7 @@ static void test_checker_api(void)
 
 	if (strcmp(ckpt_rec_type_name(CKPT_REC_VMA), "VMA") ||
 	    strcmp(ckpt_rec_type_name(1000), "unknown") ||
+	    strcmp(ckpt_rec_type_name(CKPT_REC_CHANGED), "CHANGED") ||
 	    strcmp(ckpt_vma_kind_name(CKPT_VMA_ANON_SHARED), "ANON_SHARED") ||
 	    strcmp(ckpt_file_kind_name(0), "unknown"))
 		failf("api/names", "wrong names");
@@ -1397,6 +1638,7 @@ static int write_corpus(const char *dir)
 		timg_del(&m, find(&m, CKPT_REC_PAGES, 0));
 	ret |= write_file(dir, "nopages.img", &m);
 	timg_free(&m);
+	ret |= write_file(dir, "incremental.img", &incr);
 	if (ret)
 		fprintf(stderr, "cannot write the corpus in %s\n", dir);
 	return ret ? 1 : 0;
@@ -1407,9 +1649,11 @@ int main(int argc, char **argv)
 	int ret;
 
 	build_valid(&base);
+	build_incremental(&incr);
 	if (argc == 3 && !strcmp(argv[1], "--corpus")) {
 		ret = write_corpus(argv[2]);
 		timg_free(&base);
+		timg_free(&incr);
 		return ret;
 	}
 	test_crc();
@@ -1422,10 +1666,13 @@ int main(int argc, char **argv)
 	test_xstate_signals();
 	test_mm_vma();
 	test_files_pages();
+	test_changed();
 	test_trailer();
 	test_truncate_flip();
 	test_checker_api();
+	test_changed_limit();
 	timg_free(&base);
+	timg_free(&incr);
 	printf("unit/image_check: %d passed, %d failed\n", nr_pass, nr_fail);
 	return nr_fail ? 1 : 0;
 }

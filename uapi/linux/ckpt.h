@@ -27,7 +27,7 @@
 
 /* ABI version: a different major means "do not talk to me". */
 #define CKPT_ABI_MAJOR		1
-#define CKPT_ABI_MINOR		0
+#define CKPT_ABI_MINOR		1
 
 #define CKPT_DEVICE_NAME	"ckpt"
 #define CKPT_DEVICE_PATH	"/dev/ckpt"
@@ -42,6 +42,7 @@
 #define CKPT_FEAT_DUMP		_BITULL(3)	/* CKPT_IOC_DUMP, _WRITEOUT */
 #define CKPT_FEAT_RESTORE	_BITULL(4)	/* CKPT_IOC_RESTORE */
 #define CKPT_FEAT_SNAPSHOT	_BITULL(5)	/* CKPT_IOC_SNAPSHOT and friends */
+#define CKPT_FEAT_INCREMENTAL	_BITULL(6)	/* CKPT_DUMP_TRACK */
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -108,9 +109,21 @@ struct ckpt_selftest {
  * open file, which writes the page contents and the trailer.  Closing the
  * file instead drops the capture.  On failure both fill errmsg.
  */
+/*
+ * CKPT_DUMP_TRACK: the dump is one of a series on this open /dev/ckpt.
+ * The first dump of a process is full; each later one of the same process
+ * (same mm) is incremental on the previous one whose writeout succeeded:
+ * it holds all metadata, the CHANGED ranges, and only the pages inside
+ * them.  Between dumps the module tracks changes (write-protected PTEs and
+ * an MMU notifier); no page is held.  CKPT_DUMP_FULL starts the series
+ * again with a full image (after the caller lost an image).
+ */
+#define CKPT_DUMP_TRACK		_BITUL(0)
+#define CKPT_DUMP_FULL		_BITUL(1)
+
 struct ckpt_dump {
 	__u32 size;		/* in: sizeof(struct ckpt_dump) */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: CKPT_DUMP_* */
 	__s32 pid;		/* in (DUMP): the process */
 	__s32 fd;		/* in (DUMP): image output: file or pipe */
 	__u64 image_id;		/* out */
@@ -120,9 +133,13 @@ struct ckpt_dump {
 	__u32 hbuf_chunks;	/* out: hbuf chunks allocated */
 	__s32 err_fd;		/* out: the fd that made it fail, or -1 */
 	char errmsg[128];	/* out: why it failed, NUL-terminated */
+	/* Since ABI 1.1 (CKPT_DUMP_SIZE_VER1). */
+	__u64 parent_id;	/* out: the image this one is incremental on, or 0 */
+	__u64 changed_ranges;	/* out: address ranges in its CHANGED records */
 };
 
 #define CKPT_DUMP_SIZE_VER0	184
+#define CKPT_DUMP_SIZE_VER1	200
 
 /*
  * CKPT_IOC_RESTORE is called by a fresh single-threaded process on itself:
@@ -268,6 +285,7 @@ enum ckpt_rec_type {
 	CKPT_REC_VMA		= 10,	/* one mapping */
 	CKPT_REC_FILE		= 11,	/* one open file description */
 	CKPT_REC_FD		= 12,	/* one fd -> file */
+	CKPT_REC_CHANGED	= 13,	/* incremental: ranges it stands for */
 	CKPT_REC_PAGES		= 64,	/* run of pages, data follows */
 	CKPT_REC_TRAILER	= 127,
 };
@@ -473,6 +491,27 @@ struct ckpt_rec_pages {
 	__u64 vaddr;
 	__u64 npages;
 };
+
+/*
+ * Incremental images only, after the FD records and before the pages:
+ * the address ranges [start, end) in which this image alone is the truth.
+ * Inside them a page without a PAGES run is not present (it reads as zero,
+ * or as the mapped file); outside them, the contents are those the parent
+ * image chain gives.  Ranges are page-aligned, sorted and disjoint, across
+ * all CHANGED records; every PAGES run of the image lies inside one.
+ */
+struct ckpt_range {
+	__u64 start;
+	__u64 end;
+};
+
+struct ckpt_rec_changed {
+	struct ckpt_hdr h;
+	__u64 nr;		/* ranges in this record */
+	struct ckpt_range range[];
+};
+
+#define CKPT_CHANGED_MAX_PER_REC	65536
 
 struct ckpt_rec_trailer {
 	struct ckpt_hdr h;

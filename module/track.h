@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Incremental dumps (CKPT_DUMP_TRACK): what changed in a process since its
+ * last image, with no page held between images.
+ *
+ * A capture write-protects every present anonymous page (the pages it
+ * takes, as any dump does, and the others were already).  After it, a page
+ * changes only through the kernel, in one of two ways:
+ *  - a write fault makes the PTE writable again (in place when the page
+ *    is the task's alone, or on a new copy): the next walk sees it;
+ *  - anything else that replaces or removes the page (munmap, madvise,
+ *    mremap, mprotect, reclaim, migration, KSM, fork's COW) calls the MMU
+ *    notifiers of the mm, ours among them: the range is marked.
+ * A page that is neither, and was present last time, is the parent
+ * image's.  One that was not present last time is new.  Soft-dirty is
+ * not used: VMA merges lose it, and its users must not be disturbed.
+ *
+ * Locking: a tracker belongs to one open /dev/ckpt (its ioctl mutex).
+ * Its marks are written by the notifier and taken by a capture under the
+ * mm's ms->lock.
+ */
+#ifndef CKPT_TRACK_H
+#define CKPT_TRACK_H
+
+#include <linux/list.h>
+
+#include "ctx.h"
+#include "hbuf.h"
+#include "pages.h"
+
+/* Ranges the notifier can mark between two captures; then: all changed. */
+#define CKPT_TRACK_MARKS	8192
+
+struct ckpt_mmsnap;
+
+struct ckpt_track {
+	struct list_head node;		/* in ms->tracks, under ms->lock */
+	struct ckpt_mmsnap *ms;		/* referenced, or NULL */
+	bool listed;			/* on ms->tracks */
+	u64 parent_id;			/* the last complete image, or 0 */
+
+	/* Written by the notifier, under ms->lock. */
+	struct ckpt_range *marks;
+	unsigned int nr_marks;
+	bool overflow;
+
+	/* Taken from marks by the captures since the last complete image. */
+	struct ckpt_range *taken;
+	unsigned long nr_taken, cap_taken;
+	bool taken_all;
+
+	/* The walk's filter; f.present becomes prev once an image is done. */
+	struct pgfilter f;
+	struct ckpt_range *prev;
+	unsigned long nr_prev, cap_prev;
+
+	/* What the image being made stands for (its CHANGED ranges). */
+	struct ckpt_range *cover;
+	unsigned long nr_cover, cap_cover;
+
+	/* Metadata chunks, kept from one image to the next. */
+	struct hbuf hb;
+};
+
+void ckpt_track_free(struct ckpt_track *t);
+
+/*
+ * Starts a capture of ctx->mm on @t (allocated if NULL): a full one when
+ * @full, when the process is another one, or after a failure.
+ */
+int ckpt_track_begin(struct ckpt_track **tp, struct ckpt_ctx *ctx, bool full);
+/* Under the mm's write lock, before the walk: the marks are taken. */
+int ckpt_track_locked(struct ckpt_ctx *ctx, struct mm_struct *mm);
+/* The CHANGED records and the header's parent, once the walk is done. */
+int ckpt_track_emit(struct ckpt_ctx *ctx);
+/* After the writeout (or a failure, @err): the next image's parent. */
+void ckpt_track_end(struct ckpt_ctx *ctx, int err);
+
+/* Every page of the mm may have changed unseen (a snapshot rollback). */
+void ckpt_track_mark_all(struct ckpt_mmsnap *ms);
+/* The notifier saw [start, end) change; ms->lock held. */
+void ckpt_track_mark(struct ckpt_track *t, unsigned long start,
+		     unsigned long end);
+
+#endif /* CKPT_TRACK_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Periodic incremental checkpoints: `ckpt run --every` and
+ * `ckpt dump --every`.  The target is traced (seized) for the whole run,
+ * so a checkpoint costs one interrupt, not an attach; the image series
+ * lives in one directory (series.c).
+ */
+#ifndef CKPT_PERIODIC_H
+#define CKPT_PERIODIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct periodic_opts {
+	unsigned int every_ms;
+	const char *dir;
+	unsigned int keep;	/* 0: keep every image */
+	unsigned long count;	/* 0: until the process exits or a signal */
+	bool stats;
+};
+
+/* The traced process (periodic_target.c). */
+struct target {
+	pid_t pid;
+	bool child;		/* started by us: we reap it */
+	bool exec_done;		/* run: CMD is running, not our fork */
+	bool exited;
+	int status;		/* wait status once exited */
+	bool listening;		/* in a group-stop: resume with LISTEN */
+};
+
+int target_spawn(struct target *t, char **argv);
+int target_seize(struct target *t, pid_t pid);
+/* Stops it for a capture; 1 if it exited meanwhile, -1 on error. */
+int target_stop(struct target *t);
+void target_resume(struct target *t);
+/* Handles every pending wait event (signals, group-stops, exit). */
+void target_events(struct target *t);
+void target_detach(struct target *t);
+
+/* The image directory (series.c). */
+struct series {
+	const char *dir;
+	int dirfd;
+	unsigned long first;	/* oldest image of this run still there */
+	unsigned long seq;	/* newest complete image, 0: none yet */
+	int part_fd;		/* the image being written */
+	char part[32];
+};
+
+int series_open(struct series *s, const char *dir);
+/* Opens the next image's temporary file: s->part_fd. */
+int series_begin(struct series *s);
+/* Syncs it, names it NNNNNN.img, points latest at it. */
+int series_commit(struct series *s);
+void series_abort(struct series *s);
+/* Merges the images older than the @keep newest into the oldest kept. */
+int series_keep(struct series *s, unsigned int keep);
+void series_close(struct series *s);
+
+/* cmd_periodic.c: the loop; returns the tool's exit status. */
+int periodic_run(int dev, struct target *t, const struct periodic_opts *o);
+/* getopt values 'E' --every, 'D' --dir, 'K' --keep, 'C' --count. */
+int periodic_opt(struct periodic_opts *o, int c, const char *arg);
+
+#endif /* CKPT_PERIODIC_H */

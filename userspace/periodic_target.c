@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The process under periodic checkpoints, traced with PTRACE_SEIZE for the
+ * whole run.  Its signals are passed on, its group-stops are kept (LISTEN),
+ * and PTRACE_INTERRUPT stops it for a capture.  No PTRACE_O_EXITKILL: if
+ * the tool dies, the process runs on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "periodic.h"
+#include "tool.h"
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	       sig == SIGTTOU;
+}
+
+/* One wait status; returns true if it is the stop a capture waits for. */
+static bool handle(struct target *t, int status, bool want_stop)
+{
+	int event = status >> 16, sig;
+
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		t->exited = true;
+		t->status = status;
+		return false;
+	}
+	if (!WIFSTOPPED(status))
+		return false;
+	sig = WSTOPSIG(status);
+	if (event == PTRACE_EVENT_EXEC) {
+		t->exec_done = true;
+		ptrace(PTRACE_CONT, t->pid, 0, 0);
+		return false;
+	}
+	if (event == PTRACE_EVENT_STOP) {
+		/* Ours (SIGTRAP), or a group-stop, which an interrupt also gives. */
+		t->listening = is_stop_signal(sig);
+		if (want_stop)
+			return true;
+		if (t->listening)
+			ptrace(PTRACE_LISTEN, t->pid, 0, 0);
+		else
+			ptrace(PTRACE_CONT, t->pid, 0, 0);
+		return false;
+	}
+	/* A signal on its way in: deliver it. */
+	ptrace(PTRACE_CONT, t->pid, 0, sig);
+	return false;
+}
+
+void target_events(struct target *t)
+{
+	int status;
+
+	while (!t->exited && waitpid(t->pid, &status, WNOHANG | __WALL) > 0)
+		handle(t, status, false);
+}
+
+int target_seize(struct target *t, pid_t pid)
+{
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->exec_done = true;
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0)) {
+		if (errno == EPERM)
+			errmsg("cannot attach to process %d: %s (another user's process, not dumpable, already traced, or ptrace restricted by Yama)",
+			       pid, strerror(errno));
+		else if (errno == ESRCH)
+			errmsg("no process %d", pid);
+		else
+			errmsg("cannot attach to process %d: %s", pid,
+			       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The child: waits to be seized, then becomes CMD. */
+static void child(char **argv, int go, int err, const sigset_t *mask)
+{
+	char c;
+	int e;
+
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (read(go, &c, 1) != 1)
+		_exit(127);
+	execvp(argv[0], argv);
+	e = errno;
+	if (write(err, &e, sizeof(e)) != sizeof(e))
+		_exit(127);
+	_exit(127);
+}
+
+int target_spawn(struct target *t, char **argv)
+{
+	int go[2], err[2], e;
+	sigset_t unblocked;
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->child = true;
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+		errmsg("run: pipe: %s", strerror(errno));
+		return -1;
+	}
+	/* The tool blocks the signals it waits for; CMD must not inherit that. */
+	sigemptyset(&unblocked);
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid < 0) {
+		errmsg("run: fork: %s", strerror(errno));
+		return -1;
+	}
+	if (t->pid == 0) {
+		close(go[1]);
+		close(err[0]);
+		child(argv, go[0], err[1], &unblocked);
+	}
+	close(go[0]);
+	close(err[1]);
+	if (ptrace(PTRACE_SEIZE, t->pid, 0, PTRACE_O_TRACEEXEC)) {
+		errmsg("run: cannot trace %s: %s", argv[0], strerror(errno));
+		kill(t->pid, SIGKILL);
+		close(go[1]);
+		close(err[0]);
+		waitpid(t->pid, NULL, 0);
+		return -1;
+	}
+	if (write(go[1], "", 1) != 1) {
+		errmsg("run: cannot start %s: %s", argv[0], strerror(errno));
+		kill(t->pid, SIGKILL);
+		close(go[1]);
+		close(err[0]);
+		waitpid(t->pid, NULL, __WALL);
+		return -1;
+	}
+	close(go[1]);
+	n = read(err[0], &e, sizeof(e));
+	close(err[0]);
+	if (n == sizeof(e)) {
+		errmsg("run: cannot run %s: %s", argv[0], strerror(e));
+		waitpid(t->pid, NULL, __WALL);
+		return -1;
+	}
+	return 0;
+}
+
+int target_stop(struct target *t)
+{
+	int status;
+
+	if (ptrace(PTRACE_INTERRUPT, t->pid, 0, 0)) {
+		target_events(t);
+		if (t->exited)
+			return 1;
+		errmsg("cannot stop process %d: %s", t->pid, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (waitpid(t->pid, &status, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			errmsg("waiting for process %d: %s", t->pid,
+			       strerror(errno));
+			return -1;
+		}
+		if (handle(t, status, true))
+			return 0;
+		if (t->exited)
+			return 1;
+	}
+}
+
+void target_resume(struct target *t)
+{
+	ptrace(t->listening ? PTRACE_LISTEN : PTRACE_CONT, t->pid, 0, 0);
+}
+
+void target_detach(struct target *t)
+{
+	if (t->exited)
+		return;
+	/* Only a stopped tracee can be detached: stop it first. */
+	if (target_stop(t) == 0)
+		ptrace(PTRACE_DETACH, t->pid, 0, t->listening ? SIGSTOP : 0);
+}
