@@ -201,7 +201,7 @@ static int capture_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
 		return ret;
 	if (ctx->snap || ctx->track) {
 		ret = ctx->snap ? ckpt_snap_locked(ctx, mm, false) :
-				  ckpt_track_locked(ctx, mm);
+				  ckpt_track_locked(ctx, mm, false);
 		if (ret)
 			goto unlock;
 	} else if (mm_has_notifiers(mm) && !ckpt_mm_notifier_ours(mm)) {
@@ -239,6 +239,8 @@ static int capture_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
 		read_mm_fields(ctx, mm);
 	if (!ret && ctx->snap)
 		ret = ckpt_snap_locked(ctx, mm, true);
+	if (!ret && ctx->track)
+		ret = ckpt_track_locked(ctx, mm, true);
 unlock:
 	mmap_write_unlock(mm);
 	return ret;

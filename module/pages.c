@@ -44,37 +44,32 @@ void pgset_init(struct pgset *ps)
 
 void pgfilter_restart(struct pgfilter *f)
 {
-	f->mi = 0;
 	f->pi = 0;
 	f->nr_present = 0;
 	f->unchanged = 0;
 }
 
 /*
- * Whether [start, end) overlaps (or, @whole, lies inside one of) the
- * sorted ranges @r.  The walk asks in address order, so *cur only moves on.
+ * Whether [start, end) may have changed since the last capture.  The walk
+ * asks in address order, so the cursor on prev only moves on.
  */
-static bool ranges_hit(const struct ckpt_range *r, unsigned long nr,
-		       unsigned long *cur, unsigned long start,
-		       unsigned long end, bool whole)
-{
-	while (*cur < nr && r[*cur].end <= start)
-		(*cur)++;
-	if (*cur == nr)
-		return false;
-	if (whole)
-		return r[*cur].start <= start && r[*cur].end >= end;
-	return r[*cur].start < end;
-}
-
 static bool pgfilter_changed(struct pgfilter *f, unsigned long start,
 			     unsigned long end, bool writable)
 {
+	const struct ckpt_range *r;
+	unsigned long idx, n;
+
 	if (f->all || writable)
 		return true;
-	if (ranges_hit(f->marks, f->nr_marks, &f->mi, start, end, false))
+	while (f->pi < f->nr_prev && f->prev[f->pi].end <= start)
+		f->pi++;
+	r = &f->prev[f->pi];
+	/* Not there, or not all of it, last time: new. */
+	if (f->pi == f->nr_prev || r->start > start || r->end < end)
 		return true;
-	return !ranges_hit(f->prev, f->nr_prev, &f->pi, start, end, true);
+	idx = f->prev_first[f->pi] + ((start - r->start) >> PAGE_SHIFT);
+	n = (end - start) >> PAGE_SHIFT;
+	return find_next_bit(f->marked, idx + n, idx) < idx + n;
 }
 
 /* Notes [start, end) as present; room was reserved per PMD. */

@@ -19,18 +19,19 @@ struct pgrun {
 /*
  * Incremental capture (track.c): a present anonymous page is taken only if
  * it may have changed since the last capture: its PTE is writable again
- * (every page was write-protected then), an MMU notifier saw its range
- * change, or it was not there last time.  Otherwise its contents are the
- * parent image's, and it is left alone: no reference, no fault.
+ * (every page was write-protected then), an MMU notifier saw it change
+ * (its bit in @marked), or it was not there last time.  Otherwise its
+ * contents are the parent image's, and it is left alone: no reference, no
+ * fault.
  *
  * In a VMA without VM_WRITE every page counts as changed: a FOLL_FORCE
  * write there (ptrace, /proc/PID/mem) reuses an exclusive page in place
  * and leaves its PTE read-only, with no notifier call.
  */
 struct pgfilter {
-	const struct ckpt_range *marks;	/* changed ranges, sorted, merged */
-	unsigned long nr_marks, mi;
 	const struct ckpt_range *prev;	/* anon pages present last time */
+	const unsigned long *prev_first;	/* page index of each range */
+	const unsigned long *marked;	/* a bit per page of prev: changed */
 	unsigned long nr_prev, pi;
 	struct ckpt_range *present;	/* anon pages present now */
 	unsigned long nr_present, cap_present;

@@ -3,9 +3,15 @@
  * Incremental dumps: the tracker kept between the images of a series
  * (track.h says how a change is seen).
  *
- * An image N+1 stands for the ranges marked since image N, plus the pages
- * it took (changed or new), plus shared anonymous memory (written whole:
- * the task writes it in place, unseen).  Everything else reads as in N.
+ * An image N+1 stands for the pages of N marked since, plus the pages it
+ * took (changed or new), plus shared anonymous memory (written whole: the
+ * task writes it in place, unseen).  Everything else reads as in N: a
+ * page absent at N+1 was absent at N too, or it was marked when it went.
+ *
+ * The walk runs under the mm's write lock, so only reclaim, migration and
+ * the like change pages meanwhile.  The marks it goes by are frozen at
+ * its start; a mark on prev that comes before its end makes it walk again,
+ * so what it saw, what it took and what the image stands for agree.
  *
  * Any failure, of a capture or of a writeout, makes the next image full:
  * the failed capture has write-protected pages whose changes no image
@@ -41,28 +47,14 @@ void ckpt_track_free(struct ckpt_track *t)
 		return;
 	track_detach(t);
 	hbuf_free(&t->hb);
-	kvfree(t->marks);
+	kvfree(t->prev);
+	kvfree(t->prev_first);
+	kvfree(t->live);
+	kvfree(t->frozen);
 	kvfree(t->taken);
 	kvfree(t->f.present);
-	kvfree(t->prev);
 	kvfree(t->cover);
 	kfree(t);
-}
-
-static struct ckpt_track *track_alloc(void)
-{
-	struct ckpt_track *t = kzalloc(sizeof(*t), GFP_KERNEL);
-
-	if (!t)
-		return NULL;
-	INIT_LIST_HEAD(&t->node);
-	t->marks = kvmalloc_array(CKPT_TRACK_MARKS, sizeof(*t->marks),
-				  GFP_KERNEL);
-	if (!t->marks) {
-		kfree(t);
-		return NULL;
-	}
-	return t;
 }
 
 int ckpt_track_begin(struct ckpt_track **tp, struct ckpt_ctx *ctx, bool full)
@@ -70,9 +62,10 @@ int ckpt_track_begin(struct ckpt_track **tp, struct ckpt_ctx *ctx, bool full)
 	struct ckpt_track *t = *tp;
 
 	if (!t) {
-		t = track_alloc();
+		t = kzalloc(sizeof(*t), GFP_KERNEL);
 		if (!t)
 			return -ENOMEM;
+		INIT_LIST_HEAD(&t->node);
 		*tp = t;
 	}
 	/* Another process, or this one's mm died (exec): a new series. */
@@ -85,11 +78,6 @@ int ckpt_track_begin(struct ckpt_track **tp, struct ckpt_ctx *ctx, bool full)
 	}
 	if (full)
 		t->parent_id = 0;
-	if (!t->parent_id) {
-		t->nr_taken = 0;
-		t->taken_all = false;
-		t->nr_prev = 0;
-	}
 	ctx->track = t;
 	ctx->ps.filter = &t->f;
 	if (t->hb.head) {
@@ -104,27 +92,41 @@ int ckpt_track_begin(struct ckpt_track **tp, struct ckpt_ctx *ctx, bool full)
 	return hbuf_prealloc(&ctx->hb, hbuf_hint_get((unsigned long)ctx->mm));
 }
 
+/* Caller holds ms->lock. */
+static void mark_pages(struct ckpt_track *t, unsigned long start,
+		       unsigned long end)
+{
+	unsigned long lo = 0, hi = t->nr_prev, mid, a, b, first;
+	const struct ckpt_range *r;
+	bool hit = false;
+
+	/* The first range of prev that ends after @start. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (t->prev[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < t->nr_prev && t->prev[lo].start < end; lo++) {
+		r = &t->prev[lo];
+		a = max_t(u64, start, r->start);
+		b = min_t(u64, end, r->end);
+		first = t->prev_first[lo] + ((a - r->start) >> PAGE_SHIFT);
+		bitmap_set(t->live, first,
+			   DIV_ROUND_UP(b - r->start, PAGE_SIZE) -
+			   ((a - r->start) >> PAGE_SHIFT));
+		hit = true;
+	}
+	if (hit && t->walking)
+		t->walk_hit = true;
+}
+
 void ckpt_track_mark(struct ckpt_track *t, unsigned long start,
 		     unsigned long end)
 {
-	struct ckpt_range *last;
-
-	if (t->overflow)
-		return;
-	last = t->nr_marks ? &t->marks[t->nr_marks - 1] : NULL;
-	/* Faults and zaps come in address order: extend the last one. */
-	if (last && start <= last->end && end >= last->start) {
-		last->start = min_t(u64, last->start, start);
-		last->end = max_t(u64, last->end, end);
-		return;
-	}
-	if (t->nr_marks == CKPT_TRACK_MARKS) {
-		t->overflow = true;
-		return;
-	}
-	t->marks[t->nr_marks].start = start;
-	t->marks[t->nr_marks].end = end;
-	t->nr_marks++;
+	if (t->nr_prev && start < end)
+		mark_pages(t, start, end);
 }
 
 void ckpt_track_mark_all(struct ckpt_mmsnap *ms)
@@ -132,17 +134,48 @@ void ckpt_track_mark_all(struct ckpt_mmsnap *ms)
 	struct ckpt_track *t;
 
 	spin_lock(&ms->lock);
-	list_for_each_entry(t, &ms->tracks, node)
-		t->overflow = true;
+	list_for_each_entry(t, &ms->tracks, node) {
+		if (!t->nr_prev)
+			continue;
+		bitmap_fill(t->live, t->nbits);
+		if (t->walking)
+			t->walk_hit = true;
+	}
 	spin_unlock(&ms->lock);
 }
 
-static int range_cmp(const void *a, const void *b)
+/* Before the walk: freezes the marks (again, with the new ones, on a retry). */
+static int walk_start(struct ckpt_ctx *ctx, struct mm_struct *mm)
 {
-	const struct ckpt_range *x = a, *y = b;
+	struct ckpt_track *t = ctx->track;
+	struct ckpt_mmsnap *ms = t->ms;
+	int ret;
 
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
+	ret = ckpt_mmsnap_watch(ctx, ms, mm);
+	if (ret)
+		return ret;
+	spin_lock(&ms->lock);
+	if (!t->listed) {
+		/* From here on every change is marked. */
+		list_add_tail(&t->node, &ms->tracks);
+		t->listed = true;
+	}
+	if (t->nr_prev) {
+		if (t->walking)
+			bitmap_or(t->frozen, t->frozen, t->live, t->nbits);
+		else
+			swap(t->frozen, t->live);
+		bitmap_zero(t->live, t->nbits);
+	}
+	t->walking = true;
+	t->walk_hit = false;
+	spin_unlock(&ms->lock);
+	t->f.prev = t->prev;
+	t->f.prev_first = t->prev_first;
+	t->f.nr_prev = t->nr_prev;
+	t->f.marked = t->frozen;
+	t->f.all = !t->parent_id;
+	pgfilter_restart(&t->f);
 	return 0;
 }
 
@@ -163,58 +196,92 @@ static void range_append(struct ckpt_range *r, unsigned long *nr, u64 start,
 	(*nr)++;
 }
 
-/* Sorts and merges the taken marks, page-aligned, inside user space. */
-static void taken_normalise(struct ckpt_track *t)
+/* The frozen marks of prev as address ranges (sorted: prev is). */
+static int freeze_taken(struct ckpt_track *t)
 {
-	unsigned long i, n = 0;
-	u64 start, end;
+	unsigned long i, b, e, end, n = 0;
+	const struct ckpt_range *r;
+	int ret;
 
-	sort(t->taken, t->nr_taken, sizeof(*t->taken), range_cmp, NULL);
-	for (i = 0; i < t->nr_taken; i++) {
-		start = round_down(t->taken[i].start, PAGE_SIZE);
-		end = min_t(u64, t->taken[i].end, TASK_SIZE_MAX);
-		end = round_up(end, PAGE_SIZE);
-		range_append(t->taken, &n, start, end);
+	t->nr_taken = 0;
+	if (t->f.all || !t->nr_prev)
+		return 0;
+	for (i = 0; i < t->nr_prev; i++) {
+		end = t->prev_first[i] +
+		      ((t->prev[i].end - t->prev[i].start) >> PAGE_SHIFT);
+		for (b = find_next_bit(t->frozen, end, t->prev_first[i]);
+		     b < end; b = find_next_bit(t->frozen, end, e)) {
+			e = find_next_zero_bit(t->frozen, end, b);
+			n++;
+		}
 	}
-	t->nr_taken = n;
+	ret = ckpt_grow((void **)&t->taken, &t->cap_taken, max(n, 1UL),
+			sizeof(*t->taken));
+	if (ret)
+		return ret;
+	for (i = 0; i < t->nr_prev; i++) {
+		r = &t->prev[i];
+		end = t->prev_first[i] + ((r->end - r->start) >> PAGE_SHIFT);
+		for (b = find_next_bit(t->frozen, end, t->prev_first[i]);
+		     b < end; b = find_next_bit(t->frozen, end, e)) {
+			e = find_next_zero_bit(t->frozen, end, b);
+			range_append(t->taken, &t->nr_taken,
+				     r->start + ((b - t->prev_first[i]) << PAGE_SHIFT),
+				     r->start + ((e - t->prev_first[i]) << PAGE_SHIFT));
+		}
+	}
+	return 0;
 }
 
-int ckpt_track_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
+/* After the walk: what it found present becomes prev, with no marks. */
+static int walk_end(struct ckpt_ctx *ctx)
 {
 	struct ckpt_track *t = ctx->track;
 	struct ckpt_mmsnap *ms = t->ms;
+	unsigned long *first, *live, *frozen, i, n = 0;
 	int ret;
 
-	ret = ckpt_mmsnap_watch(ctx, ms, mm);
-	if (!ret)
-		ret = ckpt_grow((void **)&t->taken, &t->cap_taken,
-				t->nr_taken + CKPT_TRACK_MARKS,
-				sizeof(*t->taken));
+	ret = freeze_taken(t);
 	if (ret)
 		return ret;
-	spin_lock(&ms->lock);
-	if (!t->listed) {
-		/* From here on every change is marked. */
-		list_add_tail(&t->node, &ms->tracks);
-		t->listed = true;
-		t->nr_marks = 0;
-		t->overflow = false;
+	first = kvmalloc_array(max(t->f.nr_present, 1UL), sizeof(*first),
+			       GFP_KERNEL);
+	for (i = 0; first && i < t->f.nr_present; i++) {
+		first[i] = n;
+		n += (t->f.present[i].end - t->f.present[i].start) >> PAGE_SHIFT;
 	}
-	memcpy(t->taken + t->nr_taken, t->marks,
-	       t->nr_marks * sizeof(*t->marks));
-	t->nr_taken += t->nr_marks;
-	t->taken_all |= t->overflow;
-	t->nr_marks = 0;
-	t->overflow = false;
+	live = kvcalloc(BITS_TO_LONGS(max(n, 1UL)), sizeof(long), GFP_KERNEL);
+	frozen = kvcalloc(BITS_TO_LONGS(max(n, 1UL)), sizeof(long), GFP_KERNEL);
+	if (!first || !live || !frozen) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	spin_lock(&ms->lock);
+	if (t->walk_hit && !t->f.all) {
+		spin_unlock(&ms->lock);
+		ret = -EAGAIN;
+		goto out;
+	}
+	swap(t->prev, t->f.present);
+	swap(t->cap_prev, t->f.cap_present);
+	t->nr_prev = t->f.nr_present;
+	swap(t->prev_first, first);
+	swap(t->live, live);
+	swap(t->frozen, frozen);
+	t->nbits = n;
+	t->walking = false;
 	spin_unlock(&ms->lock);
-	taken_normalise(t);
-	t->f.marks = t->taken;
-	t->f.nr_marks = t->nr_taken;
-	t->f.prev = t->prev;
-	t->f.nr_prev = t->nr_prev;
-	t->f.all = !t->parent_id || t->taken_all;
-	pgfilter_restart(&t->f);
-	return 0;
+	t->f.nr_present = 0;
+out:
+	kvfree(first);
+	kvfree(live);
+	kvfree(frozen);
+	return ret;
+}
+
+int ckpt_track_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end)
+{
+	return end ? walk_end(ctx) : walk_start(ctx, mm);
 }
 
 /* The union of the taken marks, the page runs and shared memory. */
@@ -307,19 +374,16 @@ void ckpt_track_end(struct ckpt_ctx *ctx, int err)
 	if (!t)
 		return;
 	if (err) {
+		/* Pages were write-protected for nothing: the next is full. */
 		t->parent_id = 0;
+		spin_lock(&t->ms->lock);
+		t->walking = false;
+		spin_unlock(&t->ms->lock);
 	} else {
 		t->parent_id = ctx->image_id;
-		swap(t->prev, t->f.present);
-		swap(t->cap_prev, t->f.cap_present);
-		t->nr_prev = t->f.nr_present;
-		t->nr_taken = 0;
-		t->taken_all = false;
 		hbuf_hint_set((unsigned long)ctx->mm, hbuf_used(&ctx->hb));
 	}
 	t->f.nr_present = 0;
-	t->f.marks = NULL;
-	t->f.prev = NULL;
 	/* The image is written: its pages go back now, its chunks stay. */
 	hbuf_free(&t->hb);
 	t->hb = ctx->hb;

@@ -28,31 +28,36 @@
 #include "hbuf.h"
 #include "pages.h"
 
-/* Ranges the notifier can mark between two captures; then: all changed. */
-#define CKPT_TRACK_MARKS	8192
-
 struct ckpt_mmsnap;
 
+/*
+ * The pages present at the last capture (prev) and, a bit per page, the
+ * ones the notifier saw change since.  Only those pages need marks: a
+ * page that was not there is new anyway.  So marks are exact and never
+ * run out, whatever the task does between two images.
+ */
 struct ckpt_track {
 	struct list_head node;		/* in ms->tracks, under ms->lock */
 	struct ckpt_mmsnap *ms;		/* referenced, or NULL */
 	bool listed;			/* on ms->tracks */
 	u64 parent_id;			/* the last complete image, or 0 */
 
-	/* Written by the notifier, under ms->lock. */
-	struct ckpt_range *marks;
-	unsigned int nr_marks;
-	bool overflow;
-
-	/* Taken from marks by the captures since the last complete image. */
-	struct ckpt_range *taken;
-	unsigned long nr_taken, cap_taken;
-	bool taken_all;
-
-	/* The walk's filter; f.present becomes prev once an image is done. */
-	struct pgfilter f;
+	/* Under ms->lock (the notifier reads prev and sets bits in live). */
 	struct ckpt_range *prev;
 	unsigned long nr_prev, cap_prev;
+	unsigned long *prev_first;	/* page index of each prev range */
+	unsigned long *live;		/* marked by the notifier */
+	unsigned long *frozen;		/* the marks the walk goes by */
+	unsigned long nbits;		/* pages in prev */
+	bool walking;			/* between the walk's start and its end */
+	bool walk_hit;			/* a mark on prev came meanwhile */
+
+	/* The frozen marks as address ranges, for the CHANGED records. */
+	struct ckpt_range *taken;
+	unsigned long nr_taken, cap_taken;
+
+	/* The walk's filter: its present list becomes prev. */
+	struct pgfilter f;
 
 	/* What the image being made stands for (its CHANGED ranges). */
 	struct ckpt_range *cover;
@@ -69,8 +74,12 @@ void ckpt_track_free(struct ckpt_track *t);
  * @full, when the process is another one, or after a failure.
  */
 int ckpt_track_begin(struct ckpt_track **tp, struct ckpt_ctx *ctx, bool full);
-/* Under the mm's write lock, before the walk: the marks are taken. */
-int ckpt_track_locked(struct ckpt_ctx *ctx, struct mm_struct *mm);
+/*
+ * Under the mm's write lock: before the walk, its marks are frozen; after
+ * it (@end), what it found present becomes prev.  -EAGAIN: a page of prev
+ * changed during the walk (reclaim, migration): walk again.
+ */
+int ckpt_track_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end);
 /* The CHANGED records and the header's parent, once the walk is done. */
 int ckpt_track_emit(struct ckpt_ctx *ctx);
 /* After the writeout (or a failure, @err): the next image's parent. */
