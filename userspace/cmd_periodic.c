@@ -96,16 +96,13 @@ static void stats_summary(struct run_stats *st)
 	free(st->stopped_us);
 }
 
-static int dump_ioctl(int dev, unsigned long req, struct ckpt_dump *d,
-		      const char *what, unsigned long seq)
+static void say_failed(const struct ckpt_dump *d, const char *what,
+		       unsigned long seq, int err)
 {
-	if (!ioctl(dev, req, d))
-		return 0;
 	if (d->errmsg[0])
 		errmsg("checkpoint %lu: %s", seq, d->errmsg);
 	else
-		errmsg("checkpoint %lu: %s: %s", seq, what, strerror(errno));
-	return -1;
+		errmsg("checkpoint %lu: %s: %s", seq, what, strerror(err));
 }
 
 /*
@@ -134,12 +131,16 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 	d.flags = CKPT_DUMP_TRACK | (*full ? CKPT_DUMP_FULL : 0);
 	d.pid = t->pid;
 	d.fd = s->part_fd;
-	ret = dump_ioctl(dev, CKPT_IOC_DUMP, &d, "capture", seq);
+	ret = ioctl(dev, CKPT_IOC_DUMP, &d) ? errno : 0;
 	/* Memory is referenced copy-on-write: the process may run now. */
 	target_resume(t);
 	stopped = now_us() - t0;
 	if (ret) {
 		series_abort(s);
+		/* Killed while held (SIGKILL ends a stop): not our failure. */
+		if (target_dying(t))
+			return 1;
+		say_failed(&d, "capture", seq, ret);
 		return -1;
 	}
 	dirty = d.pages;
@@ -147,7 +148,8 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 	w0 = now_us();
 	/* Any failure from here on loses this image: the next is full. */
 	*full = true;
-	if (dump_ioctl(dev, CKPT_IOC_WRITEOUT, &d, "writeout", seq)) {
+	if (ioctl(dev, CKPT_IOC_WRITEOUT, &d)) {
+		say_failed(&d, "writeout", seq, errno);
 		series_abort(s);
 		return -1;
 	}

@@ -38,6 +38,8 @@ void target_resume(struct target *t);
 /* Handles every pending wait event (signals, group-stops, exit). */
 void target_events(struct target *t);
 void target_detach(struct target *t);
+/* After a failed capture: whether it exits (waits a little to see). */
+bool target_dying(struct target *t);
 
 /* The image directory (series.c). */
 struct series {

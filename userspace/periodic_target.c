@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "periodic.h"
@@ -64,6 +65,19 @@ void target_events(struct target *t)
 
 	while (!t->exited && waitpid(t->pid, &status, WNOHANG | __WALL) > 0)
 		handle(t, status, false);
+}
+
+bool target_dying(struct target *t)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 20 && !t->exited; i++) {
+		target_events(t);
+		if (!t->exited)
+			nanosleep(&ts, NULL);
+	}
+	return t->exited;
 }
 
 int target_seize(struct target *t, pid_t pid)

@@ -46,10 +46,28 @@ unprivileged() {
 run_test tool-unprivileged-denied unprivileged
 unload
 
-not_built() {
-	local out rc
-	out=$(ckpt run 2>&1)
+# An unknown command, or none, or an unknown option: a message on stderr,
+# nothing on stdout, exit 2 (usage), and the module is not touched.
+unknown_command() {
+	local out err rc
+	out=$(ckpt frobnicate 2>/dev/null)
+	err=$(ckpt frobnicate 2>&1 >/dev/null)
 	rc=$?
-	[ $rc -eq 2 ] && [ "$out" = "ckpt: run: not implemented yet" ]
+	echo "ckpt frobnicate: exit $rc: $err"
+	[ $rc -eq 2 ] || { echo "FAIL: ckpt frobnicate: exit $rc, want 2"; return 1; }
+	[ -z "$out" ] || { echo "FAIL: ckpt frobnicate wrote on stdout: $out"; return 1; }
+	echo "$err" | grep -q "^ckpt: unknown command 'frobnicate'" ||
+		{ echo "FAIL: ckpt frobnicate: message '$err'"; return 1; }
+	echo "$err" | grep -q -- '--help' || { echo "FAIL: ckpt frobnicate: no hint at --help"; return 1; }
+	err=$(ckpt 2>&1 >/dev/null)
+	rc=$?
+	[ $rc -eq 2 ] && echo "$err" | grep -q '^usage: ckpt ' ||
+		{ echo "FAIL: ckpt without a command: exit $rc: $err"; return 1; }
+	err=$(ckpt --frobnicate check 2>&1 >/dev/null)
+	rc=$?
+	[ $rc -eq 2 ] && echo "$err" | grep -q "^ckpt: unknown option '--frobnicate'" &&
+		echo "$err" | grep -q '^usage: ckpt ' ||
+		{ echo "FAIL: ckpt --frobnicate: exit $rc: $err"; return 1; }
+	! mod_loaded || { echo "FAIL: a usage error loaded the module"; return 1; }
 }
-run_test tool-unbuilt-command-exit-2 not_built
+run_test tool-unknown-command-exit-2 unknown_command
