@@ -9,19 +9,20 @@ for p in criu python3-matplotlib; do
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p"
 done
 # Which benchmarks: dump (against CRIU), snap (snapshots, rollback, the
-# fuzz loop, AFL++), or all.  Each is one VM run.
+# fuzz loop, AFL++), periodic (periodic incremental checkpoints against
+# fork() and CRIU's pre-dump), or all.  Each is one VM run.
 WHAT=${1:-all}
-case $WHAT in dump|snap|all) ;; *) echo "usage: bench/run.sh [dump|snap|all]" >&2; exit 2 ;; esac
+case $WHAT in dump|snap|periodic|all) ;; *) echo "usage: bench/run.sh [dump|snap|periodic|all]" >&2; exit 2 ;; esac
 make -C "$TOP" -s modules userspace KVER="$KVER"
 mkdir -p "$TOP/build/bench"
-if [ "$WHAT" != snap ]; then
+if [ "$WHAT" = dump ] || [ "$WHAT" = all ]; then
 	cc -O2 -o "$TOP/build/bench/workload" "$TOP/bench/workload.c"
 	out=$(mktemp -d)
 	"$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
 		--log "$out/console.log" -- "$TOP/bench/dump-guest.sh"
 	/usr/bin/python3 "$TOP/bench/report.py" "$out/bench-dump.txt" "$TOP/docs" "$KVER"
 fi
-if [ "$WHAT" != dump ]; then
+if [ "$WHAT" = snap ] || [ "$WHAT" = all ]; then
 	cc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$TOP/userspace/lib" -I"$TOP/uapi" \
 		-o "$TOP/build/bench/snap" "$TOP/bench/snap.c" "$TOP/build/lib/libckpt.a"
 	AFL_QUIET=1 afl-clang-fast -O1 -o "$TOP/build/bench/snap_afl_target" "$TOP/bench/snap_afl_target.c"
@@ -31,4 +32,14 @@ if [ "$WHAT" != dump ]; then
 	cp "$out/bench-snap.txt" "$TOP/docs/bench-snap.raw.txt"
 	/usr/bin/python3 "$TOP/bench/snap_report.py" "$TOP/docs/bench-snap.raw.txt" "$TOP/docs"
 	echo "bench: docs/bench-snap.md, docs/bench-snap-rollback.png"
+fi
+if [ "$WHAT" = periodic ] || [ "$WHAT" = all ]; then
+	cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$TOP/build/bench/periodic_workload" \
+		"$TOP/bench/periodic_workload.c"
+	out=$(mktemp -d)
+	"$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
+		--log "$out/console.log" -- "$TOP/bench/periodic-guest.sh"
+	cp "$out/bench-periodic.txt" "$TOP/docs/bench-periodic.raw.txt"
+	/usr/bin/python3 "$TOP/bench/periodic_report.py" "$TOP/docs/bench-periodic.raw.txt" "$TOP/docs"
+	echo "bench: docs/bench-periodic.md, docs/bench-periodic-frozen.png"
 fi

@@ -144,6 +144,16 @@ void ckpt_track_mark_all(struct ckpt_mmsnap *ms)
 	spin_unlock(&ms->lock);
 }
 
+void ckpt_track_foreign(struct mm_struct *mm)
+{
+	struct ckpt_mmsnap *ms = ckpt_mmsnap_find(mm);
+
+	if (!ms)
+		return;
+	ckpt_track_mark_all(ms);
+	ckpt_mmsnap_put(ms);
+}
+
 /* Before the walk: freezes the marks (again, with the new ones, on a retry). */
 static int walk_start(struct ckpt_ctx *ctx, struct mm_struct *mm)
 {

@@ -87,6 +87,11 @@ void ckpt_track_end(struct ckpt_ctx *ctx, int err);
 
 /* Every page of the mm may have changed unseen (a snapshot rollback). */
 void ckpt_track_mark_all(struct ckpt_mmsnap *ms);
+/*
+ * Another capture of @mm (a plain dump, a snapshot) write-protected pages,
+ * changed ones among them, that no image of a series holds.
+ */
+void ckpt_track_foreign(struct mm_struct *mm);
 /* The notifier saw [start, end) change; ms->lock held. */
 void ckpt_track_mark(struct ckpt_track *t, unsigned long start,
 		     unsigned long end);

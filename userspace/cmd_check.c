@@ -22,6 +22,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_DUMP, "dump" },
 	{ CKPT_FEAT_RESTORE, "restore" },
 	{ CKPT_FEAT_SNAPSHOT, "snapshot" },
+	{ CKPT_FEAT_INCREMENTAL, "incremental" },
 };
 
 static const struct bitname kfacts[] = {
