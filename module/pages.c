@@ -69,6 +69,9 @@ static bool pgfilter_changed(struct pgfilter *f, unsigned long start,
 		return true;
 	idx = f->prev_first[f->pi] + ((start - r->start) >> PAGE_SHIFT);
 	n = (end - start) >> PAGE_SHIFT;
+	/* Most calls are for one page: no out-of-line bit search. */
+	if (n == 1)
+		return test_bit(idx, f->marked);
 	return find_next_bit(f->marked, idx + n, idx) < idx + n;
 }
 
