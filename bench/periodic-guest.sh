@@ -206,6 +206,11 @@ for pg in $PAGES; do
 				ckpt_series "$pid" "$cfg" "$ms" "$wl"
 				rec "meta part_s=ckpt_${mib}_${rate}_${pg}_$ms:$(( $(date +%s) - t0 ))"
 			done
+			# fork() of the same process again, its pages as the writer
+			# and the series left them (the first one saw fresh pages).
+			kill -USR2 "$pid"
+			wait_for 120 has "$wl" '^fork_late_' &&
+				rec "forklate $cfg $(grep '^fork_late_' "$wl" | tail -n 1)"
 			[ "$CRIU" = 1 ] && criu_series "$pid" "$cfg" "$wl"
 			kill -TERM "$pid"
 			wait "$pid"

@@ -56,7 +56,9 @@ for line in open(src):
         continue
     cfg = (int(f["mib"]), f.get("rate"), f.get("pages", "4k"))
     if kind == "fork":
-        fork[cfg] = f
+        fork.setdefault(cfg, {}).update(f)
+    elif kind == "forklate":
+        fork.setdefault(cfg, {}).update(f)
     elif kind == "ckpt_cp":
         ckpt_cp[(cfg, int(f["every"]))].append(f)
     elif kind == "ckpt_run":
@@ -226,19 +228,25 @@ out += ["## Checkpoints per second and frozen time against fork()", "",
         "image's writeout included).  stopped: stop request to resume, "
         "measured by the tool (ptrace included; its summary, the first image "
         "included).  A p99 of 100 images or fewer is their maximum "
-        "(nearest rank, as in the tool's summary).", "",
+        "(nearest rank, as in the tool's summary).  fork() after: the same "
+        "process forked again once its series are done, its pages as the "
+        "writer scattered them (the state the captures saw; the first fork "
+        "saw freshly written, physically ordered pages).", "",
         "| MiB | pages | writer MiB/s (achieved) | --every ms | images after the first | ckpt/s (target) "
         "| frozen p50 µs | frozen p99 µs | frozen max µs | fork() µs | p50 / fork | p99 / fork "
+        "| fork() after µs | p50 / fork after | p99 / fork after "
         "| first (full) image frozen µs | first fork() µs | stopped p50 / p99 µs | missed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 for (c, e), r in sorted(CK.items(), key=lambda x: (x[0][0][2], x[0][0][0], float(x[0][0][1]), x[0][1])):
     run = r["run"]
     fk = fork_us(c)
-    out.append("| %d | %s | %s (%s) | %d | %d | %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |" % (
+    fl = fork_us(c, "fork_late_us")
+    out.append("| %d | %s | %s (%s) | %d | %d | %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |" % (
         c[0], c[2], c[1], fmt(r.get("writer_mib_s"), 1), e, r.get("steady_n", 0),
         fmt(r.get("cps"), 1), fmt(1000 / e, 0 if e <= 1000 else 2),
         fmt(r.get("p50")), fmt(r.get("p99")), fmt(r.get("max")), fmt(fk),
-        ratio(r.get("p50"), fk), ratio(r.get("p99"), fk), fmt(r.get("first_frozen")),
+        ratio(r.get("p50"), fk), ratio(r.get("p99"), fk),
+        fmt(fl), ratio(r.get("p50"), fl), ratio(r.get("p99"), fl), fmt(r.get("first_frozen")),
         fmt(fork_us(c, "fork_first_us")), run.get("stopped_us_p50", "n/a"),
         run.get("stopped_us_p99", "n/a"), run.get("missed", "n/a")))
 out.append("")

@@ -20,6 +20,9 @@
  *      stopped is caught up, but never more than 100 ms of it), until
  *      SIGTERM/SIGINT or S seconds (0: no limit).
  *
+ * On SIGUSR2 it times N forks again, on the pages as the writer has left
+ * them, and prints "fork_late_us=.. fork_late_total_us=..".
+ *
  * Under TCG the writer may not manage RATE: on SIGUSR1 it prints
  * "writer t_us=T writes=W" (both since "ready", W the page writes so far),
  * so a caller can take the rate it really got over any window by the
@@ -40,10 +43,11 @@
 #define TICK_NS 10000000ULL		/* 10 ms */
 #define MAX_BACKLOG_TICKS 10
 
-static volatile sig_atomic_t stop_flag, report_flag;
+static volatile sig_atomic_t stop_flag, report_flag, refork_flag;
 
 static void on_stop(int sig) { (void)sig; stop_flag = 1; }
 static void on_report(int sig) { (void)sig; report_flag = 1; }
+static void on_refork(int sig) { (void)sig; refork_flag = 1; }
 
 static uint64_t now_ns(void)
 {
@@ -174,6 +178,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_report;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_refork;
+	sigaction(SIGUSR2, &sa, NULL);
 	printf("ready\n");
 	fflush(stdout);
 
@@ -197,6 +203,18 @@ int main(int argc, char **argv)
 			size_t page = v % npages, word = (v >> 40) % (pg / 8);
 
 			p[page * (pg / 8) + word] = v | 1;
+		}
+		if (refork_flag) {
+			/* fork() again, now that the writer has scattered the
+			 * pages (the state checkpoints see), not on fresh ones. */
+			refork_flag = 0;
+			for (i = 0; i < forks; i++)
+				if (one_fork(&fr[i], &ft[i]))
+					return 1;
+			printf("fork_late_us=%llu fork_late_total_us=%llu\n",
+			       (unsigned long long)median(fr, forks) / 1000,
+			       (unsigned long long)median(ft, forks) / 1000);
+			fflush(stdout);
 		}
 		if (report_flag) {
 			report_flag = 0;
