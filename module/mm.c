@@ -233,9 +233,9 @@ static int capture_locked(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	raw_write_seqcount_end(&mm->write_protect_seq);
 	if (!ret && again)
 		ret = -EAGAIN;
-	/* Writable pages of a series, now read-only: they must count as changed. */
-	if (!ctx->track && ctx->ps.nr_wrprotected)
-		ckpt_track_foreign(mm);
+	/* Writable pages of another series, now read-only: changed for it. */
+	if (ctx->ps.nr_wrprotected)
+		ckpt_track_foreign(mm, ctx->track);
 	/* Before anyone runs on this mm again: no stale writable TLB entry. */
 	pgset_flush(&ctx->ps);
 	if (!ret)

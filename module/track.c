@@ -129,13 +129,14 @@ void ckpt_track_mark(struct ckpt_track *t, unsigned long start,
 		mark_pages(t, start, end);
 }
 
-void ckpt_track_mark_all(struct ckpt_mmsnap *ms)
+/* Every tracker of @ms but @except. */
+static void mark_all_but(struct ckpt_mmsnap *ms, struct ckpt_track *except)
 {
 	struct ckpt_track *t;
 
 	spin_lock(&ms->lock);
 	list_for_each_entry(t, &ms->tracks, node) {
-		if (!t->nr_prev)
+		if (t == except || !t->nr_prev)
 			continue;
 		bitmap_fill(t->live, t->nbits);
 		if (t->walking)
@@ -144,13 +145,18 @@ void ckpt_track_mark_all(struct ckpt_mmsnap *ms)
 	spin_unlock(&ms->lock);
 }
 
-void ckpt_track_foreign(struct mm_struct *mm)
+void ckpt_track_mark_all(struct ckpt_mmsnap *ms)
+{
+	mark_all_but(ms, NULL);
+}
+
+void ckpt_track_foreign(struct mm_struct *mm, struct ckpt_track *self)
 {
 	struct ckpt_mmsnap *ms = ckpt_mmsnap_find(mm);
 
 	if (!ms)
 		return;
-	ckpt_track_mark_all(ms);
+	mark_all_but(ms, self);
 	ckpt_mmsnap_put(ms);
 }
 

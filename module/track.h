@@ -88,10 +88,11 @@ void ckpt_track_end(struct ckpt_ctx *ctx, int err);
 /* Every page of the mm may have changed unseen (a snapshot rollback). */
 void ckpt_track_mark_all(struct ckpt_mmsnap *ms);
 /*
- * Another capture of @mm (a plain dump, a snapshot) write-protected pages,
- * changed ones among them, that no image of a series holds.
+ * A capture of @mm (a plain dump, a snapshot, or the series @self) write-
+ * protected pages, changed ones among them, that the images of the other
+ * series do not hold.
  */
-void ckpt_track_foreign(struct mm_struct *mm);
+void ckpt_track_foreign(struct mm_struct *mm, struct ckpt_track *self);
 /* The notifier saw [start, end) change; ms->lock held. */
 void ckpt_track_mark(struct ckpt_track *t, unsigned long start,
 		     unsigned long end);
