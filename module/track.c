@@ -215,32 +215,23 @@ static void range_append(struct ckpt_range *r, unsigned long *nr, u64 start,
 /* The frozen marks of prev as address ranges (sorted: prev is). */
 static int freeze_taken(struct ckpt_track *t)
 {
-	unsigned long i, b, e, end, n = 0;
+	unsigned long i, b, e, end;
 	const struct ckpt_range *r;
 	int ret;
 
 	t->nr_taken = 0;
-	if (t->f.all || !t->nr_prev)
+	if (t->f.all)
 		return 0;
-	for (i = 0; i < t->nr_prev; i++) {
-		end = t->prev_first[i] +
-		      ((t->prev[i].end - t->prev[i].start) >> PAGE_SHIFT);
-		for (b = find_next_bit(t->frozen, end, t->prev_first[i]);
-		     b < end; b = find_next_bit(t->frozen, end, e)) {
-			e = find_next_zero_bit(t->frozen, end, b);
-			n++;
-		}
-	}
-	ret = ckpt_grow((void **)&t->taken, &t->cap_taken, max(n, 1UL),
-			sizeof(*t->taken));
-	if (ret)
-		return ret;
 	for (i = 0; i < t->nr_prev; i++) {
 		r = &t->prev[i];
 		end = t->prev_first[i] + ((r->end - r->start) >> PAGE_SHIFT);
 		for (b = find_next_bit(t->frozen, end, t->prev_first[i]);
 		     b < end; b = find_next_bit(t->frozen, end, e)) {
 			e = find_next_zero_bit(t->frozen, end, b);
+			ret = ckpt_grow((void **)&t->taken, &t->cap_taken,
+					t->nr_taken + 1, sizeof(*t->taken));
+			if (ret)
+				return ret;
 			range_append(t->taken, &t->nr_taken,
 				     r->start + ((b - t->prev_first[i]) << PAGE_SHIFT),
 				     r->start + ((e - t->prev_first[i]) << PAGE_SHIFT));

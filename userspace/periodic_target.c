@@ -85,18 +85,7 @@ int target_seize(struct target *t, pid_t pid)
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->exec_done = true;
-	if (ptrace(PTRACE_SEIZE, pid, 0, 0)) {
-		if (errno == EPERM)
-			errmsg("cannot attach to process %d: %s (another user's process, not dumpable, already traced, or ptrace restricted by Yama)",
-			       pid, strerror(errno));
-		else if (errno == ESRCH)
-			errmsg("no process %d", pid);
-		else
-			errmsg("cannot attach to process %d: %s", pid,
-			       strerror(errno));
-		return -1;
-	}
-	return 0;
+	return ptrace_seize(pid);
 }
 
 /* The child: waits to be seized, then becomes CMD. */

@@ -12,20 +12,26 @@
 
 #include "tool.h"
 
+int ptrace_seize(pid_t pid)
+{
+	if (!ptrace(PTRACE_SEIZE, pid, 0, 0))
+		return 0;
+	if (errno == EPERM)
+		errmsg("cannot attach to process %d: %s (another user's process, not dumpable, already traced, or ptrace restricted by Yama)",
+		       pid, strerror(errno));
+	else if (errno == ESRCH)
+		errmsg("no process %d", pid);
+	else
+		errmsg("cannot attach to process %d: %s", pid, strerror(errno));
+	return -1;
+}
+
 int ptrace_stop(pid_t pid)
 {
 	int status;
 
-	if (ptrace(PTRACE_SEIZE, pid, 0, 0)) {
-		if (errno == EPERM)
-			errmsg("cannot attach to process %d: %s (another user's process, not dumpable, already traced, or ptrace restricted by Yama)",
-			       pid, strerror(errno));
-		else if (errno == ESRCH)
-			errmsg("no process %d", pid);
-		else
-			errmsg("cannot attach to process %d: %s", pid, strerror(errno));
+	if (ptrace_seize(pid))
 		return -1;
-	}
 	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0)) {
 		errmsg("cannot stop process %d: %s", pid, strerror(errno));
 		goto detach;

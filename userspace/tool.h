@@ -32,6 +32,8 @@ int tool_open_dev(const struct tool_opts *o, struct ckpt_version *v);
 int modload_ensure(const char *module_path, bool *loaded_now);
 
 /* ptrace_stop.c: seize and stop @pid (0), or say why not (-1). */
+/* PTRACE_SEIZE, its failure said in words. */
+int ptrace_seize(pid_t pid);
 int ptrace_stop(pid_t pid);
 void ptrace_resume(pid_t pid);
 
