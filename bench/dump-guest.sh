@@ -37,6 +37,16 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 	kill -9 "$rpid"
 	rm -f /tmp/ckpt.img
 
+	# ckpt dump --kill: the process stays stopped through the writeout.
+	pid=$(start "$mib")
+	t0=$(now)
+	stats=$(ckpt dump -t "$pid" -o /tmp/ckpt.img --kill --stats 2>&1 >/dev/null)
+	t1=$(now)
+	wait "$pid" 2>/dev/null
+	rec ckpt_kill_dump_ms "$mib" $(( (t1 - t0) / 1000000 ))
+	rec ckpt_kill_frozen_us "$mib" "$(echo "$stats" | sed -n 's/.*stop_to_kill_us=\([0-9]*\).*/\1/p')"
+	rm -f /tmp/ckpt.img
+
 	# CRIU 3.17.1: the same, images on the same tmpfs.
 	pid=$(start "$mib")
 	rm -rf /tmp/criu && mkdir -p /tmp/criu
@@ -59,6 +69,21 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 		rec criu_dump_failed "$mib" "$(grep -m1 -i error /tmp/criu/dump.log)"
 		kill -9 "$pid"
 	fi
+	rm -rf /tmp/criu
+
+	# CRIU without --leave-running: it kills the process after the dump.
+	pid=$(start "$mib")
+	mkdir -p /tmp/criu
+	t0=$(now)
+	if criu dump -t "$pid" -D /tmp/criu -o dump.log -v1 2>/dev/null; then
+		t1=$(now)
+		rec criu_kill_dump_ms "$mib" $(( (t1 - t0) / 1000000 ))
+		rec criu_kill_frozen_us "$mib" "$(crit show /tmp/criu/stats-dump 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["dump"]["frozen_time"])')"
+	else
+		rec criu_kill_dump_failed "$mib" "$(grep -m1 -i error /tmp/criu/dump.log)"
+	fi
+	kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	rm -rf /tmp/criu
 
 	# dd of the same bytes to the same tmpfs.

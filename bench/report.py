@@ -34,6 +34,19 @@ for s in sizes:
         ratio("ckpt_frozen_us", "criu_frozen_us", s), g("ckpt_restore_ms"),
         g("criu_restore_ms"), ratio("ckpt_restore_ms", "criu_restore_ms", s),
         g("dd_ms"), thr))
+rows += ["", "With `--kill` (the process must not run past the image: it stays stopped until "
+         "the image is complete, then is killed), beside the live dump above. "
+         "CRIU: `criu dump` without `--leave-running`.", "",
+         "| MiB | ckpt live: dump ms | ckpt live: frozen us | ckpt --kill: dump ms | "
+         "ckpt --kill: stop to kill us | CRIU kill: dump ms | CRIU kill: frozen us | "
+         "stopped: CRIU/ckpt |",
+         "|---|---|---|---|---|---|---|---|"]
+for s in sizes:
+    g = lambda k: v[k].get(s, "n/a")
+    rows.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
+        s, g("ckpt_dump_ms"), g("ckpt_frozen_us"), g("ckpt_kill_dump_ms"),
+        g("ckpt_kill_frozen_us"), g("criu_kill_dump_ms"), g("criu_kill_frozen_us"),
+        ratio("ckpt_kill_frozen_us", "criu_kill_frozen_us", s)))
 for k in sorted(v):
     if k.endswith("_failed"):
         for s, why in sorted(v[k].items()):

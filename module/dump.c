@@ -99,8 +99,7 @@ static long finish(struct ckpt_ctx *ctx, struct ckpt_dump *d,
 	d->parent_id = ctx->track && !ctx->track->f.all ?
 		       ctx->track->parent_id : 0;
 	d->changed_ranges = ctx->track ? ctx->track->nr_cover : 0;
-	if (ret && !ctx->errmsg[0])
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "error %d", ret);
+	/* No message of ours: the tool words the errno (strerror). */
 	strscpy(d->errmsg, ret ? ctx->errmsg : "", sizeof(d->errmsg));
 	if (ckpt_arg_out(arg, d, sizeof(*d)) && !ret)
 		ret = -EFAULT;

@@ -5,8 +5,10 @@
  *
  * Stops the process, lets the module capture it (metadata written, memory
  * referenced copy-on-write), lets it run again at once, then has the
- * module write the page contents.  On any failure the process is left
- * running, untouched, and a partial FILE is removed.
+ * module write the page contents.  With --kill it is not let run: it stays
+ * stopped through the writeout and is killed once the image is durable.
+ * On any failure the process is left running, untouched, and a partial
+ * FILE is removed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,7 +112,7 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	struct periodic_opts po = { 0 };
 	bool periodic = false;
 	const char *out_path = NULL;
-	unsigned long long t0, frozen_us;
+	unsigned long long t0, capture_us, kill_us = 0;
 	bool kill_after = false, stats = false, created;
 	struct ckpt_version v;
 	struct ckpt_dump d;
@@ -170,27 +172,50 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 		ptrace_resume(pid);
 		goto close_out;
 	}
-	/* Memory is referenced copy-on-write: the process may run now. */
-	ptrace_resume(pid);
-	frozen_us = now_us() - t0;
+	capture_us = now_us() - t0;
+	/*
+	 * Memory is referenced copy-on-write: a process that lives on may run
+	 * now.  One that --kill ends may not: whatever it did past the capture
+	 * (a write to a file or a socket) the restored process would do again.
+	 * It stays stopped until the image is durable, and is resumed, not
+	 * killed, if the writeout fails.
+	 */
+	if (!kill_after)
+		ptrace_resume(pid);
 
-	if (dump_ioctl(dev, CKPT_IOC_WRITEOUT, &d, "writeout"))
-		goto close_out;
-	if (stats)
-		fprintf(stderr, "frozen_us=%llu pages=%llu bytes=%llu hbuf_chunks=%u capture_us=%llu\n",
-			frozen_us, (unsigned long long)d.pages,
-			(unsigned long long)d.bytes, d.hbuf_chunks,
-			(unsigned long long)d.capture_ns / 1000);
+	if (dump_ioctl(dev, CKPT_IOC_WRITEOUT, &d,
+		       out_path && strcmp(out_path, "-") ? out_path : "writing the image"))
+		goto resume;
 	if (created && fsync(out)) {
 		errmsg("dump: %s: %s", out_path, strerror(errno));
-		goto close_out;
+		goto resume;
 	}
-	if (kill_after && kill(pid, SIGKILL)) {
-		errmsg("dump: the image is complete, but process %d could not be killed: %s",
-		       pid, strerror(errno));
-		goto close_out;
+	if (kill_after) {
+		if (ptrace_kill(pid)) {
+			errmsg("dump: the image is complete, but process %d could not be killed: %s",
+			       pid, strerror(errno));
+			goto resume;
+		}
+		kill_us = now_us() - t0;
+	}
+	if (stats) {
+		fprintf(stderr, "frozen_us=%llu pages=%llu bytes=%llu hbuf_chunks=%u capture_us=%llu",
+			capture_us,
+			(unsigned long long)d.pages,
+			(unsigned long long)d.bytes, d.hbuf_chunks,
+			(unsigned long long)d.capture_ns / 1000);
+		if (kill_after)
+			fprintf(stderr, " stop_to_kill_us=%llu", kill_us);
+		fputc('\n', stderr);
 	}
 	ret = 0;
+	goto close_out;
+resume:
+	if (kill_after) {
+		ptrace_resume(pid);
+		errmsg("dump: process %d was not killed and runs on (--kill ends it only after a complete image)",
+		       pid);
+	}
 close_out:
 	if (out != STDOUT_FILENO)
 		close(out);

@@ -62,3 +62,25 @@ void ptrace_resume(pid_t pid)
 {
 	ptrace(PTRACE_DETACH, pid, 0, 0);
 }
+
+/*
+ * Kill a process held by ptrace_stop() and wait until it is gone, so that
+ * its pid is free for a restore once we return (its real parent still
+ * reaps it).  SIGKILL ends the stop with no user instruction run.
+ */
+int ptrace_kill(pid_t pid)
+{
+	int status;
+
+	/* ESRCH: it is already dying (another SIGKILL); reap it all the same. */
+	if (kill(pid, SIGKILL) && errno != ESRCH)
+		return -1;
+	for (;;) {
+		if (waitpid(pid, &status, __WALL) < 0)
+			return errno == ECHILD ? 0 : -1;
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return 0;
+		/* PTRACE_EVENT_EXIT is not set; any other stop just goes on. */
+		ptrace(PTRACE_CONT, pid, 0, 0);
+	}
+}

@@ -36,6 +36,8 @@ int modload_ensure(const char *module_path, bool *loaded_now);
 int ptrace_seize(pid_t pid);
 int ptrace_stop(pid_t pid);
 void ptrace_resume(pid_t pid);
+/* Kill a stopped process and wait until it has exited (0), or -1. */
+int ptrace_kill(pid_t pid);
 
 int cmd_check(int argc, char **argv, const struct tool_opts *o);
 int cmd_show(int argc, char **argv, const struct tool_opts *o);
