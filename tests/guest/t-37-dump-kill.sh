@@ -32,17 +32,22 @@ wait_lines() {
 	return 1
 }
 
-# kill_restore MIB: kill_log (MIB of memory) writes its count to a file and
-# to a pipe the test reads; dumped with --kill, restored into the same
-# pipe, run on, killed.  Both logs must count with no repeat and no gap.
+# kill_restore CMD...: CMD (its @LOG argument replaced by a file) writes a
+# count to that file and to stdout, a pipe the test reads; dumped with
+# --kill, restored into the same pipe, run on, killed.  Both logs must
+# count with no repeat and no gap.
 kill_restore() {
-	local mib=$1 dir pid rpid w out n_img rc st
+	local dir pid rpid w out n_img rc st a cmd=()
 	dir=$(mktemp -d)
+	for a in "$@"; do
+		[ "$a" = @LOG ] && a=$dir/file.log
+		cmd+=("$a")
+	done
 	mkfifo "$dir/fifo"
 	cat "$dir/fifo" >"$dir/pipe.log" &
 	local reader=$!
 	exec {w}>"$dir/fifo"
-	setsid kill_log "$dir/file.log" "$mib" >&$w 2>/dev/null </dev/null &
+	setsid "${cmd[@]}" >&$w 2>/dev/null </dev/null &
 	pid=$!
 	wait_lines "$dir/file.log" 2000 || return 1
 
@@ -73,8 +78,23 @@ kill_restore() {
 	seq_ok "$dir/pipe.log" || return 1
 	rm -rf "$dir"
 }
-run_test dump-kill-no-repeat kill_restore 0
-run_test dump-kill-no-repeat-256m kill_restore 256
+run_test dump-kill-no-repeat kill_restore kill_log @LOG 0
+run_test dump-kill-no-repeat-256m kill_restore kill_log @LOG 256
+
+# The same with unmodified interpreters from Debian's packages (the case
+# that was reported: Python and Perl counters logged numbers twice).
+PY='import os, sys
+f = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+n = 0
+while True:
+    b = b"%d\n" % n
+    os.write(f, b)
+    os.write(1, b)
+    n += 1'
+PL='open(my $f, ">>", $ARGV[0]) or die; my $n = 0;
+while (1) { my $b = "$n\n"; syswrite($f, $b); syswrite(STDOUT, $b); $n++ }'
+run_test dump-kill-no-repeat-python3 kill_restore /usr/bin/python3 -c "$PY" @LOG
+run_test dump-kill-no-repeat-perl kill_restore /usr/bin/perl -e "$PL" @LOG
 
 # A --kill dump that cannot be written (a full filesystem) fails in words,
 # leaves no partial image, and leaves the process running and counting.
