@@ -372,6 +372,7 @@ int pgset_capture_vma(struct pgset *ps, struct mm_struct *mm,
 	pud_t *pud;
 	int ret;
 
+	mmap_assert_write_locked(mm);
 	if (!vma->anon_vma)
 		return 0;
 	if (test_bit(MMF_HAS_PINNED, &mm->flags) && !ps->copy) {

@@ -23,6 +23,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pid.h>
@@ -136,6 +137,7 @@ struct ckpt_snap *ckpt_snap_find(struct ckpt_mmsnap *ms, u32 id)
 {
 	struct ckpt_snap *s;
 
+	lockdep_assert_held(&ms->mutex);
 	list_for_each_entry(s, &ms->snaps, node)
 		if (s->id == id)
 			return s;
@@ -144,6 +146,7 @@ struct ckpt_snap *ckpt_snap_find(struct ckpt_mmsnap *ms, u32 id)
 
 void ckpt_snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s)
 {
+	lockdep_assert_held(&ms->mutex);
 	spin_lock(&ms->lock);
 	list_del_init(&s->node);
 	spin_unlock(&ms->lock);
@@ -157,6 +160,7 @@ void ckpt_snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s)
 /* Off the list and off the mm; caller holds snap_mms_mutex. */
 static void mmsnap_unlist(struct ckpt_mmsnap *ms)
 {
+	lockdep_assert_held(&snap_mms_mutex);
 	list_del_rcu(&ms->node);
 	atomic_long_dec(&ckpt_stats.snap_mms);
 	if (ms->registered) {
@@ -350,6 +354,7 @@ int ckpt_mmsnap_watch(struct ckpt_ctx *ctx, struct ckpt_mmsnap *ms,
 {
 	int ret;
 
+	mmap_assert_write_locked(mm);
 	if (ms->registered)
 		return 0;
 	/* A device or VM mirroring this mm would not see our COW. */
@@ -560,10 +565,15 @@ static int may_access(struct task_struct *t)
 static struct ckpt_mmsnap *mmsnap_of(pid_t pid, struct mm_struct **mm,
 				     char *errmsg, size_t len, int *err)
 {
-	struct task_struct *t;
+	struct task_struct *t = NULL;
 	struct ckpt_mmsnap *ms = NULL;
+	struct pid *p;
 
-	t = pid ? get_pid_task(find_get_pid(pid), PIDTYPE_PID) : NULL;
+	if (pid) {
+		p = find_get_pid(pid);
+		t = get_pid_task(p, PIDTYPE_PID);
+		put_pid(p);
+	}
 	*err = 0;
 	*mm = NULL;
 	if (pid && !t) {

@@ -19,6 +19,7 @@
  * while it fits (past that, rollback scans the bitmap).
  */
 #include <linux/bitmap.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -76,6 +77,7 @@ void ckpt_snap_mark(struct ckpt_snap *s, unsigned long start,
 	unsigned long i, from, to, idx;
 	const struct pgrun *r;
 
+	lockdep_assert_held(&s->ms->lock);
 	for (i = run_after(ps, start); i < ps->nr_runs; i++) {
 		r = &ps->runs[i];
 		if (r->vaddr >= end)
