@@ -605,8 +605,8 @@ static void test_crc(void)
 	else
 		pass("crc32c/vectors-sw");
 	if (!hw) {
-		printf("PASS: unit/crc32c/vectors-hw (no SSE4.2: skipped)\n");
-		nr_pass++;
+		/* Not a pass: nothing ran.  Nor does the hw path anywhere here. */
+		printf("note: unit/crc32c/vectors-hw not run: this CPU has no SSE4.2, so the software path (tested above) is the only one in use\n");
 	} else if (ckpt_crc32c_hw(0, check, 9) != 0xe3069283 ||
 		   ckpt_crc32c_hw(0, zero, 32) != 0x8a9136aa ||
 		   ckpt_crc32c_hw(0, ones, 32) != 0x62a8ab43 ||
