@@ -86,6 +86,9 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 	kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	rm -rf /tmp/criu
 
+	# The image's CRC32C and a memcpy of the same bytes, under this TCG.
+	crc_cost "$mib" | while read -r k s val; do rec "$k" "$s" "$val"; done
+
 	# dd of the same bytes to the same tmpfs.
 	t0=$(now)
 	dd if=/dev/zero of=/tmp/dd.out bs=1M count="$mib" status=none
