@@ -28,6 +28,7 @@
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/rculist.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -537,7 +538,7 @@ long ckpt_ioc_snapshot(struct ckpt_file *cf, void __user *arg)
 }
 
 /* Whether current may see and drop @t's snapshots: ptrace's uid rule. */
-static int may_access(struct task_struct *t)
+static int may_access(struct task_struct *t, struct mm_struct *mm)
 {
 	const struct cred *cred = current_cred(), *tcred;
 	bool ok;
@@ -554,6 +555,14 @@ static int may_access(struct task_struct *t)
 	      gid_eq(cred->gid, tcred->gid)) ||
 	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
 	rcu_read_unlock();
+	/*
+	 * As ptrace: a process that is not dumpable (it changed credentials,
+	 * or said so with PR_SET_DUMPABLE) is only for CAP_SYS_PTRACE.
+	 * Yama and the LSMs cannot be asked from a module; the operations
+	 * that stop the process go through PTRACE_SEIZE, which asks them.
+	 */
+	if (ok && mm && get_dumpable(mm) != SUID_DUMP_USER)
+		ok = ns_capable(mm->user_ns, CAP_SYS_PTRACE);
 	return ok ? 0 : -EPERM;
 }
 
@@ -581,12 +590,15 @@ static struct ckpt_mmsnap *mmsnap_of(pid_t pid, struct mm_struct **mm,
 		*err = -ESRCH;
 		return NULL;
 	}
-	if (t && may_access(t)) {
+	*mm = get_task_mm(t ?: current);
+	if (t && may_access(t, *mm)) {
 		snprintf(errmsg, len, "not allowed to access process %d", pid);
 		*err = -EPERM;
+		if (*mm)
+			mmput(*mm);
+		*mm = NULL;
 		goto out;
 	}
-	*mm = get_task_mm(t ?: current);
 	if (*mm)
 		ms = ckpt_mmsnap_find(*mm);
 out:
