@@ -3,6 +3,7 @@
  * ckpt: command-line front end of /dev/ckpt.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,23 +14,23 @@
 #include "tool.h"
 
 struct command {
-	const char *name;
 	int (*fn)(int argc, char **argv, const struct tool_opts *o);
-	const char *summary;
+	const struct cmd_help *help;	/* name, summary, usage, text */
 };
 
-/* A NULL fn is a command whose contract is set but not built yet. */
 static const struct command commands[] = {
-	{ "check", cmd_check, "load the module if needed and show what this kernel supports" },
-	{ "dump", cmd_dump, "checkpoint a process into an image" },
-	{ "restore", cmd_restore, "restart a process from an image" },
-	{ "show", cmd_show, "validate an image and print its records" },
-	{ "snapshot", cmd_snapshot, "take an in-memory snapshot of a process" },
-	{ "rollback", cmd_rollback, "roll a process back to a snapshot" },
-	{ "drop", cmd_drop, "drop a snapshot" },
-	{ "list", cmd_list, "list the snapshots of a process" },
-	{ "run", cmd_run, "run a command under periodic checkpoints" },
+	{ cmd_check, &help_check },
+	{ cmd_dump, &help_dump },
+	{ cmd_restore, &help_restore },
+	{ cmd_show, &help_show },
+	{ cmd_snapshot, &help_snapshot },
+	{ cmd_rollback, &help_rollback },
+	{ cmd_drop, &help_drop },
+	{ cmd_list, &help_list },
+	{ cmd_run, &help_run },
 };
+
+#define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 int tool_errfd = STDERR_FILENO;
 
@@ -44,7 +45,69 @@ void errmsg(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
+	/* A progress line on the terminal ends first, for good. */
+	progress_hush();
 	dprintf(tool_errfd, "ckpt: %s\n", buf);
+}
+
+void help_usage(const struct cmd_help *h, FILE *f)
+{
+	const char *s = h->usage, *nl;
+
+	fputs("usage: ", f);
+	for (;;) {
+		nl = strchr(s, '\n');
+		fprintf(f, "%.*s\n", nl ? (int)(nl - s) : (int)strlen(s), s);
+		if (!nl || !nl[1])
+			break;
+		s = nl + 1;
+		fputs("       ", f);
+	}
+}
+
+int help_print(const struct cmd_help *h)
+{
+	help_usage(h, stdout);
+	printf("\n%s", h->text);
+	/* Help piped into a pager or a file: a failed write is an error. */
+	if (fflush(stdout) || ferror(stdout)) {
+		errmsg("%s: writing the help: %s", h->name, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int help_error(const struct cmd_help *h, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		errmsg("%s: %s", h->name, buf);
+	}
+	help_usage(h, stderr);
+	return EXIT_USAGE;
+}
+
+int help_getopt_error(const struct cmd_help *h, char **argv, int c)
+{
+	const char *opt = argv[optind - 1];
+	int len = (int)strcspn(opt, "=");
+
+	/* optopt is a long option's value: for words, its own name. */
+	if (strncmp(opt, "--", 2)) {
+		if (c == ':')
+			return help_error(h, "option '-%c' needs a value", optopt);
+		return help_error(h, "unknown option '-%c'", optopt);
+	}
+	if (c == ':')
+		return help_error(h, "option '%.*s' needs a value", len, opt);
+	if (optopt)
+		return help_error(h, "option '%.*s' takes no value", len, opt);
+	return help_error(h, "unknown option '%.*s'", len, opt);
 }
 
 static void usage(FILE *f)
@@ -52,14 +115,60 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: ckpt [--module PATH] COMMAND [ARGS...]\n"
+		   "       ckpt help [COMMAND]\n"
 		   "       ckpt --version | --help\n\n"
 		   "commands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
-			commands[i].fn ? "" : " (not implemented yet)");
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].help->name,
+			commands[i].help->summary);
 	fprintf(f, "\noptions:\n"
 		   "  --module PATH  load this ckpt.ko when /dev/ckpt is missing\n"
-		   "                 (default: the module installed for this kernel)\n");
+		   "                 (default: the module installed for this kernel)\n"
+		   "  --version      the tool's version, ABI and image format\n"
+		   "  -h, --help     this help\n\n"
+		   "ckpt COMMAND --help (or ckpt help COMMAND) describes a command.\n");
+}
+
+/* ckpt --help, ckpt help: stdout, and a failed write is an error. */
+static int top_help(void)
+{
+	usage(stdout);
+	if (fflush(stdout) || ferror(stdout)) {
+		errmsg("writing the help: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(name, commands[i].help->name))
+			return &commands[i];
+	return NULL;
+}
+
+/* ckpt help [COMMAND]: what ckpt --help or ckpt COMMAND --help print. */
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc == 1)
+		return top_help();
+	if (argc > 2) {
+		errmsg("help: one command at a time");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		errmsg("help: there is no command '%s' (ckpt help lists them)",
+		       argv[1]);
+		return EXIT_USAGE;
+	}
+	return help_print(c->help);
 }
 
 int tool_open_dev(const struct tool_opts *o, struct ckpt_version *v)
@@ -78,7 +187,7 @@ int tool_open_dev(const struct tool_opts *o, struct ckpt_version *v)
 	}
 	if (fd < 0) {
 		if (errno == EACCES || errno == EPERM)
-			errmsg("cannot open %s: %s (it is mode 0600 unless the module was loaded with mode=...: run as root, or give the device a group)",
+			errmsg("cannot open %s: %s (only root may, and the group 'ckpt' where the udev rule of the ckpt package is installed: run as root, or join that group with 'adduser USER ckpt' and log in again)",
 			       CKPT_DEVICE_PATH, strerror(errno));
 		else
 			errmsg("cannot open %s: %s", CKPT_DEVICE_PATH,
@@ -103,8 +212,8 @@ int tool_open_dev(const struct tool_opts *o, struct ckpt_version *v)
 
 int main(int argc, char **argv)
 {
+	const struct command *c;
 	struct tool_opts o = { 0 };
-	size_t i;
 	int a = 1;
 
 	while (a < argc && argv[a][0] == '-') {
@@ -114,8 +223,7 @@ int main(int argc, char **argv)
 			       CKPT_IMAGE_VERSION);
 			return 0;
 		} else if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
-			usage(stdout);
-			return 0;
+			return top_help();
 		} else if (!strcmp(argv[a], "--module") && a + 1 < argc) {
 			o.module_path = argv[++a];
 		} else {
@@ -129,14 +237,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[a], commands[i].name))
-			continue;
-		if (!commands[i].fn) {
-			errmsg("%s: not implemented yet", commands[i].name);
-			return EXIT_USAGE;
-		}
-		return commands[i].fn(argc - a, argv + a, &o);
+	if (!strcmp(argv[a], "help"))
+		return cmd_help(argc - a, argv + a);
+	c = find_command(argv[a]);
+	if (c) {
+		/* Our messages, prefixed like every other; see help_getopt_error. */
+		opterr = 0;
+		return c->fn(argc - a, argv + a, &o);
 	}
 	errmsg("unknown command '%s' (try ckpt --help)", argv[a]);
 	return EXIT_USAGE;

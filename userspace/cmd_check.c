@@ -4,11 +4,31 @@
  * this kernel and CPU support.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tool.h"
+
+const struct cmd_help help_check = {
+	.name = "check",
+	.summary = "load the module if needed and show what this kernel supports",
+	.usage = "ckpt check",
+	.text =
+"Loads the ckpt module if /dev/ckpt is missing (the file given with\n"
+"ckpt --module PATH, else the module installed for this kernel), opens\n"
+"the device, checks that the module speaks this tool's ABI, and prints:\n"
+"the versions of both and the kernel release, the page size, the hbuf\n"
+"chunk size, the image format, the CPU's xstate size and features, what\n"
+"the kernel has (THP, per-VMA locks, user shadow stacks, MMU notifiers,\n"
+"swap, 5-level paging), the module's features and its counters.\n"
+"Exits 1, saying why, if the module cannot be loaded or opened or\n"
+"speaks another ABI.\n"
+"\n"
+"options:\n"
+"  -h, --help  this help\n",
+};
 
 struct bitname {
 	unsigned long long bit;
@@ -64,17 +84,24 @@ static void print_bits(const char *label, unsigned long long v,
 
 int cmd_check(int argc, char **argv, const struct tool_opts *o)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	struct ckpt_counters c;
 	struct ckpt_version v;
 	const char *sep = "";
 	unsigned int i;
-	int fd;
+	int opt, fd;
 
-	if (argc > 1) {
-		errmsg("check: takes no arguments");
-		return EXIT_USAGE;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (opt == 'h')
+			return help_print(&help_check);
+		return help_getopt_error(&help_check, argv, opt);
 	}
-	(void)argv;
+	if (optind != argc)
+		return help_error(&help_check, "takes no arguments, not '%s'",
+				  argv[optind]);
 	fd = tool_open_dev(o, &v);
 	if (fd < 0)
 		return 1;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt dump -t PID [-o FILE] [--kill] [--stats]
+ * ckpt dump -t PID [-o FILE] [--kill] [--stats] [--progress|--no-progress]
  * ckpt dump -t PID --every MS --dir DIR [--keep N] [--count C] [--stats]
  *
  * Stops the process, lets the module capture it (metadata written, memory
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,11 +33,64 @@ static unsigned long long now_us(void)
 	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: ckpt dump -t PID [-o FILE] [--kill] [--stats]\n"
-			"       ckpt dump -t PID --every MS --dir DIR [--keep N] [--count C] [--stats]\n");
-}
+const struct cmd_help help_dump = {
+	.name = "dump",
+	.summary = "checkpoint a process into an image",
+	.usage = "ckpt dump -t PID [-o FILE] [--kill] [--stats]\n"
+		 "          [--progress | --no-progress]\n"
+		 "ckpt dump -t PID --every MS --dir DIR [--keep N] [--count C] [--stats]",
+	.text =
+"Checkpoints process PID into an image.  The process is stopped (ptrace)\n"
+"while the module captures it: registers, metadata, and its memory\n"
+"referenced copy-on-write, not copied.  Then it runs on while the module\n"
+"writes the page contents (all-zero anonymous pages are left out).  On\n"
+"any failure the process is left running and a partial FILE is removed.\n"
+"\n"
+"options:\n"
+"  -t PID         the process to dump (single-threaded)\n"
+"  -o FILE        write the image to FILE (created mode 0600, or\n"
+"                 truncated); '-', or no -o: to stdout, if it is not a\n"
+"                 terminal\n"
+"  --kill         end the process with the dump: it stays stopped from the\n"
+"                 capture through the writeout, and is killed only once the\n"
+"                 image is complete and, in a file, fsynced; so it runs no\n"
+"                 instruction past the image's instant, and nothing it does\n"
+"                 is done twice once restored.  If the writeout fails, the\n"
+"                 process is resumed, never killed.\n"
+"  --stats        one line on stderr at the end:\n"
+"                   frozen_us=N pages=N bytes=N hbuf_chunks=N capture_us=N\n"
+"                 and with --kill also stop_to_kill_us=N: microseconds from\n"
+"                 the stop request to the end of the capture, pages\n"
+"                 written, image bytes, hbuf chunks of metadata, the\n"
+"                 module's own capture time, and microseconds from the stop\n"
+"                 request until the killed process is gone\n"
+"  --progress     a progress line on stderr during the writeout (MiB\n"
+"                 written, MiB/s, percentage of the memory referenced),\n"
+"                 whatever the size and wherever stderr goes.  It may end\n"
+"                 below 100%: zero pages are counted but not written.\n"
+"  --no-progress  no progress line.  Without either, it is shown when\n"
+"                 stderr is a terminal and more than 64 MiB of memory is to\n"
+"                 be written.\n"
+"  -h, --help     this help\n"
+"\n"
+"periodic checkpoints (--every; not with -o, --kill or --progress):\n"
+"  --every MS     capture every MS milliseconds (1 to 3600000) into DIR,\n"
+"                 until SIGINT or SIGTERM or C images: the first image is\n"
+"                 full, each later one holds only the pages changed since\n"
+"                 its parent.  Each is written under a hidden name, synced,\n"
+"                 renamed DIR/NNNNNN.img, and only then does the symlink\n"
+"                 DIR/latest point at it.  The process runs on at the end.\n"
+"  --dir DIR      the directory of the images (created if missing)\n"
+"  --keep N       keep only the N newest images: the oldest kept is\n"
+"                 rewritten as a full image under its own id, the older ones\n"
+"                 deleted (default 0: keep them all)\n"
+"  --count C      stop after C images\n"
+"  --stats        one line per image on stderr,\n"
+"                   seq=N frozen_us=N dirty_pages=N bytes=N write_ms=N\n"
+"                 and a summary line at the end (p50/p99/max of frozen_us,\n"
+"                 missed intervals, the tool's stop-to-resume times, hbuf\n"
+"                 chunks allocated)\n",
+};
 
 /* The image output: FILE, '-' for stdout, or stdout when it is no tty. */
 static int open_output(const char *path, bool *created)
@@ -60,6 +114,13 @@ static int open_output(const char *path, bool *created)
 	return fd;
 }
 
+static bool is_regular(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode);
+}
+
 static int dump_ioctl(int dev, unsigned long req, struct ckpt_dump *d,
 		      const char *what)
 {
@@ -80,11 +141,11 @@ static int dump_every(pid_t pid, struct periodic_opts *po, bool stats,
 	struct target t;
 	int dev, ret;
 
-	if (!po->every_ms || !po->dir || single_opts) {
-		errmsg("dump: --every needs --dir, and takes neither -o nor --kill");
-		usage();
-		return EXIT_USAGE;
-	}
+	if (!po->every_ms || !po->dir || single_opts)
+		return help_error(&help_dump, "%s",
+				  !po->every_ms ? "--dir, --keep and --count go with --every MS" :
+				  !po->dir ? "--every needs --dir DIR" :
+				  "--every takes none of -o, --kill, --progress");
 	po->stats = stats;
 	dev = tool_open_dev(o, &v);
 	if (dev < 0)
@@ -107,8 +168,14 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 		{ "dir", required_argument, NULL, 'D' },
 		{ "keep", required_argument, NULL, 'K' },
 		{ "count", required_argument, NULL, 'C' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	enum progress_mode show = PROGRESS_AUTO;
+	struct progress prog;
+	char *end;
 	struct periodic_opts po = { 0 };
 	bool periodic = false;
 	const char *out_path = NULL;
@@ -119,10 +186,15 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	int c, dev, out, ret = 1;
 	pid_t pid = 0;
 
-	while ((c = getopt_long(argc, argv, "t:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			pid = atoi(optarg);
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || pid <= 0)
+				return help_error(&help_dump,
+						  "-t wants a process id, not '%s'",
+						  optarg);
 			break;
 		case 'o':
 			out_path = optarg;
@@ -133,27 +205,34 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 		case 's':
 			stats = true;
 			break;
+		case 'P':
+			show = PROGRESS_ON;
+			break;
+		case 'N':
+			show = PROGRESS_OFF;
+			break;
+		case 'h':
+			return help_print(&help_dump);
 		case 'E':
 		case 'D':
 		case 'K':
 		case 'C':
 			periodic = true;
-			if (periodic_opt(&po, c, optarg)) {
-				usage();
-				return EXIT_USAGE;
-			}
+			if (periodic_opt(&po, c, optarg))
+				return help_error(&help_dump, NULL);
 			break;
 		default:
-			usage();
-			return EXIT_USAGE;
+			return help_getopt_error(&help_dump, argv, c);
 		}
 	}
-	if (pid <= 0 || optind != argc) {
-		usage();
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return help_error(&help_dump, "unexpected argument '%s'",
+				  argv[optind]);
+	if (pid <= 0)
+		return help_error(&help_dump, "which process? give -t PID");
 	if (periodic)
-		return dump_every(pid, &po, stats, out_path || kill_after, o);
+		return dump_every(pid, &po, stats,
+				  out_path || kill_after || show == PROGRESS_ON, o);
 	dev = tool_open_dev(o, &v);
 	if (dev < 0)
 		return 1;
@@ -183,11 +262,26 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	if (!kill_after)
 		ptrace_resume(pid);
 
+	/*
+	 * The writeout is one ioctl of this thread: a progress thread follows
+	 * its bytes (progress.c) against the pages the capture referenced.
+	 */
+	progress_start(&prog, &(struct progress_spec){
+		.mode = show, .what = "dump", .verb = "written",
+		.size = d.pages * v.page_size, .total = d.pages * v.page_size,
+		.pid = getpid(), .tid = gettid(),
+		.short_note = "zero pages are counted, not written",
+	});
 	if (dump_ioctl(dev, CKPT_IOC_WRITEOUT, &d,
-		       out_path && strcmp(out_path, "-") ? out_path : "writing the image"))
+		       out_path && strcmp(out_path, "-") ? out_path : "writing the image")) {
+		progress_end(&prog, false);
 		goto resume;
-	if (created && fsync(out)) {
-		errmsg("dump: %s: %s", out_path, strerror(errno));
+	}
+	progress_end(&prog, true);
+	/* Stdout redirected to a file is as much a file as -o FILE. */
+	if ((created || is_regular(out)) && fsync(out)) {
+		errmsg("dump: %s: %s", created ? out_path : "stdout",
+		       strerror(errno));
 		goto resume;
 	}
 	if (kill_after) {

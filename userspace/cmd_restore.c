@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ckpt restore [-i FILE|DIR] [--detach] [--pid-file F] [--new-pid]
+ *              [--progress|--no-progress]
  *
  *  1. The image is read and checked whole (a pipe is spooled into a
  *     memfd, because the module reads it twice): a bad image fails here,
@@ -43,10 +44,40 @@
 /* At the same address in the child (a fork), so the tracer can read it. */
 static struct ckpt_restore restore_arg;
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: ckpt restore [-i FILE|DIR] [--detach] [--pid-file F] [--new-pid]\n");
-}
+const struct cmd_help help_restore = {
+	.name = "restore",
+	.summary = "restart a process from an image",
+	.usage = "ckpt restore [-i FILE|DIR] [--detach] [--pid-file F] [--new-pid]\n"
+		 "             [--progress | --no-progress]",
+	.text =
+"Restarts the process in an image.  The whole image is read and checked\n"
+"first, so a bad one fails before any process exists.  A child then takes\n"
+"the image's pid, becomes the process and runs on from the image's\n"
+"instant; its stdio that went to a terminal or a pipe is reconnected to\n"
+"ckpt's own.  Without --detach, ckpt waits for it and exits as it does\n"
+"(128+N if a signal N ended it); a failed restore exits 1, saying why.\n"
+"Needs CAP_CHECKPOINT_RESTORE (or root) and the kernel the image came\n"
+"from.\n"
+"\n"
+"options:\n"
+"  -i FILE|DIR    the image: a FILE, or DIR for DIR/latest of a series of\n"
+"                 periodic checkpoints; an incremental image is merged with\n"
+"                 its parents, found in its directory.  '-', or no -i: stdin\n"
+"                 (a full image; it is read into memory first)\n"
+"  --detach       print the restored process's pid on stdout and exit at\n"
+"                 once, leaving it running\n"
+"  --pid-file F   write the restored process's pid to F\n"
+"  --new-pid      if the image's pid is in use or cannot be taken (that\n"
+"                 needs root), restore under a new pid instead of failing\n"
+"  --progress     a progress line on stderr while the kernel reads the\n"
+"                 image (MiB read, MiB/s, percentage), whatever the size\n"
+"                 and wherever stderr goes.  The kernel reads an image\n"
+"                 twice, checking it whole and then loading the memory: the\n"
+"                 total is the image's size plus its page data.\n"
+"  --no-progress  no progress line.  Without either, it is shown when\n"
+"                 stderr is a terminal and the image is over 64 MiB.\n"
+"  -h, --help     this help\n",
+};
 
 /* An incremental image merged with its parents, in a memfd. */
 static int merge_image(const char *path)
@@ -196,6 +227,13 @@ static void child(const struct plan *p, int img, int dev, int sync_rd)
 	if (child_prepare(p, keep, 4))
 		_exit(127);
 	close(keep[2]);
+	/*
+	 * Nothing is said from here on (the tracer reports a failed ioctl),
+	 * and the restored process must not hold our stderr: a pipe from
+	 * `ckpt restore --detach 2>&1 | ...` would never see its end.
+	 */
+	close(keep[3]);
+	tool_errfd = -1;
 	restore_arg.size = sizeof(restore_arg);
 	restore_arg.fd = keep[0];
 	restore_arg.close_fd = keep[1];
@@ -252,9 +290,14 @@ static int set_cpu(pid_t pid, const struct plan *p)
 	return 0;
 }
 
-/* Drives the child from its SIGSTOP to the end of the restore ioctl. */
-static int trace_restore(pid_t pid, const struct plan *p)
+/*
+ * Drives the child from its SIGSTOP to the end of the restore ioctl,
+ * during which a progress thread follows what it reads (@ps).
+ */
+static int trace_restore(pid_t pid, const struct plan *p,
+			 struct progress_spec *ps)
 {
+	struct progress prog;
 	struct user_regs_struct regs;
 	struct ckpt_restore r;
 	struct iovec local = { &r, sizeof(r) };
@@ -271,16 +314,22 @@ static int trace_restore(pid_t pid, const struct plan *p)
 			break;
 		ptrace(PTRACE_CONT, pid, 0, 0);
 	}
+	/* From here on, all the child reads is the image, in the kernel. */
+	ps->pid = ps->tid = pid;
+	progress_start(&prog, ps);
 	/* Entry stop, then exit stop. */
 	if (ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_stop(pid, &status) ||
 	    ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_stop(pid, &status)) {
+		progress_end(&prog, false);
 		say_child_died(status);
 		return -1;
 	}
 	if (ptrace(PTRACE_GETREGS, pid, 0, &regs)) {
+		progress_end(&prog, false);
 		errmsg("restore: reading the child's registers: %s", strerror(errno));
 		return -1;
 	}
+	progress_end(&prog, (long)regs.rax >= 0);
 	if ((long)regs.rax < 0) {
 		/* Before the point of no return: the child's memory is intact. */
 		if (process_vm_readv(pid, &local, 1, &remote, 1, 0) == sizeof(r) &&
@@ -306,8 +355,16 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "new-pid", no_argument, NULL, 'n' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	struct progress_spec ps = {
+		.mode = PROGRESS_AUTO, .what = "restore", .verb = "read",
+		.reads = true, .phase = { "checking the image", "loading the memory" },
+	};
+	struct stat st;
 	const char *in = NULL, *pid_file = NULL;
 	bool detach = false, new_pid = false;
 	int c, img, dev, sync[2], status, ret = 1;
@@ -316,7 +373,7 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	struct plan p;
 	pid_t pid;
 
-	while ((c = getopt_long(argc, argv, "i:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			in = optarg;
@@ -330,15 +387,21 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 		case 'n':
 			new_pid = true;
 			break;
+		case 'P':
+			ps.mode = PROGRESS_ON;
+			break;
+		case 'N':
+			ps.mode = PROGRESS_OFF;
+			break;
+		case 'h':
+			return help_print(&help_restore);
 		default:
-			usage();
-			return EXIT_USAGE;
+			return help_getopt_error(&help_restore, argv, c);
 		}
 	}
-	if (optind != argc) {
-		usage();
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return help_error(&help_restore, "unexpected argument '%s' (the image goes with -i)",
+				  argv[optind]);
 	memset(&p, 0, sizeof(p));
 	img = open_image(in);
 	if (img < 0)
@@ -352,6 +415,15 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	if (check_cpu(&p, &v) || pipe2(sync, O_CLOEXEC)) {
 		close(dev);
 		goto free_plan;
+	}
+	/*
+	 * img is always a file here (a stream was spooled into a memfd): the
+	 * kernel reads it whole, then its page data again.
+	 */
+	if (!fstat(img, &st) && S_ISREG(st.st_mode)) {
+		ps.size = st.st_size;
+		ps.split = st.st_size;
+		ps.total = st.st_size + p.nr_pages * v.page_size;
 	}
 	fflush(NULL);
 	/* The child starts with every signal blocked: none may kill it early. */
@@ -387,7 +459,7 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 			goto free_plan;
 		}
 	}
-	if (write(sync[1], "", 1) != 1 || trace_restore(pid, &p)) {
+	if (write(sync[1], "", 1) != 1 || trace_restore(pid, &p, &ps)) {
 		close(sync[1]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);

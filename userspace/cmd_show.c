@@ -1157,12 +1157,20 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: ckpt show FILE [--json]\n"
-		   "  validates the image FILE (- for stdin) and prints its records\n"
-		   "  --json  one JSON document instead of text\n");
-}
+const struct cmd_help help_show = {
+	.name = "show",
+	.summary = "validate an image and print its records",
+	.usage = "ckpt show FILE [--json]",
+	.text =
+"Reads the image FILE ('-' for stdin) through the module's own validator\n"
+"(the checks a restore makes: every record, the page runs, the CRC32C and\n"
+"the trailer) and prints its records.  Needs neither the module nor root.\n"
+"A bad image prints nothing on stdout and exits 1 with the reason.\n"
+"\n"
+"options:\n"
+"  --json      one JSON document instead of text\n"
+"  -h, --help  this help\n",
+};
 
 int cmd_show(int argc, char **argv, const struct tool_opts *o)
 {
@@ -1181,24 +1189,18 @@ int cmd_show(int argc, char **argv, const struct tool_opts *o)
 		if (!strcmp(argv[i], "--json")) {
 			s.json = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
+			return help_print(&help_show);
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			errmsg("show: unknown option '%s'", argv[i]);
-			usage(stderr);
-			return EXIT_USAGE;
+			return help_error(&help_show, "unknown option '%s'",
+					  argv[i]);
 		} else if (path) {
-			errmsg("show: one image at a time");
-			usage(stderr);
-			return EXIT_USAGE;
+			return help_error(&help_show, "one image at a time");
 		} else {
 			path = argv[i];
 		}
 	}
-	if (!path) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (!path)
+		return help_error(&help_show, "which image? give FILE, or - for stdin");
 	if (!strcmp(path, "-")) {
 		fd = STDIN_FILENO;
 	} else {

@@ -176,48 +176,107 @@ static int do_list(int dev, const struct ckpt_version *v,
 	return snap_flush_stdout(a) ? 1 : 0;
 }
 
+const struct cmd_help help_snapshot = {
+	.name = "snapshot",
+	.summary = "take an in-memory snapshot of a process",
+	.usage = "ckpt snapshot -t PID [--on-exit] [-v]",
+	.text =
+"Takes an in-memory snapshot of process PID and prints its id on stdout.\n"
+"The process is stopped (ptrace) for the moment of the call only: its\n"
+"memory is held copy-on-write, not copied.  The snapshot stays in the\n"
+"kernel until ckpt drop, or until the process's memory goes (exit, exec).\n"
+"\n"
+"options:\n"
+"  -t, --pid PID  the process (single-threaded)\n"
+"  --on-exit      when the process calls exit() or exit_group(), it rolls\n"
+"                 back to this snapshot instead of ending\n"
+"  -v, --verbose  figures of the capture on stderr, one line:\n"
+"                 capture_ns=N pages=N meta_bytes=N hbuf_chunks=N\n"
+"  -h, --help     this help\n",
+};
+
 int cmd_snapshot(int argc, char **argv, const struct tool_opts *o)
 {
 	struct snap_args a = {
-		.cmd = "snapshot", .allowed = OPT_ON_EXIT | OPT_VERBOSE,
-		.usage = "ckpt snapshot -t PID [--on-exit] [-v]\n"
-			 "  prints the id of a new in-memory snapshot of process PID\n"
-			 "  --on-exit  the process rolls back to it instead of exiting\n"
-			 "  -v         capture figures on stderr",
+		.help = &help_snapshot, .allowed = OPT_ON_EXIT | OPT_VERBOSE,
 	};
 
 	return snap_main(argc, argv, o, &a, do_snapshot);
 }
 
+const struct cmd_help help_rollback = {
+	.name = "rollback",
+	.summary = "roll a process back to a snapshot",
+	.usage = "ckpt rollback -t PID -s ID [-v]",
+	.text =
+"Rolls process PID back to its snapshot ID: the process continues from\n"
+"the instant of the snapshot, which stays for later rollbacks.  Only what\n"
+"changed since is touched.  The process is stopped (ptrace) while its\n"
+"registers are set, then finishes the rollback in its own context; ckpt\n"
+"waits for that and reports its result.\n"
+"\n"
+"options:\n"
+"  -t, --pid PID        the process\n"
+"  -s, --snapshot ID    the snapshot (ckpt list shows them)\n"
+"  -v, --verbose        figures of the rollback on stderr, one line:\n"
+"                       rollback_ns=N pages_copied=N pages_zapped=N\n"
+"                       vmas_unmapped=N vmas_restored=N\n"
+"  -h, --help           this help\n",
+};
+
 int cmd_rollback(int argc, char **argv, const struct tool_opts *o)
 {
 	struct snap_args a = {
-		.cmd = "rollback", .allowed = OPT_ID | OPT_VERBOSE,
-		.usage = "ckpt rollback -t PID -s ID [-v]\n"
-			 "  rolls process PID back to its snapshot ID (which stays)\n"
-			 "  -v  rollback figures on stderr",
+		.help = &help_rollback, .allowed = OPT_ID | OPT_VERBOSE,
 	};
 
 	return snap_main(argc, argv, o, &a, do_rollback);
 }
 
+const struct cmd_help help_drop = {
+	.name = "drop",
+	.summary = "drop a snapshot",
+	.usage = "ckpt drop -t PID -s ID",
+	.text =
+"Frees snapshot ID of process PID: its page references and metadata.  The\n"
+"process is not stopped; the kernel checks the caller's right to it.\n"
+"\n"
+"options:\n"
+"  -t, --pid PID        the process\n"
+"  -s, --snapshot ID    the snapshot (ckpt list shows them)\n"
+"  -h, --help           this help\n",
+};
+
 int cmd_drop(int argc, char **argv, const struct tool_opts *o)
 {
 	struct snap_args a = {
-		.cmd = "drop", .allowed = OPT_ID,
-		.usage = "ckpt drop -t PID -s ID\n"
-			 "  frees snapshot ID of process PID",
+		.help = &help_drop, .allowed = OPT_ID,
 	};
 
 	return snap_main(argc, argv, o, &a, do_drop);
 }
 
+const struct cmd_help help_list = {
+	.name = "list",
+	.summary = "list the snapshots of a process",
+	.usage = "ckpt list -t PID [--json]",
+	.text =
+"Lists the snapshots of process PID on stdout: a header line\n"
+"'# id pages meta_bytes', then one line per snapshot: its id, the pages\n"
+"it holds, the bytes of its metadata.  The process is not stopped.\n"
+"\n"
+"options:\n"
+"  -t, --pid PID  the process\n"
+"  --json         one JSON document instead: {\"pid\": N, \"snapshots\":\n"
+"                 [{\"id\", \"on_exit\", \"pages\", \"meta_bytes\",\n"
+"                 \"capture_ns\", \"rollbacks\"}, ...]}\n"
+"  -h, --help     this help\n",
+};
+
 int cmd_list(int argc, char **argv, const struct tool_opts *o)
 {
 	struct snap_args a = {
-		.cmd = "list", .allowed = OPT_JSON,
-		.usage = "ckpt list -t PID [--json]\n"
-			 "  one line per snapshot of process PID: ID PAGES META_BYTES",
+		.help = &help_list, .allowed = OPT_JSON,
 	};
 
 	return snap_main(argc, argv, o, &a, do_list);

@@ -27,15 +27,9 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static void usage(FILE *f, const struct snap_args *a)
-{
-	fprintf(f, "usage: %s\n", a->usage);
-}
-
 static int bad_usage(const struct snap_args *a)
 {
-	usage(stderr, a);
-	return EXIT_USAGE;
+	return help_error(a->help, NULL);
 }
 
 static int take_opt(struct snap_args *a, int c, const char *arg)
@@ -95,25 +89,13 @@ int snap_parse_args(int argc, char **argv, struct snap_args *a)
 	size_t i;
 	int c;
 
+	a->cmd = a->help->name;
 	opterr = 0;	/* our own messages, prefixed like every other */
 	while ((c = getopt_long(argc, argv, ":t:s:vh", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout, a);
-			return EXIT_SUCCESS;
-		}
-		if (c == ':') {
-			errmsg("%s: option '%s' needs a value", a->cmd,
-			       argv[optind - 1]);
-			return bad_usage(a);
-		}
-		if (c == '?' && optopt) {
-			errmsg("%s: unknown option '-%c'", a->cmd, optopt);
-			return bad_usage(a);
-		}
-		if (c == '?') {
-			errmsg("%s: unknown option '%s'", a->cmd, argv[optind - 1]);
-			return bad_usage(a);
-		}
+		if (c == 'h')
+			return help_print(a->help);
+		if (c == ':' || c == '?')
+			return help_getopt_error(a->help, argv, c);
 		/* Known to some snapshot command, but not to this one. */
 		for (i = 0; i < sizeof(gate) / sizeof(gate[0]); i++) {
 			if (gate[i].c == c && !(a->allowed & gate[i].bit)) {

@@ -15,8 +15,8 @@
 #define OPT_JSON	(1U << 3)
 
 struct snap_args {
-	const char *cmd;
-	const char *usage;
+	const struct cmd_help *help;	/* the command's usage and --help */
+	const char *cmd;		/* its name (snap_parse_args sets it) */
 	unsigned int allowed;
 	pid_t pid;
 	unsigned int id;
@@ -25,7 +25,8 @@ struct snap_args {
 
 /*
  * Parses argv into *a, refusing options the command does not take.
- * Returns -1 to go on, or the exit status (after -h, or a usage error).
+ * Returns -1 to go on, or the exit status (after -h/--help, which prints
+ * a->help, or a usage error).
  */
 int snap_parse_args(int argc, char **argv, struct snap_args *a);
 

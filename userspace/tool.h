@@ -5,7 +5,10 @@
 #ifndef CKPT_TOOL_H
 #define CKPT_TOOL_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "ckpt.h"
@@ -20,6 +23,78 @@ struct tool_opts {
 /* Messages go to fd tool_errfd (stderr, or the restorer's copy of it). */
 extern int tool_errfd;
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A command's help, kept in the command's own file, so that the usage
+ * printed after a mistake and the text of --help cannot drift apart.
+ */
+struct cmd_help {
+	const char *name;	/* "dump" */
+	const char *summary;	/* one line, for ckpt --help */
+	const char *usage;	/* "ckpt dump ...": a synopsis a line, or a
+				 * line of spaces and more of the one before */
+	const char *text;	/* what it does and its options, for --help */
+};
+
+extern const struct cmd_help help_check, help_dump, help_restore, help_show,
+	help_snapshot, help_rollback, help_drop, help_list, help_run;
+
+/* "usage: " and the synopsis lines, to @f. */
+void help_usage(const struct cmd_help *h, FILE *f);
+/* The whole help on stdout: the exit status (1 if stdout failed). */
+int help_print(const struct cmd_help *h);
+/* A usage error: errmsg(@fmt) unless NULL, the usage on stderr; EXIT_USAGE. */
+int help_error(const struct cmd_help *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * After getopt_long() returned '?' or ':' (optstring starts with ':', or
+ * "+:"; opterr 0): which option, and why, then the usage; EXIT_USAGE.
+ */
+int help_getopt_error(const struct cmd_help *h, char **argv, int c);
+
+/*
+ * progress.c: a line on stderr that follows one long transfer done by the
+ * kernel inside an ioctl (dump's writeout, restore's readin).
+ */
+enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
+
+/* AUTO shows the line for transfers larger than this, on a terminal. */
+#define PROGRESS_AUTO_MIN	(64ULL << 20)
+
+struct progress_spec {
+	enum progress_mode mode;
+	uint64_t size;		/* compared with PROGRESS_AUTO_MIN */
+	const char *what;	/* the command: "ckpt dump: ..." */
+	const char *verb;	/* "written", "read" */
+	pid_t pid, tid;		/* the task doing the I/O */
+	bool reads;		/* count its rchar, else its wchar */
+	uint64_t total;		/* bytes expected, 0 if unknown */
+	/* Optional: phase[0] until @split bytes are done, then phase[1]. */
+	uint64_t split;
+	const char *phase[2];
+	/* Said on the last line when it ends below @total. */
+	const char *short_note;
+};
+
+struct progress {
+	struct progress_spec s;
+	bool on;		/* a thread is drawing */
+	bool stop, drawn, hushed;
+	int fd;			/* /proc/PID/task/TID/io */
+	uint64_t base, done;
+	uint64_t t0_ns;
+	size_t last_len;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+};
+
+/* Starts following @s (copied) if it is to be shown; else does nothing. */
+void progress_start(struct progress *p, const struct progress_spec *s);
+/* Stops: the last line when @ok, else the line is just ended. */
+void progress_end(struct progress *p, bool ok);
+/* Ends a line being drawn, for good, so a message can follow (errmsg). */
+void progress_hush(void);
 
 /*
  * Loads ckpt.ko if /dev/ckpt is missing (libkmod: @module_path, or the
