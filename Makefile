@@ -9,6 +9,7 @@
 #   make check              install deps, build, unit + VM tests, both kernels
 #   make demo               install deps, build, show the tool in the VM
 #   make install PREFIX=/usr/local, make install-module (DKMS)
+#   make deb                Debian packages in build/deb/ (and lintian)
 #
 # Outputs go to build/; nothing is written into the source dirs.
 
@@ -21,6 +22,11 @@ DESTDIR	?=
 BINDIR	?= $(PREFIX)/bin
 LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
+MANDIR	?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# udev reads no rules from /usr/local: a local install puts its rule where
+# the admin's go.
+UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,/etc/udev/rules.d)
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -44,8 +50,9 @@ kdir	= $(if $(KDIR),$(KDIR),/lib/modules/$(1)/build)
 MOD_SRCS := Kbuild VERSION $(wildcard $(TOP)/module/*.[ch]) \
 	$(TOP)/module/conftest.sh $(TOP)/uapi/linux/ckpt.h
 
-.PHONY: all modules userspace tests unit check demo deps clean install \
-	install-module uninstall-module checkpatch sparse bench fuzz-smoke
+.PHONY: all modules userspace tests unit check demo deps clean install deb \
+	install-module uninstall-module checkpatch sparse bench fuzz-smoke \
+	install-man
 
 all: modules userspace
 
@@ -64,7 +71,12 @@ modules:
 
 USER_BIN := $(B)/bin/ckpt
 LIB_A	 := $(B)/lib/libckpt.a
-LIB_SO	 := $(B)/lib/libckpt.so.$(VERSION)
+# libckpt's own interface version, not the project's: the major is the
+# soname (libckpt.so.1, package libckpt1) and changes only when ckpt.h
+# breaks callers.  It starts at 1, the major of the module ABI it speaks.
+LIB_VERSION := 1.0.0
+LIB_SONAME := libckpt.so.$(firstword $(subst ., ,$(LIB_VERSION)))
+LIB_SO	 := $(B)/lib/libckpt.so.$(LIB_VERSION)
 # The image reader shares the module's hbuf, CRC32C and validator.
 TOOL_SHARED := $(addprefix $(TOP)/module/,hbuf.c crc32c.c image_check.c)
 TOOL_SRCS := $(wildcard $(TOP)/userspace/*.c) $(TOOL_SHARED)
@@ -86,8 +98,8 @@ $(LIB_A): $(patsubst $(TOP)/userspace/lib/%.c,$(B)/lib/static/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 
 $(LIB_SO): $(patsubst $(TOP)/userspace/lib/%.c,$(B)/lib/pic/%.o,$(LIB_SRCS))
-	$(CC) -shared -Wl,-soname,libckpt.so.$(firstword $(subst ., ,$(VERSION))) $(LDFLAGS) -o $@ $^
-	ln -sf libckpt.so.$(VERSION) $(B)/lib/libckpt.so
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) $(LDFLAGS) -o $@ $^
+	ln -sf libckpt.so.$(LIB_VERSION) $(B)/lib/libckpt.so
 
 $(B)/lib/ckpt.pc: $(TOP)/userspace/lib/ckpt.pc.in $(TOP)/VERSION
 	@mkdir -p $(dir $@)
@@ -95,7 +107,7 @@ $(B)/lib/ckpt.pc: $(TOP)/userspace/lib/ckpt.pc.in $(TOP)/VERSION
 
 $(USER_BIN): $(TOOL_SRCS) $(HDRS) $(LIB_A) $(TOOL_SHARED:.c=.h) $(TOP)/tests/unit/shim.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit -I$(TOP)/module $(CFLAGS) -o $@ $(TOOL_SRCS) $(LIB_A) $(LDFLAGS) -lkmod
+	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit -I$(TOP)/module $(CFLAGS) -o $@ $(TOOL_SRCS) $(LIB_A) $(LDFLAGS) -lkmod -pthread
 
 # Host unit tests: module code built with the userspace shim, under ASan.
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
@@ -211,15 +223,42 @@ bench:
 	@$(TOP)/scripts/deps.sh
 	@$(TOP)/bench/run.sh
 
-install: userspace
+install: userspace install-man
 	install -D -m 0755 $(USER_BIN) $(DESTDIR)$(BINDIR)/ckpt
 	install -D -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libckpt.a
-	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libckpt.so.$(VERSION)
-	ln -sf libckpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libckpt.so.$(firstword $(subst ., ,$(VERSION)))
-	ln -sf libckpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libckpt.so
+	install -D -m 0644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libckpt.so.$(LIB_VERSION)
+	ln -sf libckpt.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libckpt.so
 	install -D -m 0644 $(TOP)/userspace/lib/ckpt.h $(DESTDIR)$(INCDIR)/ckpt.h
 	install -D -m 0644 $(TOP)/uapi/linux/ckpt.h $(DESTDIR)$(INCDIR)/linux/ckpt.h
 	install -D -m 0644 $(B)/lib/ckpt.pc $(DESTDIR)$(LIBDIR)/pkgconfig/ckpt.pc
+	install -D -m 0644 $(TOP)/udev/60-ckpt.rules $(DESTDIR)$(UDEVRULESDIR)/60-ckpt.rules
+	install -D -m 0644 $(TOP)/completion/ckpt.bash $(DESTDIR)$(BASHCOMPDIR)/ckpt
+
+# Manual pages: ckpt(8), ckpt_snapshot(3), and one ".so" page per other
+# libckpt function, installed as they are (man finds the target from them).
+MAN8	:= $(TOP)/man/ckpt.8
+MAN3	:= $(wildcard $(TOP)/man/*.3)
+
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man3
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+
+# Debian packages (ckpt, libckpt1, libckpt-dev, ckpt-dkms) into build/deb/,
+# then lintian on them.  dpkg-buildpackage builds where debian/ is and
+# writes there, so it runs on a copy of the tree; our make's flags and
+# command-line variables must not reach debian/rules.
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/src
+	tar -C $(TOP) --exclude=./build --exclude=./.git -cf - . | tar -C $(B)/deb/src -xf -
+	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -us -uc -b >$(B)/deb/build.log 2>&1 || \
+		{ tail -n 40 $(B)/deb/build.log; echo "deb: dpkg-buildpackage failed: see build/deb/build.log" >&2; exit 1; }
+	rm -rf $(B)/deb/src
+	lintian --fail-on error $(B)/deb/ckpt_$(VERSION)_*.changes >$(B)/deb/lintian.log 2>&1; \
+		rc=$$?; cat $(B)/deb/lintian.log; exit $$rc
+	@ls $(B)/deb/*.deb
 
 # DKMS: registers this tree as ckpt/$(VERSION), builds and installs the
 # module for KVERS.

@@ -12,8 +12,10 @@ PKGS=(
 	linux-source-6.1
 	qemu-system-x86 busybox-static
 	dkms sparse
+	debhelper dh-dkms dpkg-dev lintian adduser
 	clang libclang-rt-14-dev
 	afl++
+	mandoc groff-base
 )
 
 missing=()

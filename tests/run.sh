@@ -2,8 +2,9 @@
 # Every test of ckpt, as `make check` runs it:
 #   build (module for each supported kernel, tool, library, test programs),
 #   host unit tests, a libFuzzer smoke run of the image validator, kernel
-#   style (checkpatch, sparse), DKMS build+install, then the in-VM suite on
-#   Debian's 6.1 and 6.12 kernels.
+#   style (checkpatch, sparse), the Debian packages (build, lintian, install:
+#   DKMS builds the module for both kernels), then the in-VM suite on
+#   Debian's 6.1 and 6.12 kernels, then the packages' purge.
 # Ends with the line "N passed, N failed"; exits non-zero on any failure.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,21 +60,96 @@ make -C "$TOP" -s unit >"$LOGS/unit.log" 2>&1
 tally "$LOGS/unit.log"
 grep -q '^PASS: ' "$LOGS/unit.log" || bad unit "no unit test ran"
 
+# The tool's help and usage errors, every command (no module needed).
+"$TOP/tests/host/cli-help.sh" >"$LOGS/cli-help.log" 2>&1
+tally "$LOGS/cli-help.log"
+grep -q '^PASS: ' "$LOGS/cli-help.log" || bad host/cli-help "no check ran, see ${LOGS#"$TOP"/}/cli-help.log"
+
 # The image validator under libFuzzer, for a short smoke time.
 make -C "$TOP" -s fuzz-smoke FUZZ_TIME="${FUZZ_TIME:-30}" >"$LOGS/fuzz.log" 2>&1
 tally "$LOGS/fuzz.log"
 grep -q '^PASS: fuzz' "$LOGS/fuzz.log" || grep -q '^FAIL: fuzz' "$LOGS/fuzz.log" ||
 	bad fuzz/image "the fuzzer did not run, see ${LOGS#"$TOP"/}/fuzz.log"
 
-# Kernel style.
+# Kernel style, and the manual pages (mandoc, groff, nothing undocumented).
 step style/checkpatch "$LOGS/checkpatch.log" "$TOP/scripts/checkpatch.sh"
 step style/sparse "$LOGS/sparse.log" make -C "$TOP" -s sparse KVER="${KVERS[*]}"
+step style/man "$LOGS/man.log" "$TOP/scripts/manlint.sh"
 step meta/dkms-version "$LOGS/meta.log" \
 	grep -qx "PACKAGE_VERSION=\"$(cat "$TOP/VERSION")\"" "$TOP/dkms.conf"
 
-# DKMS: registered, built and installed for both kernels; the VM suite
-# then loads the installed module by name through the tool.
-step dkms/install "$LOGS/dkms.log" "$TOP/scripts/dkms.sh" install "${KVERS[@]}"
+# The Debian packages: built (lintian: no error), installed on this host,
+# where ckpt-dkms has DKMS build and install ckpt.ko for both kernels.
+# The VM sees the host root: its suite uses the packaged module and
+# /usr/bin/ckpt (t-05-package).  After it the packages are purged, and
+# must leave nothing behind.
+VERSION=$(cat "$TOP/VERSION")
+DEB_PKGS=(ckpt libckpt1 libckpt-dev ckpt-dkms)
+
+deb_install() {
+	local p debs=()
+	# Leftovers of an earlier run or of 'make install-module' would be
+	# taken for the packages' files.
+	dpkg --purge "${DEB_PKGS[@]}" || return 1
+	"$TOP/scripts/dkms.sh" remove || return 1
+	for p in "${DEB_PKGS[@]}"; do
+		debs+=("$TOP/build/deb/${p}_${VERSION}_amd64.deb")
+	done
+	dpkg -i "${debs[@]}" || return 1
+	for p in "${DEB_PKGS[@]}"; do
+		[ "$(dpkg-query -W -f='${Status}' "$p")" = "install ok installed" ] ||
+			{ echo "deb: $p is not installed: $(dpkg-query -W -f='${Status}' "$p")"; return 1; }
+	done
+	getent group ckpt || { echo "deb: the ckpt package made no group ckpt"; return 1; }
+}
+
+deb_dkms_built() {	# deb_dkms_built KVER...
+	local k f
+	dkms status ckpt
+	for k in "$@"; do
+		dkms status -m ckpt -v "$VERSION" -k "$k" | grep -q ': installed' ||
+			{ echo "deb: DKMS did not install ckpt/$VERSION for $k"; return 1; }
+		f=$(modinfo -k "$k" -n ckpt) || { echo "deb: no module ckpt for $k"; return 1; }
+		case $f in
+		/lib/modules/"$k"/updates/dkms/ckpt.ko*) [ -f "$f" ] ;;
+		*) false ;;
+		esac || { echo "deb: module ckpt for $k is $f, not DKMS's"; return 1; }
+		[ "$(modinfo -k "$k" -F version ckpt)" = "$VERSION" ] ||
+			{ echo "deb: $f is version $(modinfo -k "$k" -F version ckpt), not $VERSION"; return 1; }
+		echo "$k: $f"
+	done
+}
+
+# Debian leaves a system group on purge (files may still belong to it,
+# and a new group must not get its gid): so does the ckpt package.
+deb_nothing_left() {
+	local f p left=() k
+	for p in "${DEB_PKGS[@]}"; do
+		dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^.[^n]' &&
+			left+=("package $p: $(dpkg-query -W -f='${Status}' "$p")")
+	done
+	for f in /usr/src/ckpt-* /var/lib/dkms/ckpt /lib/modules/*/updates/dkms/ckpt.ko* \
+		/usr/bin/ckpt /usr/lib/udev/rules.d/60-ckpt.rules /lib/udev/rules.d/60-ckpt.rules \
+		/usr/lib/*/libckpt.* /usr/include/ckpt.h /usr/include/linux/ckpt.h \
+		/usr/lib/*/pkgconfig/ckpt.pc /usr/share/man/man8/ckpt.8* /usr/share/man/man3/ckpt_*.3* \
+		/usr/share/bash-completion/completions/ckpt /usr/share/doc/ckpt /usr/share/doc/libckpt1 \
+		/usr/share/doc/libckpt-dev /usr/share/doc/ckpt-dkms; do
+		if [ -e "$f" ] || [ -L "$f" ]; then left+=("$f"); fi
+	done
+	for k in "${KVERS[@]}"; do
+		f=$(modinfo -k "$k" -n ckpt 2>/dev/null) && left+=("modules.dep of $k: ckpt is $f")
+	done
+	if [ ${#left[@]} -gt 0 ]; then
+		printf 'left after the purge: %s\n' "${left[@]}"
+		return 1
+	fi
+	getent group ckpt >/dev/null || { echo "deb: the purge removed the group ckpt"; return 1; }
+	echo "nothing left; the system group ckpt stays, as Debian's do"
+}
+
+step deb/build "$LOGS/deb.log" env DEB_BUILD_OPTIONS=nocheck make -C "$TOP" -s deb
+step deb/install "$LOGS/deb-install.log" deb_install
+step deb/dkms-both-kernels "$LOGS/deb-dkms.log" deb_dkms_built "${KVERS[@]}"
 
 # The VM suite, one boot per kernel.
 for k in "${KVERS[@]}"; do
@@ -96,5 +172,6 @@ for k in "${KVERS[@]}"; do
 	esac
 done
 
-"$TOP/scripts/dkms.sh" remove >/dev/null 2>&1
+step deb/purge "$LOGS/deb-purge.log" dpkg --purge "${DEB_PKGS[@]}"
+step deb/purge-leaves-nothing "$LOGS/deb-left.log" deb_nothing_left
 summary
