@@ -42,6 +42,17 @@ start() {
 	cat "$W/pid"
 	rm -f "$W/pid"
 }
+# restored FILE IMAGE WHAT: restores IMAGE (a file or a series) and checks
+# that the count in FILE went on from where it stopped, each number once.
+restored() {
+	local at
+	at=$(last "$1")
+	show ckpt restore -i "$2" --detach
+	wait_count "$1" $((at + 5))
+	show tail -n 3 "$1"
+	seq_ok "$1" || die "$1 repeats or skips a number"
+	say "$3; it went on after count $at: $1 counts 0 to $(last "$1"), no number twice or missing"
+}
 # gone PID: until PID has exited and been reaped, so it is free again.
 gone() {
 	while [ -e "/proc/$1" ]; do sleep 0.05; done
@@ -58,14 +69,9 @@ printf '\n$ counter > counter.out &    # pid %s\n' "$pid"
 show tail -n 2 counter.out
 show ckpt dump -t "$pid" -o counter.img --kill
 gone "$pid"
-at=$(last counter.out)
 show tail -n 1 counter.out
 show ls -l counter.img
-show ckpt restore -i counter.img --detach
-wait_count counter.out $((at + 5))
-show tail -n 3 counter.out
-seq_ok counter.out || die "counter.out repeats or skips a number"
-say "restored as pid $pid; it went on after count $at: counter.out counts 0 to $(last counter.out), no number twice or missing"
+restored counter.out counter.img "restored as pid $pid"
 kill -9 "$pid"
 
 printf '\n## 2. In-memory snapshot and rollback\n'
@@ -108,13 +114,8 @@ printf '\n$ kill -9 %s    # the counter dies\n' "$cpid"
 kill -9 "$cpid"
 gone "$runner"
 gone "$cpid"
-at=$(last run.out)
 show tail -n 1 run.out
-show ckpt restore -i series --detach
-wait_count run.out $((at + 5))
-show tail -n 3 run.out
-seq_ok run.out || die "run.out repeats or skips a number"
-say "restored from $(readlink series/latest); it went on: run.out counts 0 to $(last run.out), no number twice or missing"
+restored run.out series "restored from $(readlink series/latest)"
 kill -9 "$cpid"
 
 printf '\n$ cat /sys/kernel/debug/ckpt/counters    # nothing left held\n'

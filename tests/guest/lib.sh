@@ -44,6 +44,23 @@ run_test() {
 	fi
 }
 
+# spawn DIR PROG...: PROG runs in DIR as a child of this shell, stdout
+# appended to DIR/out (appended: a rollback rewinds file offsets); returns
+# once it printed "ready".  Its pid is in SPID.
+spawn() {
+	local dir=$1 i
+	shift
+	(cd "$dir" && exec setsid "$@" >>"$dir/out" 2>&1) &
+	SPID=$!
+	for i in $(seq 300); do
+		grep -q '^ready' "$dir/out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "FAIL: $*: never ready: $(cat "$dir/out")"
+	kill -9 "$SPID" 2>/dev/null
+	return 1
+}
+
 mod_loaded() {
 	grep -q '^ckpt ' /proc/modules
 }

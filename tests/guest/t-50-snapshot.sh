@@ -10,22 +10,6 @@
 
 load mode=0666 || { report FAIL snapshot/insmod; exit 1; }
 
-# spawn DIR PROG...: PROG runs in DIR as a child of this shell, stdout
-# appended to DIR/out (appended: a rollback rewinds file offsets); returns
-# once it printed "ready".  Its pid is in SPID.
-spawn() {
-	local dir=$1 i
-	shift
-	(cd "$dir" && exec setsid "$@" >>"$dir/out" 2>&1) &
-	SPID=$!
-	for i in $(seq 300); do
-		grep -q '^ready' "$dir/out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "FAIL: $*: never ready: $(cat "$dir/out")"
-	kill -9 "$SPID" 2>/dev/null
-	return 1
-}
 
 # wait_line DIR REGEX: until a line of DIR/out matches (30 s at most).
 wait_line() {

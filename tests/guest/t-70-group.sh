@@ -52,22 +52,10 @@ stop_udev() {
 	udevd_pid=
 }
 
-# spawn DIR USER-PREFIX... PROG...: PROG runs in DIR, stdout appended to
-# DIR/out; returns once it printed "ready".  Its pid is in SPID.  The
-# user may write DIR/out by name too: a restore reopens it.
-spawn() {
-	local dir=$1
-	shift
-	: >"$dir/out" && chmod 666 "$dir/out"
-	(cd "$dir" && exec setsid "$@" >>"$dir/out" 2>&1) &
-	SPID=$!
-	for _ in $(seq 300); do
-		grep -q '^ready' "$dir/out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "FAIL: $*: never ready: $(cat "$dir/out")"
-	kill -9 "$SPID" 2>/dev/null
-	return 1
+# spawn_as DIR USER-PREFIX... PROG...: spawn (lib.sh), where the user may
+# write DIR/out by name too: a restore reopens it.
+spawn_as() {
+	: >"$1/out" && chmod 666 "$1/out" && spawn "$@"
 }
 
 wait_line() {	# wait_line DIR REGEX (30 s at most)
@@ -171,7 +159,7 @@ member_own() {
 
 	# dump of its own process, then restore: refused, with the reason.
 	dir=$(workdir)
-	spawn "$dir" "${IN[@]}" mem_anon --wait=sleep || return 1
+	spawn_as "$dir" "${IN[@]}" mem_anon --wait=sleep || return 1
 	pid=$SPID
 	out=$(cd "$dir" && "${IN[@]}" ckpt dump -t "$pid" -o "$dir/img" 2>&1) ||
 		{ bail "$pid" "a member cannot dump its own process: $out"; return 1; }
@@ -194,7 +182,7 @@ member_own() {
 
 	# snapshot, list, rollback, drop (snap_target's protocol).
 	dir=$(workdir)
-	spawn "$dir" "${IN[@]}" snap_target "$dir" || return 1
+	spawn_as "$dir" "${IN[@]}" snap_target "$dir" || return 1
 	pid=$SPID
 	id=$("${IN[@]}" ckpt snapshot -t "$pid" 2>&1) || { bail "$pid" "snapshot as a member: $id"; return 1; }
 	[[ $id =~ ^[0-9]+$ ]] || { bail "$pid" "ckpt snapshot printed '$id'"; return 1; }
@@ -225,7 +213,7 @@ outsider() {
 		{ echo "FAIL: message: $OUT_MSG"; return 1; }
 	# Its own process makes no difference.
 	dir=$(workdir)
-	spawn "$dir" "${OUT[@]}" snap_target "$dir" || return 1
+	spawn_as "$dir" "${OUT[@]}" snap_target "$dir" || return 1
 	pid=$SPID
 	refused OUT ckpt snapshot -t "$pid" || { bail "$pid" "a non-member took a snapshot"; return 1; }
 	echo "$OUT_MSG" | grep -q "cannot open /dev/ckpt: Permission denied" ||
@@ -244,7 +232,7 @@ run_test group-outsider-denied outsider
 member_other() {
 	local dir pid id args a l
 	dir=$(workdir)
-	spawn "$dir" "${OUT[@]}" snap_target "$dir" || return 1
+	spawn_as "$dir" "${OUT[@]}" snap_target "$dir" || return 1
 	pid=$SPID
 	id=$(ckpt snapshot -t "$pid") || { bail "$pid" "snapshot as root"; return 1; }
 	for args in "dump -t $pid -o $dir/img" "snapshot -t $pid" "rollback -t $pid -s $id" \
@@ -275,7 +263,7 @@ run_test group-member-other-user-eperm member_other
 member_nondumpable() {
 	local dir pid id l args a
 	dir=$(workdir)
-	spawn "$dir" "${IN[@]}" /usr/bin/python3 -c 'import ctypes, time
+	spawn_as "$dir" "${IN[@]}" /usr/bin/python3 -c 'import ctypes, time
 ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
 print("ready", flush=True)
 time.sleep(120)' || return 1
