@@ -296,7 +296,7 @@ static pmd_t *find_pmd(struct mm_struct *mm, unsigned long addr)
 	return pmd_offset(pud, addr);
 }
 
-enum { PAGE_DONE, PAGE_FAULT, PAGE_SPLIT };
+enum { PAGE_DONE, PAGE_FAULT, PAGE_SPLIT, PAGE_PINNED };
 
 /* Rolls back slot @idx at @addr if the page there allows it. */
 static int try_page(struct rewind *rw, unsigned long addr, unsigned long idx)
@@ -354,7 +354,7 @@ static int try_page(struct rewind *rw, unsigned long addr, unsigned long idx)
 	if (rw->pinned_mm && folio_maybe_dma_pinned(folio)) {
 		/* A device may write it: it stays exclusive, and marked. */
 		spin_unlock(ptl);
-		return PAGE_DONE;
+		return PAGE_PINNED;
 	}
 	ClearPageAnonExclusive(page);
 	folio_get(folio);
@@ -381,8 +381,17 @@ static int rewind_page(struct rewind *rw, unsigned long idx)
 		return 0;
 	for (tries = 0; tries < PAGE_TRIES; tries++) {
 		ret = try_page(rw, addr, idx);
-		if (ret == PAGE_DONE)
+		if (ret == PAGE_PINNED) {
+			if (!__test_and_set_bit(idx, rw->s->pinned))
+				rw->s->nr_pinned++;
 			return 0;
+		}
+		if (ret == PAGE_DONE) {
+			/* Its page is ours again, or shared: no longer pinned. */
+			if (__test_and_clear_bit(idx, rw->s->pinned))
+				rw->s->nr_pinned--;
+			return 0;
+		}
 		if (ret == PAGE_SPLIT) {
 			/* Zapping one page of a huge PMD splits it. */
 			vma = vma_lookup(rw->mm, addr);

@@ -98,6 +98,13 @@ struct ckpt_snap {
 	unsigned int *dlist;		/* the set bits, while they fit */
 	unsigned int nr_dlist, cap_dlist;
 	bool doverflow;			/* dlist is incomplete: scan dirty */
+	/*
+	 * Slots whose page a rollback found DMA-pinned (pinned after the
+	 * capture; those pinned before are ctx->ps.copied): a device writes
+	 * them without a fault, so they stay marked.  Under ms->mutex.
+	 */
+	unsigned long *pinned;
+	unsigned long nr_pinned;
 
 	struct ckpt_hole *holes;
 	unsigned long nr_holes;

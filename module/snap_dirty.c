@@ -93,7 +93,8 @@ void ckpt_snap_mark(struct ckpt_snap *s, unsigned long start,
 
 /*
  * Caller holds ms->lock.  Pinned pages were copied, not shared: the task
- * writes them without a fault, so they stay marked, always.
+ * writes them without a fault, so they stay marked, always; so do those a
+ * rollback found pinned since (s->pinned).
  */
 void ckpt_snap_dirty_clear(struct ckpt_snap *s)
 {
@@ -110,6 +111,9 @@ void ckpt_snap_dirty_clear(struct ckpt_snap *s)
 	s->doverflow = false;
 	for (i = 0; i < ps->nr_copied; i++)
 		mark_slot(s, ps->copied[i]);
+	if (s->nr_pinned)
+		for_each_set_bit(i, s->pinned, ps->nr)
+			mark_slot(s, i);
 }
 
 int ckpt_snap_dirty_alloc(struct ckpt_snap *s)
@@ -121,7 +125,9 @@ int ckpt_snap_dirty_alloc(struct ckpt_snap *s)
 	s->dirty = kvcalloc(BITS_TO_LONGS(max(nr, 1UL)), sizeof(long),
 			    GFP_KERNEL);
 	s->dlist = kvmalloc_array(s->cap_dlist, sizeof(*s->dlist), GFP_KERNEL);
-	if (!s->dirty || !s->dlist)
+	s->pinned = kvcalloc(BITS_TO_LONGS(max(nr, 1UL)), sizeof(long),
+			     GFP_KERNEL);
+	if (!s->dirty || !s->dlist || !s->pinned)
 		return -ENOMEM;
 	ckpt_snap_dirty_clear(s);	/* marks the pinned pages */
 	return 0;
@@ -131,9 +137,11 @@ void ckpt_snap_dirty_free(struct ckpt_snap *s)
 {
 	kvfree(s->dirty);
 	kvfree(s->dlist);
+	kvfree(s->pinned);
 	kvfree(s->holes);
 	s->dirty = NULL;
 	s->dlist = NULL;
+	s->pinned = NULL;
 	s->holes = NULL;
 }
 

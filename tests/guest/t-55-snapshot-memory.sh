@@ -12,7 +12,7 @@ swap_on() {
 }
 
 load || { report FAIL snapshot-memory/insmod; exit 1; }
-for t in thp pinned shared fork; do
+for t in thp pinned pinned-late shared fork; do
 	run_test "snap-mem-$t" snap_mem "$t"
 done
 if swap_on; then

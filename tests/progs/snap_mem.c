@@ -7,6 +7,9 @@
  *   snap_mem pinned   an io_uring fixed buffer (pinned): copied at capture,
  *                     never shared, so the device keeps writing into the
  *                     page the process sees
+ *   snap_mem pinned-late  the same buffer, pinned only after the snapshot:
+ *                     a rollback copies into the pinned page, and the
+ *                     next one must do so again after the device wrote it
  *   snap_mem shared   MAP_SHARED memory: left alone by rollback
  *   snap_mem fork     a child forked after the snapshot sees the parent's
  *                     memory, changes nothing of it, and has no snapshot
@@ -329,6 +332,108 @@ read:
 	fail("rollback: %s: %s", strerror(errno), ckpt_errmsg());
 }
 
+/*
+ * The ring exists before the snapshot (a rollback keeps its fd, and so its
+ * registered buffers); the buffer is registered, and its page pinned,
+ * after it.  Round 1: the process writes the pinned page, rollback.
+ * Round 2: the page is the snapshot's again; the device writes it (no
+ * fault, no notifier), rollback.  Round 3: it must be the snapshot's
+ * again, though nothing marked it since round 2.
+ */
+static int pinned_late_run(int kind)
+{
+	struct io_uring_params prm;
+	struct io_uring_sqe *sqes;
+	struct iovec iov;
+	unsigned char *buf, *sqring, *cqring;
+	unsigned int *sq_tail, *sq_array, *cq_head, *cq_tail;
+	struct io_uring_cqe *cqes;
+	int ring, fd, id, r;
+
+	memset(&prm, 0, sizeof(prm));
+	ring = (int)syscall(__NR_io_uring_setup, 4, &prm);
+	if (ring < 0)
+		fail("io_uring_setup: %s", strerror(errno));
+	sqring = mmap(NULL, prm.sq_off.array + prm.sq_entries * 4, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
+	cqring = mmap(NULL, prm.cq_off.cqes + prm.cq_entries * sizeof(*cqes),
+		      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
+		      IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, prm.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+	if (sqring == MAP_FAILED || cqring == MAP_FAILED || sqes == MAP_FAILED)
+		fail("mmap of the io_uring rings: %s", strerror(errno));
+	sq_tail = (unsigned int *)(sqring + prm.sq_off.tail);
+	sq_array = (unsigned int *)(sqring + prm.sq_off.array);
+	cq_head = (unsigned int *)(cqring + prm.cq_off.head);
+	cq_tail = (unsigned int *)(cqring + prm.cq_off.tail);
+	cqes = (struct io_uring_cqe *)(cqring + prm.cq_off.cqes);
+	buf = map_aligned(4 * PG, PG);
+	fill(buf, 4 * PG, 13);
+
+	r = ckpt_snapshot(&id);
+	if (r < 0)
+		fail("snapshot: %s: %s", strerror(errno), ckpt_errmsg());
+	if (r == 1 && check(buf, 4 * PG, 13) >= 0)
+		fail("after rollback %d: page %ld not rolled back", sh->rollbacks + 1,
+		     check(buf, 4 * PG, 13));
+	switch (r ? ++sh->rollbacks : 0) {
+	case 0:
+		iov.iov_base = buf;
+		iov.iov_len = 4 * PG;
+		if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, &iov, 1))
+			fail("IORING_REGISTER_BUFFERS: %s", strerror(errno));
+		memset(buf, 'P', PG);
+		break;
+	case 1:
+		fd = source_fd(kind);
+		memset(&sqes[0], 0, sizeof(sqes[0]));
+		sqes[0].opcode = IORING_OP_READ_FIXED;
+		sqes[0].fd = fd;
+		sqes[0].addr = (unsigned long)buf;
+		sqes[0].len = PG;
+		sq_array[0] = 0;
+		__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
+		if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS,
+			    NULL, 0) < 0)
+			fail("io_uring_enter: %s", strerror(errno));
+		while (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head)
+			syscall(__NR_io_uring_enter, ring, 0, 1, IORING_ENTER_GETEVENTS,
+				NULL, 0);
+		if (cqes[*cq_head & (prm.cq_entries - 1)].res != (int)PG)
+			fail("READ_FIXED: %d", cqes[*cq_head & (prm.cq_entries - 1)].res);
+		__atomic_store_n(cq_head, *cq_head + 1, __ATOMIC_RELEASE);
+		if (threads() > 1)
+			fail("an io-wq worker thread appeared");
+		if (buf[0] != 'Q' || buf[PG - 1] != 'Q')
+			fail("the device's write went to a page the process does not map (%c)",
+			     buf[0]);
+		break;
+	default:
+		ckpt_drop(id);
+		return 0;
+	}
+	ckpt_rollback(id);
+	fail("rollback: %s: %s", strerror(errno), ckpt_errmsg());
+}
+
+static int test_pinned_late(void)
+{
+	int kind, st;
+	pid_t c;
+
+	for (kind = 0; kind < 2; kind++) {
+		c = fork();
+		if (c < 0)
+			fail("fork: %s", strerror(errno));
+		if (!c)
+			_exit(pinned_run(kind, 1));
+		if (waitpid(c, &st, 0) == c && WIFEXITED(st) && !WEXITSTATUS(st))
+			return pinned_late_run(kind);
+	}
+	fail("every io_uring read here needs a worker thread");
+}
+
 static int test_shared(void)
 {
 	size_t len = 64 * PG;
@@ -406,7 +511,8 @@ int main(int argc, char **argv)
 		int (*fn)(void);
 	} tests[] = {
 		{ "thp", test_thp }, { "swap", test_swap },
-		{ "pinned", test_pinned }, { "shared", test_shared },
+		{ "pinned", test_pinned }, { "pinned-late", test_pinned_late },
+		{ "shared", test_shared },
 		{ "fork", test_fork },
 	};
 	size_t i;
@@ -415,7 +521,7 @@ int main(int argc, char **argv)
 	sh = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		  -1, 0);
 	if (sh == MAP_FAILED || argc != 2)
-		fail("usage: snap_mem thp|swap|pinned|shared|fork");
+		fail("usage: snap_mem thp|swap|pinned|pinned-late|shared|fork");
 	srand(1);
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (strcmp(argv[1], tests[i].name))
