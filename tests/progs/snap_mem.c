@@ -227,6 +227,72 @@ static int source_fd(int kind)
 	return pfd[0];
 }
 
+/* An io_uring with its rings mapped, for one READ_FIXED at a time. */
+struct ring {
+	int fd;
+	unsigned int entries;
+	struct io_uring_sqe *sqes;
+	unsigned int *sq_tail, *sq_array, *cq_head, *cq_tail;
+	struct io_uring_cqe *cqes;
+};
+
+static void ring_setup(struct ring *rg)
+{
+	struct io_uring_params prm;
+	unsigned char *sqring, *cqring;
+
+	memset(&prm, 0, sizeof(prm));
+	rg->fd = (int)syscall(__NR_io_uring_setup, 4, &prm);
+	if (rg->fd < 0)
+		fail("io_uring_setup: %s", strerror(errno));
+	sqring = mmap(NULL, prm.sq_off.array + prm.sq_entries * 4, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_POPULATE, rg->fd, IORING_OFF_SQ_RING);
+	cqring = mmap(NULL, prm.cq_off.cqes + prm.cq_entries * sizeof(*rg->cqes),
+		      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, rg->fd,
+		      IORING_OFF_CQ_RING);
+	rg->sqes = mmap(NULL, prm.sq_entries * sizeof(*rg->sqes), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_POPULATE, rg->fd, IORING_OFF_SQES);
+	if (sqring == MAP_FAILED || cqring == MAP_FAILED || rg->sqes == MAP_FAILED)
+		fail("mmap of the io_uring rings: %s", strerror(errno));
+	rg->entries = prm.cq_entries;
+	rg->sq_tail = (unsigned int *)(sqring + prm.sq_off.tail);
+	rg->sq_array = (unsigned int *)(sqring + prm.sq_off.array);
+	rg->cq_head = (unsigned int *)(cqring + prm.cq_off.head);
+	rg->cq_tail = (unsigned int *)(cqring + prm.cq_off.tail);
+	rg->cqes = (struct io_uring_cqe *)(cqring + prm.cq_off.cqes);
+}
+
+static void ring_register(struct ring *rg, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	if (syscall(__NR_io_uring_register, rg->fd, IORING_REGISTER_BUFFERS, &iov, 1))
+		fail("IORING_REGISTER_BUFFERS: %s", strerror(errno));
+}
+
+/* One page from @fd into the registered buffer at @buf: the device writes. */
+static void ring_read_fixed(struct ring *rg, int fd, void *buf)
+{
+	struct io_uring_cqe *cqe;
+
+	memset(&rg->sqes[0], 0, sizeof(rg->sqes[0]));
+	rg->sqes[0].opcode = IORING_OP_READ_FIXED;
+	rg->sqes[0].fd = fd;
+	rg->sqes[0].addr = (unsigned long)buf;
+	rg->sqes[0].len = PG;
+	rg->sq_array[0] = 0;
+	__atomic_store_n(rg->sq_tail, *rg->sq_tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, rg->fd, 1, 1, IORING_ENTER_GETEVENTS,
+		    NULL, 0) < 0)
+		fail("io_uring_enter: %s", strerror(errno));
+	while (__atomic_load_n(rg->cq_tail, __ATOMIC_ACQUIRE) == *rg->cq_head)
+		syscall(__NR_io_uring_enter, rg->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	cqe = &rg->cqes[*rg->cq_head & (rg->entries - 1)];
+	if (cqe->res != (int)PG)
+		fail("READ_FIXED: %d", cqe->res);
+	__atomic_store_n(rg->cq_head, *rg->cq_head + 1, __ATOMIC_RELEASE);
+}
+
 /*
  * io_uring completes some reads inline and hands others to an io-wq
  * worker thread, which then stays: and a multi-threaded process cannot be
@@ -254,42 +320,19 @@ static int test_pinned(void)
 
 static int pinned_run(int kind, int probe)
 {
-	struct io_uring_params prm;
-	struct io_uring_sqe *sqes;
-	struct iovec iov;
-	unsigned char *buf, *sqring, *cqring;
-	unsigned int *sq_tail, *sq_array, *cq_head, *cq_tail;
-	struct io_uring_cqe *cqes;
-	int ring, fd, id, r;
+	struct ring rg;
+	unsigned char *buf;
+	int fd, id, r;
 
-	memset(&prm, 0, sizeof(prm));
-	ring = (int)syscall(__NR_io_uring_setup, 4, &prm);
-	if (ring < 0)
-		fail("io_uring_setup: %s", strerror(errno));
+	ring_setup(&rg);
 	buf = map_aligned(4 * PG, PG);
 	fill(buf, 4 * PG, 11);
-	iov.iov_base = buf;
-	iov.iov_len = 4 * PG;
-	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, &iov, 1))
-		fail("IORING_REGISTER_BUFFERS: %s", strerror(errno));
-	sqring = mmap(NULL, prm.sq_off.array + prm.sq_entries * 4, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
-	cqring = mmap(NULL, prm.cq_off.cqes + prm.cq_entries * sizeof(*cqes),
-		      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
-		      IORING_OFF_CQ_RING);
-	sqes = mmap(NULL, prm.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
-	if (sqring == MAP_FAILED || cqring == MAP_FAILED || sqes == MAP_FAILED)
-		fail("mmap of the io_uring rings: %s", strerror(errno));
-	sq_tail = (unsigned int *)(sqring + prm.sq_off.tail);
-	sq_array = (unsigned int *)(sqring + prm.sq_off.array);
-	cq_head = (unsigned int *)(cqring + prm.cq_off.head);
-	cq_tail = (unsigned int *)(cqring + prm.cq_off.tail);
-	cqes = (struct io_uring_cqe *)(cqring + prm.cq_off.cqes);
-
+	ring_register(&rg, buf, 4 * PG);
 	fd = source_fd(kind);
-	if (probe)
-		goto read;
+	if (probe) {
+		ring_read_fixed(&rg, fd, buf);
+		return threads() > 1;
+	}
 
 	r = ckpt_snapshot(&id);
 	if (r < 0)
@@ -302,26 +345,7 @@ static int pinned_run(int kind, int probe)
 	}
 	/* The process writes, then the device writes the page it pinned. */
 	memset(buf, 'P', PG);
-read:
-	memset(&sqes[0], 0, sizeof(sqes[0]));
-	sqes[0].opcode = IORING_OP_READ_FIXED;
-	sqes[0].fd = fd;
-	sqes[0].addr = (unsigned long)buf;
-	sqes[0].len = PG;
-	sqes[0].off = 0;
-	sqes[0].buf_index = 0;
-	sq_array[0] = 0;
-	__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS,
-		    NULL, 0) < 0)
-		fail("io_uring_enter: %s", strerror(errno));
-	while (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head)
-		syscall(__NR_io_uring_enter, ring, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
-	if (cqes[*cq_head & (prm.cq_entries - 1)].res != (int)PG)
-		fail("READ_FIXED: %d", cqes[*cq_head & (prm.cq_entries - 1)].res);
-	__atomic_store_n(cq_head, *cq_head + 1, __ATOMIC_RELEASE);
-	if (probe)
-		return threads() > 1;
+	ring_read_fixed(&rg, fd, buf);
 	if (threads() > 1)
 		fail("an io-wq worker thread appeared");
 	/* Had the page been shared COW, the process would still see 'P'. */
@@ -342,32 +366,11 @@ read:
  */
 static int pinned_late_run(int kind)
 {
-	struct io_uring_params prm;
-	struct io_uring_sqe *sqes;
-	struct iovec iov;
-	unsigned char *buf, *sqring, *cqring;
-	unsigned int *sq_tail, *sq_array, *cq_head, *cq_tail;
-	struct io_uring_cqe *cqes;
-	int ring, fd, id, r;
+	struct ring rg;
+	unsigned char *buf;
+	int id, r;
 
-	memset(&prm, 0, sizeof(prm));
-	ring = (int)syscall(__NR_io_uring_setup, 4, &prm);
-	if (ring < 0)
-		fail("io_uring_setup: %s", strerror(errno));
-	sqring = mmap(NULL, prm.sq_off.array + prm.sq_entries * 4, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
-	cqring = mmap(NULL, prm.cq_off.cqes + prm.cq_entries * sizeof(*cqes),
-		      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
-		      IORING_OFF_CQ_RING);
-	sqes = mmap(NULL, prm.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
-	if (sqring == MAP_FAILED || cqring == MAP_FAILED || sqes == MAP_FAILED)
-		fail("mmap of the io_uring rings: %s", strerror(errno));
-	sq_tail = (unsigned int *)(sqring + prm.sq_off.tail);
-	sq_array = (unsigned int *)(sqring + prm.sq_off.array);
-	cq_head = (unsigned int *)(cqring + prm.cq_off.head);
-	cq_tail = (unsigned int *)(cqring + prm.cq_off.tail);
-	cqes = (struct io_uring_cqe *)(cqring + prm.cq_off.cqes);
+	ring_setup(&rg);
 	buf = map_aligned(4 * PG, PG);
 	fill(buf, 4 * PG, 13);
 
@@ -379,30 +382,11 @@ static int pinned_late_run(int kind)
 		     check(buf, 4 * PG, 13));
 	switch (r ? ++sh->rollbacks : 0) {
 	case 0:
-		iov.iov_base = buf;
-		iov.iov_len = 4 * PG;
-		if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, &iov, 1))
-			fail("IORING_REGISTER_BUFFERS: %s", strerror(errno));
+		ring_register(&rg, buf, 4 * PG);
 		memset(buf, 'P', PG);
 		break;
 	case 1:
-		fd = source_fd(kind);
-		memset(&sqes[0], 0, sizeof(sqes[0]));
-		sqes[0].opcode = IORING_OP_READ_FIXED;
-		sqes[0].fd = fd;
-		sqes[0].addr = (unsigned long)buf;
-		sqes[0].len = PG;
-		sq_array[0] = 0;
-		__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
-		if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS,
-			    NULL, 0) < 0)
-			fail("io_uring_enter: %s", strerror(errno));
-		while (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head)
-			syscall(__NR_io_uring_enter, ring, 0, 1, IORING_ENTER_GETEVENTS,
-				NULL, 0);
-		if (cqes[*cq_head & (prm.cq_entries - 1)].res != (int)PG)
-			fail("READ_FIXED: %d", cqes[*cq_head & (prm.cq_entries - 1)].res);
-		__atomic_store_n(cq_head, *cq_head + 1, __ATOMIC_RELEASE);
+		ring_read_fixed(&rg, source_fd(kind), buf);
 		if (threads() > 1)
 			fail("an io-wq worker thread appeared");
 		if (buf[0] != 'Q' || buf[PG - 1] != 'Q')
