@@ -301,7 +301,8 @@ static void ring_read_fixed(struct ring *rg, int fd, void *buf)
  */
 static int pinned_run(int kind, int probe);
 
-static int test_pinned(void)
+/* The kind of source_fd() whose READ_FIXED this kernel completes inline. */
+static int inline_kind(void)
 {
 	int kind, st;
 	pid_t c;
@@ -313,9 +314,14 @@ static int test_pinned(void)
 		if (!c)
 			_exit(pinned_run(kind, 1));
 		if (waitpid(c, &st, 0) == c && WIFEXITED(st) && !WEXITSTATUS(st))
-			return pinned_run(kind, 0);
+			return kind;
 	}
 	fail("every io_uring read here needs a worker thread");
+}
+
+static int test_pinned(void)
+{
+	return pinned_run(inline_kind(), 0);
 }
 
 static int pinned_run(int kind, int probe)
@@ -403,19 +409,7 @@ static int pinned_late_run(int kind)
 
 static int test_pinned_late(void)
 {
-	int kind, st;
-	pid_t c;
-
-	for (kind = 0; kind < 2; kind++) {
-		c = fork();
-		if (c < 0)
-			fail("fork: %s", strerror(errno));
-		if (!c)
-			_exit(pinned_run(kind, 1));
-		if (waitpid(c, &st, 0) == c && WIFEXITED(st) && !WEXITSTATUS(st))
-			return pinned_late_run(kind);
-	}
-	fail("every io_uring read here needs a worker thread");
+	return pinned_late_run(inline_kind());
 }
 
 static int test_shared(void)
