@@ -61,6 +61,17 @@ spawn() {
 	return 1
 }
 
+# wait_line DIR REGEX: until a line of DIR/out matches (30 s at most).
+wait_line() {
+	local i
+	for i in $(seq 300); do
+		grep -Eq "$2" "$1/out" && return 0
+		sleep 0.1
+	done
+	echo "FAIL: no line /$2/ in the output: $(tail -n 5 "$1/out" | tr '\n' ' ')"
+	return 1
+}
+
 mod_loaded() {
 	grep -q '^ckpt ' /proc/modules
 }

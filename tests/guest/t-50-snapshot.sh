@@ -11,16 +11,6 @@
 load mode=0666 || { report FAIL snapshot/insmod; exit 1; }
 
 
-# wait_line DIR REGEX: until a line of DIR/out matches (30 s at most).
-wait_line() {
-	local i
-	for i in $(seq 300); do
-		grep -Eq "$2" "$1/out" && return 0
-		sleep 0.1
-	done
-	echo "FAIL: no line /$2/ in the output: $(tail -n 5 "$1/out" | tr '\n' ' ')"
-	return 1
-}
 
 # finish DIR PID: PID must end within 30 s, with status 0 and PASS as its
 # last line (snap_target after SIGUSR2, snap_self --hold after SIGUSR1).

@@ -58,15 +58,6 @@ spawn_as() {
 	: >"$1/out" && chmod 666 "$1/out" && spawn "$@"
 }
 
-wait_line() {	# wait_line DIR REGEX (30 s at most)
-	for _ in $(seq 300); do
-		grep -Eq "$2" "$1/out" && return 0
-		sleep 0.1
-	done
-	echo "FAIL: no line /$2/ in the output: $(tail -n 5 "$1/out" | tr '\n' ' ')"
-	return 1
-}
-
 bail() {	# bail PID WHY: kills the target and fails the test
 	kill -9 "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
