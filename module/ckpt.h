@@ -42,6 +42,7 @@ void ckpt_dev_exit(void);
 
 struct ckpt_ctx;
 struct ckpt_rb_req;
+struct ckpt_restored;
 
 /*
  * Per-open state of /dev/ckpt.  Operations on one open file are
@@ -52,6 +53,7 @@ struct ckpt_file {
 	struct ckpt_ctx *dump;	/* captured, waiting for its writeout */
 	struct ckpt_track *track;	/* CKPT_DUMP_TRACK series */
 	struct ckpt_rb_req *rb;	/* external rollback, waiting for its result */
+	struct ckpt_restored *restored;	/* registers for the restore's tracer */
 };
 
 /* ioctl handlers; @arg is the user pointer. */
@@ -67,6 +69,7 @@ long ckpt_ioc_drop(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_list(struct ckpt_file *cf, void __user *arg);
 void ckpt_file_release(struct ckpt_file *cf);
 void ckpt_snap_file_release(struct ckpt_file *cf);
+void ckpt_restore_file_release(struct ckpt_file *cf);
 
 /* /dev/afl_snapshot (afl_compat.c). */
 int ckpt_afl_init(umode_t mode);

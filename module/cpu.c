@@ -15,8 +15,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/user.h>
 
-#include "ctx.h"
-#include "snap.h"
+#include "apply.h"
 
 static const struct user_regset *find_regset(struct task_struct *t,
 					     unsigned int note)
@@ -106,10 +105,13 @@ int ckpt_cpu_capture(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-/* Snapshots: registers and xstate put back into a stopped task. */
-int ckpt_cpu_apply_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
-			   const struct ckpt_rec_cpu *cpu,
-			   const struct ckpt_rec_xstate *xs)
+/*
+ * Restore and external rollback: the tracer has @t stopped, so its
+ * registers are saved in memory, where the regset setters write them.
+ */
+int ckpt_cpu_apply(struct ckpt_ctx *ctx, struct task_struct *t,
+		   const struct ckpt_rec_cpu *cpu,
+		   const struct ckpt_rec_xstate *xs)
 {
 	const struct user_regset *gp, *xsr;
 	struct user_regs_struct regs;
@@ -140,11 +142,10 @@ int ckpt_cpu_apply_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
 			 X86_EFLAGS_AC)
 
 /*
- * Self rollback: current's saved user registers become those of its
- * snapshot call, which thus returns again with value @ret.  Segment and
- * base registers stay: it is the same thread (setjmp semantics).
+ * Current's saved user registers become the image's, so that this syscall
+ * returns there.  Segment and base registers stay: it is the same thread.
  */
-void ckpt_cpu_rewind_self(const struct ckpt_rec_cpu *cpu, long ret)
+void ckpt_cpu_apply_current(const struct ckpt_rec_cpu *cpu, long ret)
 {
 	const struct user_regs_struct *u =
 		(const void *)((const u8 *)cpu + sizeof(cpu->h));

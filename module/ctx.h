@@ -88,6 +88,12 @@ int ckpt_out_write(struct ckpt_ctx *ctx, const void *buf, size_t len);
 const char *ckpt_path(struct ckpt_ctx *ctx, const struct path *path);
 
 /* State captured per kind: one file each (DESIGN.md, section 1). */
+/*
+ * target.c: @pid, a process of one thread, ptrace-stopped by the caller,
+ * into ctx->task.  ckpt_target_get() also takes its mm into ctx->mm and
+ * checks that it may be captured.
+ */
+int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_task_capture(struct ckpt_ctx *ctx);
 int ckpt_cpu_capture(struct ckpt_ctx *ctx);

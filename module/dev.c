@@ -30,6 +30,7 @@ static int ckpt_release(struct inode *inode, struct file *file)
 
 	ckpt_file_release(cf);
 	ckpt_snap_file_release(cf);
+	ckpt_restore_file_release(cf);
 	mutex_destroy(&cf->lock);
 	kfree(cf);
 	atomic_long_dec(&ckpt_stats.opens);

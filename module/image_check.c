@@ -796,8 +796,15 @@ static int check_vma(struct img_check *c, const struct ckpt_rec_vma *r)
 		return fail(c, -EINVAL, "unknown kind %u", r->kind);
 	if (r->prot & ~7U)
 		return fail(c, -EINVAL, "prot 0x%x has bits beyond rwx", r->prot);
-	if (r->flags & ~0xfU)
+	if (r->flags & ~CKPT_VMA_KNOWN)
 		return fail(c, -EINVAL, "unknown flags 0x%x", r->flags);
+	if ((r->flags & CKPT_VMA_HUGEPAGE) && (r->flags & CKPT_VMA_NOHUGEPAGE))
+		return fail(c, -EINVAL, "both huge pages and no huge pages");
+	if ((r->flags & CKPT_VMA_SEQ_READ) && (r->flags & CKPT_VMA_RAND_READ))
+		return fail(c, -EINVAL, "both sequential and random read-ahead");
+	if ((r->flags & CKPT_VMA_WIPEONFORK) && r->kind != CKPT_VMA_ANON)
+		return fail(c, -EINVAL, "a %s VMA cannot be wiped on fork",
+			    ckpt_vma_kind_name(r->kind));
 	if ((r->flags & (CKPT_VMA_GROWSDOWN | CKPT_VMA_HEAP)) &&
 	    r->kind != CKPT_VMA_ANON)
 		return fail(c, -EINVAL, "a %s VMA cannot be a stack or the heap",

@@ -71,6 +71,99 @@ static u32 shared_id(struct ckpt_ctx *ctx, struct file *f)
 	return ctx->nr_vmas + 1;
 }
 
+/*
+ * What madvise() and mmap() flags set on a mapping beyond its protection,
+ * as the image records them.  A mapping made without them would not be
+ * the same, and would merge with neighbours that differ only in them.
+ */
+static const struct {
+	vm_flags_t vm;
+	u32 ckpt;
+} vma_flag_map[] = {
+	{ VM_GROWSDOWN, CKPT_VMA_GROWSDOWN },
+	{ VM_DONTDUMP, CKPT_VMA_DONTDUMP },
+	{ VM_HUGEPAGE, CKPT_VMA_HUGEPAGE },
+	{ VM_NOHUGEPAGE, CKPT_VMA_NOHUGEPAGE },
+	{ VM_DONTCOPY, CKPT_VMA_DONTFORK },
+	{ VM_WIPEONFORK, CKPT_VMA_WIPEONFORK },
+	{ VM_SEQ_READ, CKPT_VMA_SEQ_READ },
+	{ VM_RAND_READ, CKPT_VMA_RAND_READ },
+	{ VM_NORESERVE, CKPT_VMA_NORESERVE },
+	{ VM_LOCKED, CKPT_VMA_LOCKED },
+};
+
+u32 ckpt_vma_flags(vm_flags_t vm_flags)
+{
+	unsigned int i;
+	u32 flags = 0;
+
+	for (i = 0; i < ARRAY_SIZE(vma_flag_map); i++)
+		if (vm_flags & vma_flag_map[i].vm)
+			flags |= vma_flag_map[i].ckpt;
+	return flags;
+}
+
+/* The madvise() advice of image flags @flags, as VMA flags. */
+static vm_flags_t vma_advice(u32 flags)
+{
+	vm_flags_t vm = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vma_flag_map); i++)
+		if ((flags & vma_flag_map[i].ckpt) &&
+		    (vma_flag_map[i].vm & CKPT_VM_ADVICE))
+			vm |= vma_flag_map[i].vm;
+	return vm;
+}
+
+/*
+ * The one way a mapping is made again, by restore (every mapping of the
+ * image) and by rollback (a piece missing since the snapshot): at exactly
+ * @m->start, with the image's protection, mmap() flags and advice.
+ *
+ * do_mmap() and do_brk_flags() add mm->def_flags to every new mapping:
+ * the one way to create it with its advice, which madvise() would have set
+ * afterwards, so that it merges with its neighbours as it did.  Only
+ * current's own mm, and only a process of one thread (both callers check
+ * it), so nobody else maps while def_flags is changed.
+ */
+int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long flags = 0, addr;
+	vm_flags_t def_flags;
+	int ret = 0;
+
+	if (m->flags & CKPT_VMA_GROWSDOWN)
+		flags |= MAP_GROWSDOWN;
+	if (m->flags & CKPT_VMA_NORESERVE)
+		flags |= MAP_NORESERVE;
+	if (m->flags & CKPT_VMA_LOCKED)
+		flags |= MAP_LOCKED;
+	mmap_write_lock(mm);
+	def_flags = mm->def_flags;
+	mm->def_flags = (def_flags & ~CKPT_VM_ADVICE) | vma_advice(m->flags);
+	mmap_write_unlock(mm);
+	if (m->brk) {
+		ret = vm_brk_flags(m->start, m->len, 0);
+		addr = m->start;
+	} else {
+		addr = vm_mmap(m->file, m->start, m->len, m->prot,
+			       m->map_flags | flags, m->off);
+		if (IS_ERR_VALUE(addr))
+			ret = (long)addr;
+		else if (addr != m->start)
+			ret = -EFAULT;
+	}
+	mmap_write_lock(mm);
+	mm->def_flags = def_flags;
+	mmap_write_unlock(mm);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot map %#lx-%#lx: error %d",
+				m->start, m->start + m->len, ret);
+	return 0;
+}
+
 /* Sorts @vma into one of the kinds an image can hold, or says why not. */
 static int classify(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		    struct vm_area_struct *vma, struct ckpt_vma_cap *v)
@@ -148,12 +241,7 @@ static int record_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	v->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
 		  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
 		  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
-	if (vma->vm_flags & VM_GROWSDOWN)
-		v->flags |= CKPT_VMA_GROWSDOWN;
-	if (vma->vm_flags & VM_DONTDUMP)
-		v->flags |= CKPT_VMA_DONTDUMP;
-	if (vma->vm_flags & VM_HUGEPAGE)
-		v->flags |= CKPT_VMA_HUGEPAGE;
+	v->flags = ckpt_vma_flags(vma->vm_flags);
 	ret = classify(ctx, mm, vma, v);
 	if (ret)
 		return ret;
@@ -505,48 +593,43 @@ static int map_one(struct ckpt_ctx *ctx, struct ckpt_image *img,
 		   unsigned int i)
 {
 	const struct ckpt_rec_vma *v = img->vmas[i];
-	unsigned long len = v->end - v->start, flags, addr;
-	struct file *f = NULL;
+	struct ckpt_vma_map m = {
+		.start = v->start, .len = v->end - v->start, .prot = v->prot,
+		.map_flags = MAP_FIXED_NOREPLACE, .flags = v->flags,
+	};
+	struct file *f;
 
-	flags = MAP_FIXED_NOREPLACE;
 	switch (v->kind) {
 	case CKPT_VMA_VDSO:
 	case CKPT_VMA_VVAR:
 		return 0;
 	case CKPT_VMA_ANON:
-		if ((v->flags & CKPT_VMA_HEAP) &&
-		    v->prot == (PROT_READ | PROT_WRITE))
-			return vm_brk_flags(v->start, len, 0);
-		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
-		if (v->flags & CKPT_VMA_GROWSDOWN)
-			flags |= MAP_GROWSDOWN;
+		m.brk = (v->flags & CKPT_VMA_HEAP) &&
+			v->prot == (PROT_READ | PROT_WRITE);
+		m.map_flags |= MAP_PRIVATE | MAP_ANONYMOUS;
 		break;
 	case CKPT_VMA_FILE_PRIVATE:
-		f = img->vma_files[i];
-		flags |= MAP_PRIVATE;
+		m.file = img->vma_files[i];
+		m.map_flags |= MAP_PRIVATE;
 		break;
 	case CKPT_VMA_FILE_SHARED:
-		f = img->vma_files[i];
-		flags |= MAP_SHARED;
+		m.file = img->vma_files[i];
+		m.map_flags |= MAP_SHARED;
 		break;
 	case CKPT_VMA_ANON_SHARED:
 		f = shared_object(img, i);
 		if (IS_ERR(f))
 			return PTR_ERR(f);
 		img->vma_files[i] = f;
-		flags |= MAP_SHARED;
+		m.file = f;
+		m.map_flags |= MAP_SHARED;
 		break;
 	default:
 		return -EINVAL;
 	}
-	addr = vm_mmap(f, v->start, len, v->prot, flags,
-		       f ? v->pgoff << PAGE_SHIFT : 0);
-	if (IS_ERR_VALUE(addr))
-		return ckpt_err(ctx, (long)addr,
-				"cannot map %#llx-%#llx: error %ld",
-				(unsigned long long)v->start,
-				(unsigned long long)v->end, (long)addr);
-	return addr == v->start ? 0 : -EFAULT;
+	if (m.file)
+		m.off = v->pgoff << PAGE_SHIFT;
+	return ckpt_vma_map(ctx, &m);
 }
 
 static void set_mm_fields(struct ckpt_image *img)

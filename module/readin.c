@@ -67,6 +67,12 @@ static int keep(struct ckpt_image *img, const struct ckpt_hdr *h)
 	case CKPT_REC_CPU:
 		img->cpu = (const void *)h;
 		break;
+	case CKPT_REC_XSTATE:
+		img->xstate = (const void *)h;
+		break;
+	case CKPT_REC_SIGHAND:
+		img->sighand = (const void *)h;
+		break;
 	case CKPT_REC_SIGNAL:
 		img->signal = (const void *)h;
 		break;

@@ -5,6 +5,7 @@
 #ifndef CKPT_READIN_H
 #define CKPT_READIN_H
 
+#include "apply.h"
 #include "ctx.h"
 #include "image_check.h"
 
@@ -24,6 +25,8 @@ struct ckpt_image {
 	const struct ckpt_rec_task *task;
 	const struct ckpt_rec_fs *fs;
 	const struct ckpt_rec_cpu *cpu;
+	const struct ckpt_rec_xstate *xstate;
+	const struct ckpt_rec_sighand *sighand;
 	const struct ckpt_rec_signal *signal;
 	const struct ckpt_rec_mm *mm;
 	const struct ckpt_rec_vma **vmas;
@@ -47,10 +50,9 @@ int ckpt_image_read(struct ckpt_ctx *ctx, struct ckpt_image *img, int fd);
 int ckpt_image_apply_pages(struct ckpt_ctx *ctx, struct ckpt_image *img);
 void ckpt_image_free(struct ckpt_image *img);
 
-/* Restore, per kind (mm.c, signal.c, task.c). */
+/* Restore, per kind (mm.c, task.c); signal.c and cpu.c: apply.h. */
 int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct ckpt_image *img);
 int ckpt_mm_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
-int ckpt_signal_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
 int ckpt_task_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
 
 #endif /* CKPT_READIN_H */

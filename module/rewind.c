@@ -34,17 +34,9 @@
 #include "snap.h"
 #include "track.h"
 
-/*
- * What madvise() sets on a mapping.  A piece mapped again gets them from
- * mm->def_flags (map_again()), so it merges with its neighbours as before.
- */
-#define VMA_ADVICE	(VM_HUGEPAGE | VM_NOHUGEPAGE | VM_DONTDUMP | \
-			 VM_DONTCOPY | VM_WIPEONFORK | VM_SEQ_READ | \
-			 VM_RAND_READ)
-
 /* Flags a mapping must keep for its contents to be rolled back in place. */
 #define VMA_SAME_FLAGS	(VM_READ | VM_WRITE | VM_EXEC | VM_SHARED | \
-			 VM_MAYSHARE | VM_GROWSDOWN | VMA_ADVICE)
+			 VM_MAYSHARE | VM_GROWSDOWN | CKPT_VM_ADVICE)
 
 /* Tries per page of fault-then-copy before giving up. */
 #define PAGE_TRIES	8
@@ -209,39 +201,18 @@ static void find_op(const struct ckpt_snap *s, struct mm_struct *mm,
 static int map_again(struct ckpt_ctx *ctx, const struct vma_op *op)
 {
 	const struct ckpt_vma_cap *v = op->v;
-	unsigned long flags = MAP_FIXED, off = 0, addr, def_flags;
-	struct mm_struct *mm = current->mm;
+	struct ckpt_vma_map m = {
+		.file = v->file, .start = op->start, .len = op->end - op->start,
+		.prot = v->prot, .map_flags = MAP_FIXED,
+		.flags = ckpt_vma_flags(v->vm_flags),
+	};
 
-	flags |= v->vm_flags & VM_SHARED ? MAP_SHARED : MAP_PRIVATE;
+	m.map_flags |= v->vm_flags & VM_SHARED ? MAP_SHARED : MAP_PRIVATE;
 	if (!v->file)
-		flags |= MAP_ANONYMOUS;
+		m.map_flags |= MAP_ANONYMOUS;
 	else
-		off = (v->pgoff << PAGE_SHIFT) + (op->start - v->start);
-	if (v->vm_flags & VM_GROWSDOWN)
-		flags |= MAP_GROWSDOWN;
-	/* Without them the piece would not merge with its neighbours. */
-	if (v->vm_flags & VM_NORESERVE)
-		flags |= MAP_NORESERVE;
-	if (v->vm_flags & VM_LOCKED)
-		flags |= MAP_LOCKED;
-	/*
-	 * do_mmap() adds mm->def_flags to every new mapping: the one way to
-	 * create it with its advice, which madvise() would have set after.
-	 * Our own mm (current), one thread: nobody else maps meanwhile.
-	 */
-	mmap_write_lock(mm);
-	def_flags = mm->def_flags;
-	mm->def_flags = (def_flags & ~VMA_ADVICE) | (v->vm_flags & VMA_ADVICE);
-	mmap_write_unlock(mm);
-	addr = vm_mmap(v->file, op->start, op->end - op->start, v->prot, flags,
-		       off);
-	mmap_write_lock(mm);
-	mm->def_flags = def_flags;
-	mmap_write_unlock(mm);
-	if (IS_ERR_VALUE(addr))
-		return ckpt_err(ctx, (long)addr,
-				"cannot map %#lx-%#lx again", op->start, op->end);
-	return 0;
+		m.off = (v->pgoff << PAGE_SHIFT) + (op->start - v->start);
+	return ckpt_vma_map(ctx, &m);
 }
 
 static int rewind_vmas(struct rewind *rw)

@@ -40,8 +40,13 @@ int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 	ret = ckpt_snap_rewind_mm(s, st);
 	if (!ret)
 		ret = ckpt_snap_files_rewind(s);
-	if (!ret)
-		ret = ckpt_signal_rewind(s->ctx, s->sighand, s->signal);
+	if (!ret) {
+		struct ckpt_sigstate ss = {
+			.sighand = s->sighand, .signal = s->signal,
+		};
+
+		ret = ckpt_signal_apply(s->ctx, &ss, CKPT_REWIND);
+	}
 	if (!ret)
 		s->rollbacks++;
 	return ret;
@@ -119,7 +124,7 @@ long ckpt_snap_regs_current(struct ckpt_snap *s)
 {
 	long ax = s->self ? s->rb_ret : (long)s->cpu->ax;
 
-	ckpt_cpu_rewind_self(s->cpu, ax);
+	ckpt_cpu_apply_current(s->cpu, ax);
 	return ax;
 }
 
@@ -212,7 +217,7 @@ static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 	refcount_inc(&s->ref);
 	req->snap = s;
 	init_task_work(&req->work, rollback_work);
-	ret = ckpt_cpu_apply_stopped(ctx, ctx->task, s->cpu, s->xstate);
+	ret = ckpt_cpu_apply(ctx, ctx->task, s->cpu, s->xstate);
 	if (ret) {
 		/* Registers may be half set: the process cannot go on. */
 		send_sig(SIGKILL, ctx->task, 1);

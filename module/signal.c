@@ -13,8 +13,7 @@
 #include <linux/signal.h>
 #include <linux/slab.h>
 
-#include "readin.h"
-#include "snap.h"
+#include "apply.h"
 
 /* Runs @fn with the task's siglock held; -ESRCH once it has none. */
 static int with_sighand(struct task_struct *t,
@@ -236,30 +235,7 @@ int ckpt_signal_capture(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-/*
- * Restore: queued signals are queued again.  Handlers, the altstack and
- * timers were set by the restoring process itself before the ioctl, and
- * its tracer sets the blocked mask last, so nothing is delivered early.
- */
-int ckpt_signal_apply(struct ckpt_ctx *ctx, struct ckpt_image *img)
-{
-	const struct ckpt_rec_sigpending *r;
-	kernel_siginfo_t info;
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < img->nr_sigs; i++) {
-		r = img->sigs[i];
-		memcpy(&info, r->siginfo, sizeof(info));
-		info.si_signo = r->signo;
-		ret = send_sig_info(r->signo, &info, current);
-		if (ret)
-			return ckpt_err(ctx, ret, "cannot queue signal %u", r->signo);
-	}
-	return 0;
-}
-
-/* Snapshots (snap.h): the process's handlers and mask, put back. */
+/* The image's handlers; SIGKILL's and SIGSTOP's cannot be changed. */
 static void write_handlers(struct task_struct *t, struct sighand_struct *sh,
 			   void *arg)
 {
@@ -279,20 +255,52 @@ static void write_handlers(struct task_struct *t, struct sighand_struct *sh,
 }
 
 /*
- * In the process's own context, from the snapshot's records.  The mask
- * goes last: signals that arrived since stay queued and are delivered
- * against the restored state.
+ * Queued signals of the image, queued again on top of any that arrived
+ * while the process was being restored: those are its own now, and must
+ * be delivered after the restore, never replaced.
  */
-int ckpt_signal_rewind(struct ckpt_ctx *ctx, const struct ckpt_rec_sighand *sh,
-		       const struct ckpt_rec_signal *sig)
+static int queue_pending(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss)
 {
-	sigset_t set;
+	const struct ckpt_rec_sigpending *r;
+	kernel_siginfo_t info;
+	unsigned int i;
+	int ret;
 
-	if (with_sighand(current, write_handlers, (void *)sh))
+	for (i = 0; i < ss->nr_pending; i++) {
+		r = ss->pending[i];
+		memcpy(&info, r->siginfo, sizeof(info));
+		info.si_signo = r->signo;
+		ret = send_sig_info(r->signo, &info, current);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot queue signal %u",
+					r->signo);
+	}
+	return 0;
+}
+
+/*
+ * In the process's own context: handlers, the alternate stack, then (for
+ * a restore) the image's queued signals, and the blocked mask last, so
+ * that a signal that arrived meanwhile stays queued and is delivered
+ * against the applied state, once the registers are the image's too.
+ */
+int ckpt_signal_apply(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss,
+		      enum ckpt_apply_mode mode)
+{
+	const struct ckpt_rec_signal *sig = ss->signal;
+	sigset_t set;
+	int ret;
+
+	if (with_sighand(current, write_handlers, (void *)ss->sighand))
 		return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	current->sas_ss_sp = sig->altstack_sp;
 	current->sas_ss_size = sig->altstack_size;
 	current->sas_ss_flags = sig->altstack_flags;
+	if (mode == CKPT_REBUILD) {
+		ret = queue_pending(ctx, ss);
+		if (ret)
+			return ret;
+	}
 	siginitset(&set, sig->blocked & ~(sigmask(SIGKILL) | sigmask(SIGSTOP)));
 	return sigprocmask(SIG_SETMASK, &set, NULL);
 }
@@ -305,7 +313,6 @@ static void block_all(struct task_struct *t, struct sighand_struct *sh,
 	clear_tsk_restore_sigmask(t);
 }
 
-/* @t is stopped: nothing but SIGKILL is delivered until the mask is set. */
 void ckpt_signal_block_all(struct task_struct *t)
 {
 	with_sighand(t, block_all, NULL);

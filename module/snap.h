@@ -36,6 +36,7 @@
 #include <linux/uidgid.h>
 #include <linux/workqueue.h>
 
+#include "apply.h"
 #include "ctx.h"
 #include "fds.h"
 
@@ -174,15 +175,6 @@ int ckpt_snap_rewind_mm(struct ckpt_snap *s, struct ckpt_rb_stats *st);
 int ckpt_snap_files_hold(struct ckpt_snap *s, struct task_struct *t);
 void ckpt_snap_files_release(struct ckpt_snap *s);
 int ckpt_snap_files_rewind(struct ckpt_snap *s);
-
-/* signal.c and cpu.c: the other kinds of state. */
-int ckpt_signal_rewind(struct ckpt_ctx *ctx, const struct ckpt_rec_sighand *sh,
-		       const struct ckpt_rec_signal *sig);
-void ckpt_signal_block_all(struct task_struct *t);
-int ckpt_cpu_apply_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
-			   const struct ckpt_rec_cpu *cpu,
-			   const struct ckpt_rec_xstate *xs);
-void ckpt_cpu_rewind_self(const struct ckpt_rec_cpu *cpu, long ret);
 
 /* rollback.c: all but registers, in current's context; ms->mutex held. */
 int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st);

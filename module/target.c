@@ -51,12 +51,10 @@ static int wait_stopped(struct ckpt_ctx *ctx, struct task_struct *t)
 	return 0;
 }
 
-int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
+int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid)
 {
 	struct task_struct *t;
-	struct mm_struct *mm;
 	struct pid *p;
-	int ret;
 
 	p = find_get_pid(pid);
 	t = p ? get_pid_task(p, PIDTYPE_PID) : NULL;
@@ -73,9 +71,19 @@ int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
 		return ckpt_err(ctx, -EBUSY,
 				"process %d has %d threads: multi-threaded processes are not supported yet",
 				pid, get_nr_threads(t));
-	ret = wait_stopped(ctx, t);
+	return wait_stopped(ctx, t);
+}
+
+int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
+{
+	struct task_struct *t;
+	struct mm_struct *mm;
+	int ret;
+
+	ret = ckpt_tracee_get(ctx, pid);
 	if (ret)
 		return ret;
+	t = ctx->task;
 	if (!user_64bit_mode(task_pt_regs(t)) ||
 	    test_tsk_thread_flag(t, TIF_ADDR32))
 		return ckpt_err(ctx, -EINVAL,

@@ -10,11 +10,13 @@
  *     restores full images only.
  *  2. A child is made with the image's pid (clone3 set_tid), or any pid
  *     with --new-pid, and this process ptrace-seizes it.
- *  3. The child sets up what userspace sets (restore_child.c), stops
- *     itself, and calls CKPT_IOC_RESTORE, which replaces its memory.
- *  4. At the ioctl's syscall-exit stop, this process writes the image's
- *     registers, xstate and signal mask into the child (regsets only work
- *     on a stopped task that is not current) and lets it go.
+ *  3. The child sets up what only userspace sets (restore_child.c), stops
+ *     itself, and calls CKPT_IOC_RESTORE, which replaces its memory and
+ *     applies its signal state, with rollback's appliers.
+ *  4. At the ioctl's syscall-exit stop, this process has the kernel write
+ *     the image's registers and xstate into the child (CKPT_RESTORE_REGS:
+ *     regsets only work on a stopped task that is not current) and lets
+ *     it go.  Signals sent to it meanwhile are delivered then.
  *  5. Without --detach it waits and exits as the child does.
  */
 #include <errno.h>
@@ -234,15 +236,12 @@ static void child(const struct plan *p, int img, int dev, int sync_rd)
 	 */
 	close(keep[3]);
 	tool_errfd = -1;
-	restore_arg.size = sizeof(restore_arg);
-	restore_arg.fd = keep[0];
-	restore_arg.close_fd = keep[1];
 	/*
 	 * The stop tells the tracer that the next syscall is the restore;
 	 * raise() would make another syscall after the kill.
 	 */
 	syscall(SYS_tgkill, getpid(), gettid(), SIGSTOP);
-	ioctl(keep[1], CKPT_IOC_RESTORE, &restore_arg);
+	ckpt_restore(keep[1], keep[0], keep[1], &restore_arg);
 	_exit(127);
 }
 
@@ -264,27 +263,18 @@ static void say_child_died(int status)
 		       WEXITSTATUS(status));
 }
 
-/* Registers, xstate and mask, at the restore ioctl's syscall-exit stop. */
-static int set_cpu(pid_t pid, const struct plan *p)
+/*
+ * Registers and xstate, at the restore ioctl's syscall-exit stop: the
+ * kernel has them from the image it read, on the open file @dev that the
+ * child's restore went through.
+ */
+static int set_regs(int dev, pid_t pid)
 {
-	struct user_regs_struct regs;
-	uint64_t mask = p->signal.blocked;
-	struct iovec iov;
+	struct ckpt_restore r;
 
-	memcpy(&regs, &p->cpu.r15, sizeof(regs));
-	regs.orig_rax = -1;	/* no syscall-restart fix-up on this exit */
-	if (ptrace(PTRACE_SETREGS, pid, 0, &regs)) {
-		errmsg("restore: setting the registers: %s", strerror(errno));
-		return -1;
-	}
-	iov.iov_base = p->xstate;
-	iov.iov_len = p->xstate_size;
-	if (ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, &iov)) {
-		errmsg("restore: setting the FPU/xstate registers: %s", strerror(errno));
-		return -1;
-	}
-	if (ptrace(PTRACE_SETSIGMASK, pid, sizeof(mask), &mask)) {
-		errmsg("restore: setting the signal mask: %s", strerror(errno));
+	if (ckpt_restore_regs(dev, pid, &r)) {
+		errmsg("restore: setting the registers: %s",
+		       r.errmsg[0] ? r.errmsg : strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -294,8 +284,7 @@ static int set_cpu(pid_t pid, const struct plan *p)
  * Drives the child from its SIGSTOP to the end of the restore ioctl,
  * during which a progress thread follows what it reads (@ps).
  */
-static int trace_restore(pid_t pid, const struct plan *p,
-			 struct progress_spec *ps)
+static int trace_restore(pid_t pid, int dev, struct progress_spec *ps)
 {
 	struct progress prog;
 	struct user_regs_struct regs;
@@ -339,7 +328,7 @@ static int trace_restore(pid_t pid, const struct plan *p,
 			errmsg("restore: %s", strerror(-regs.rax));
 		return -1;
 	}
-	return set_cpu(pid, p);
+	return set_regs(dev, pid);
 }
 
 static int exit_status(int status)
@@ -436,17 +425,16 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	}
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	close(sync[0]);
-	close(dev);
 	if (pid < 0) {
 		close(sync[1]);
-		goto free_plan;
+		goto close_dev;
 	}
 	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL)) {
 		errmsg("restore: cannot trace the restoring process: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		close(sync[1]);
 		waitpid(pid, NULL, 0);
-		goto free_plan;
+		goto close_dev;
 	}
 	if (pid_file) {
 		FILE *f = fopen(pid_file, "we");
@@ -456,16 +444,18 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 			kill(pid, SIGKILL);
 			close(sync[1]);
 			waitpid(pid, NULL, 0);
-			goto free_plan;
+			goto close_dev;
 		}
 	}
-	if (write(sync[1], "", 1) != 1 || trace_restore(pid, &p, &ps)) {
+	if (write(sync[1], "", 1) != 1 || trace_restore(pid, dev, &ps)) {
 		close(sync[1]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);
-		goto free_plan;
+		goto close_dev;
 	}
 	close(sync[1]);
+	close(dev);
+	dev = -1;
 	ptrace(PTRACE_DETACH, pid, 0, 0);
 	if (detach) {
 		printf("%d\n", pid);
@@ -475,6 +465,9 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	ret = exit_status(status);
+close_dev:
+	if (dev >= 0)
+		close(dev);
 free_plan:
 	plan_free(&p);
 close_img:

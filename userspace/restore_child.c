@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The restoring child, before the restore ioctl: everything userspace can
- * set better than a module can (fds at exact numbers, handlers, limits,
- * timers, identity), and moving the vDSO to the image's address.
+ * The restoring child, before the restore ioctl: what the kernel cannot
+ * apply for it, each step saying why: fds at exact numbers, limits,
+ * identity, directories, interval timers, and moving the vDSO to the
+ * image's address.  The kernel applies the rest (mappings, pages, signal
+ * handlers, altstack, queued signals, the mask) with rollback's appliers.
  *
- * All signals are blocked by the caller; the tracer sets the image's mask
+ * All signals are blocked by the caller; the kernel sets the image's mask
  * last.  After the vDSO moves, nothing here may call into it (no
  * clock_gettime()), which is why the timers are set before.
  */
@@ -266,43 +268,19 @@ out:
 	return ret;
 }
 
-struct kernel_sigaction {
-	unsigned long handler;
-	unsigned long flags;
-	unsigned long restorer;
-	uint64_t mask;
-};
-
-static int restore_signals(const struct plan *p)
+/*
+ * Interval timers stay in userspace: do_setitimer() is not exported, and
+ * the timers must be set before the vDSO moves (setitimer() is a plain
+ * syscall, but getting them right needs no clock of ours after that).
+ * They start ticking here, a little before the restore ends, as the
+ * CPU-time ones count the restorer's time from here on.
+ */
+static int restore_timers(const struct plan *p)
 {
 	const struct ckpt_rec_signal *s = &p->signal;
-	struct kernel_sigaction k;
 	struct itimerval it;
-	stack_t ss;
-	int sig, i;
+	int i;
 
-	for (sig = 1; sig <= 64; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		k.handler = p->sighand.action[sig - 1].handler;
-		k.flags = p->sighand.action[sig - 1].flags;
-		k.restorer = p->sighand.action[sig - 1].restorer;
-		k.mask = p->sighand.action[sig - 1].mask;
-		if (syscall(SYS_rt_sigaction, sig, &k, NULL, 8)) {
-			errmsg("restore: signal %d handler: %s", sig, strerror(errno));
-			return -1;
-		}
-	}
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_sp = (void *)(uintptr_t)s->altstack_sp;
-	ss.ss_size = s->altstack_size;
-	ss.ss_flags = s->altstack_flags & ~SS_ONSTACK;
-	if (!ss.ss_size)
-		ss.ss_flags = SS_DISABLE;
-	if (syscall(SYS_sigaltstack, &ss, NULL)) {
-		errmsg("restore: sigaltstack: %s", strerror(errno));
-		return -1;
-	}
 	for (i = 0; i < 3; i++) {
 		const struct ckpt_itimer *t = &s->itimer[i];
 
@@ -472,7 +450,7 @@ static int move_vdso(const struct plan *p)
 int child_prepare(const struct plan *p, int *keep, size_t nr_keep)
 {
 	if (park_fds(p, keep, nr_keep) || restore_fds(p) ||
-	    restore_identity(p) || restore_dirs(p) || restore_signals(p))
+	    restore_identity(p) || restore_dirs(p) || restore_timers(p))
 		return -1;
 	/* Last: from here on the old vDSO is gone. */
 	return move_vdso(p);

@@ -1101,8 +1101,17 @@ static void test_mm_vma(void)
 	MUT("vma/kind-7", -EINVAL, CKPT_REC_VMA, 2, "unknown kind 7",
 	    V(2)->kind = 7);
 	MUT("vma/prot", -EINVAL, CKPT_REC_VMA, 2, "prot 0x8", V(2)->prot = 8);
-	MUT("vma/flags", -EINVAL, CKPT_REC_VMA, 2, "unknown flags 0x10",
-	    V(2)->flags = 0x10);
+	MUT("vma/flags", -EINVAL, CKPT_REC_VMA, 2, "unknown flags 0x800",
+	    V(2)->flags = 0x800);
+	MUT("vma/huge-and-nohuge", -EINVAL, CKPT_REC_VMA, 2,
+	    "both huge pages and no huge pages",
+	    V(2)->flags = CKPT_VMA_HUGEPAGE | CKPT_VMA_NOHUGEPAGE);
+	MUT("vma/seq-and-rand", -EINVAL, CKPT_REC_VMA, 2,
+	    "both sequential and random",
+	    V(2)->flags = CKPT_VMA_SEQ_READ | CKPT_VMA_RAND_READ);
+	MUT("vma/wipeonfork-on-file", -EINVAL, CKPT_REC_VMA, 0,
+	    "a FILE_PRIVATE VMA cannot be wiped on fork",
+	    V(0)->flags = CKPT_VMA_WIPEONFORK);
 	MUT("vma/stack-on-file", -EINVAL, CKPT_REC_VMA, 0,
 	    "a FILE_PRIVATE VMA cannot be a stack",
 	    V(0)->flags = CKPT_VMA_GROWSDOWN);

@@ -148,21 +148,34 @@ struct ckpt_dump {
  * the trailer's CRC) before anything changes, so a bad image fails with
  * the caller intact.  Past that point an error kills the caller.
  *
- * What only userspace can do comes before, in the caller: its fds, cwd,
- * signal handlers, limits, and moving its vDSO to the image's address.
- * After it, the caller's tracer sets the registers, xstate and signal mask
- * (at the syscall-exit stop), because regsets only work on a stopped task
- * that is not current.  On success @fd and @close_fd are closed.
+ * The kernel applies, in the caller's own context and with the same code
+ * as a rollback, the mappings and their contents, the mm fields, the
+ * signal handlers, the alternate stack, the image's queued signals (on top
+ * of any that arrived meanwhile) and, last, the blocked mask.  What only
+ * userspace can do comes before, in the caller: its fds, cwd, limits,
+ * interval timers, and moving its vDSO to the image's address.  On
+ * success @fd and @close_fd are closed.
+ *
+ * The registers and xstate cannot be written on current.  So the caller's
+ * tracer, at the restore's syscall-exit stop, calls CKPT_IOC_RESTORE with
+ * CKPT_RESTORE_REGS and @pid on the same open file: the kernel writes the
+ * image's registers into the stopped process, as it does for a rollback.
+ * Signals that arrived are delivered after that, against the image's state.
  */
+#define CKPT_RESTORE_REGS	_BITUL(0)	/* the registers of @pid's restore */
+
 struct ckpt_restore {
 	__u32 size;		/* in: sizeof(struct ckpt_restore) */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: 0 or CKPT_RESTORE_REGS */
 	__s32 fd;		/* in: the image */
 	__s32 close_fd;		/* in: another fd to close on success, or -1 */
 	char errmsg[128];	/* out: why it failed (caller still intact) */
+	__s32 pid;		/* in, CKPT_RESTORE_REGS: the restored process */
+	__u32 __pad;
 };
 
 #define CKPT_RESTORE_SIZE_VER0	144
+#define CKPT_RESTORE_SIZE_VER1	152
 
 /*
  * In-memory snapshots.  A snapshot is a checkpoint that stays in the
@@ -430,8 +443,16 @@ enum ckpt_vma_kind {
 
 #define CKPT_VMA_GROWSDOWN	_BITUL(0)	/* a stack */
 #define CKPT_VMA_HEAP		_BITUL(1)	/* [heap] */
-#define CKPT_VMA_DONTDUMP	_BITUL(2)	/* informational */
+#define CKPT_VMA_DONTDUMP	_BITUL(2)	/* madvise(MADV_DONTDUMP) */
 #define CKPT_VMA_HUGEPAGE	_BITUL(3)	/* madvise(MADV_HUGEPAGE) */
+#define CKPT_VMA_NOHUGEPAGE	_BITUL(4)	/* madvise(MADV_NOHUGEPAGE) */
+#define CKPT_VMA_DONTFORK	_BITUL(5)	/* madvise(MADV_DONTFORK) */
+#define CKPT_VMA_WIPEONFORK	_BITUL(6)	/* madvise(MADV_WIPEONFORK) */
+#define CKPT_VMA_SEQ_READ	_BITUL(7)	/* madvise(MADV_SEQUENTIAL) */
+#define CKPT_VMA_RAND_READ	_BITUL(8)	/* madvise(MADV_RANDOM) */
+#define CKPT_VMA_NORESERVE	_BITUL(9)	/* mmap(MAP_NORESERVE) */
+#define CKPT_VMA_LOCKED		_BITUL(10)	/* mlock() */
+#define CKPT_VMA_KNOWN		0x7ffU
 
 struct ckpt_rec_vma {
 	struct ckpt_hdr h;

@@ -97,6 +97,36 @@ int ckpt_snap_list(int fd, pid_t pid, struct ckpt_snap_info *v,
 		   unsigned int max, unsigned int *count, char *errbuf,
 		   size_t errlen);
 
+/*
+ * Checkpoints to an image (see CKPT_IOC_DUMP in <linux/ckpt.h>): two
+ * calls on one fd.  ckpt_dump() captures process @pid, which the caller
+ * has ptrace-stopped, into *d (set whole: size, @flags CKPT_DUMP_*, the
+ * image output @out_fd, a file or pipe); the process may run again as
+ * soon as it returns.  ckpt_writeout() then writes the page contents,
+ * with the same *d, which it updates (pages, bytes).  On failure both
+ * leave the kernel's reason in d->errmsg.
+ */
+int ckpt_dump(int fd, pid_t pid, int out_fd, unsigned int flags,
+	      struct ckpt_dump *d);
+int ckpt_writeout(int fd, struct ckpt_dump *d);
+
+/*
+ * Turns the calling process, fresh and single-threaded, into the one in
+ * the image @image_fd (seekable), closing @close_fd (or -1) as well on
+ * success; it needs a tracer, which has the registers set at the
+ * syscall's exit with ckpt_restore_regs() (see CKPT_IOC_RESTORE in
+ * <linux/ckpt.h>).  *r is set whole and stays where the caller put it: on
+ * failure the caller is intact and the kernel's reason is in r->errmsg.
+ */
+int ckpt_restore(int fd, int image_fd, int close_fd, struct ckpt_restore *r);
+
+/*
+ * The tracer's half: at the syscall-exit stop of ckpt_restore() in @pid,
+ * called on the same open file @fd (inherited by the child), writes the
+ * image's registers and xstate into @pid.  On failure, r->errmsg says why.
+ */
+int ckpt_restore_regs(int fd, pid_t pid, struct ckpt_restore *r);
+
 #ifdef __cplusplus
 }
 #endif

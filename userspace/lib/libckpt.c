@@ -116,6 +116,41 @@ API int ckpt_snap_list(int fd, pid_t pid, struct ckpt_snap_info *v,
 	return 0;
 }
 
+API int ckpt_dump(int fd, pid_t pid, int out_fd, unsigned int flags,
+		  struct ckpt_dump *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->size = sizeof(*d);
+	d->flags = flags;
+	d->pid = pid;
+	d->fd = out_fd;
+	return ioctl(fd, CKPT_IOC_DUMP, d) < 0 ? -1 : 0;
+}
+
+API int ckpt_writeout(int fd, struct ckpt_dump *d)
+{
+	return ioctl(fd, CKPT_IOC_WRITEOUT, d) < 0 ? -1 : 0;
+}
+
+API int ckpt_restore(int fd, int image_fd, int close_fd,
+		     struct ckpt_restore *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->fd = image_fd;
+	r->close_fd = close_fd;
+	return ioctl(fd, CKPT_IOC_RESTORE, r) < 0 ? -1 : 0;
+}
+
+API int ckpt_restore_regs(int fd, pid_t pid, struct ckpt_restore *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->flags = CKPT_RESTORE_REGS;
+	r->pid = pid;
+	return ioctl(fd, CKPT_IOC_RESTORE, r) < 0 ? -1 : 0;
+}
+
 /*
  * The calling process's own snapshots.  One /dev/ckpt fd, opened before
  * the first snapshot so that every snapshot holds it in its fd table and

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Apply: captured state put back into a process, one applier per kind of
+ * state, in that kind's file.  Restore (REBUILD: a new process becomes the
+ * image's) and every rollback (REWIND: a process goes back to its own
+ * snapshot, called in on itself, from outside, or at exit) call the same
+ * applier; the mode says only what differs between them.
+ */
+#ifndef CKPT_APPLY_H
+#define CKPT_APPLY_H
+
+#include <linux/mm_types.h>
+#include <linux/types.h>
+
+#include "ctx.h"
+
+enum ckpt_apply_mode {
+	CKPT_REBUILD	= 1,	/* restore: nothing of the old state stays */
+	CKPT_REWIND	= 2,	/* rollback: back to the same process's past */
+};
+
+/* mm.c: mapping flags. */
+
+/* What madvise() sets on a mapping: given at creation, through def_flags. */
+#define CKPT_VM_ADVICE	(VM_HUGEPAGE | VM_NOHUGEPAGE | VM_DONTDUMP | \
+			 VM_DONTCOPY | VM_WIPEONFORK | VM_SEQ_READ | \
+			 VM_RAND_READ)
+
+/* The CKPT_VMA_* flags an image records for VMA flags @vm_flags. */
+u32 ckpt_vma_flags(vm_flags_t vm_flags);
+
+/* One mapping to make, at exactly @start, in current's mm. */
+struct ckpt_vma_map {
+	struct file *file;	/* or NULL for anonymous memory */
+	unsigned long start, len, off;
+	unsigned long prot;	/* PROT_* */
+	unsigned long map_flags;	/* MAP_SHARED/PRIVATE/ANONYMOUS/FIXED... */
+	u32 flags;		/* CKPT_VMA_*: advice, growsdown, noreserve */
+	bool brk;		/* the heap, made as brk() makes it */
+};
+
+int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m);
+
+/* signal.c: handlers, alternate stack, pending signals, blocked mask. */
+struct ckpt_sigstate {
+	const struct ckpt_rec_sighand *sighand;
+	const struct ckpt_rec_signal *signal;
+	const struct ckpt_rec_sigpending * const *pending;	/* REBUILD */
+	unsigned int nr_pending;
+};
+
+int ckpt_signal_apply(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss,
+		      enum ckpt_apply_mode mode);
+/* @t is stopped: nothing but SIGKILL is delivered until its mask is set. */
+void ckpt_signal_block_all(struct task_struct *t);
+
+/* cpu.c: general registers and xstate. */
+
+/* Into @t, stopped and not current (the regset setters refuse current). */
+int ckpt_cpu_apply(struct ckpt_ctx *ctx, struct task_struct *t,
+		   const struct ckpt_rec_cpu *cpu,
+		   const struct ckpt_rec_xstate *xs);
+/*
+ * Into current, for its way back to user mode from this syscall, which
+ * returns @ret: general registers only, as xstate cannot be written on
+ * current.  Self rollback (setjmp semantics) and rollback at exit.
+ */
+void ckpt_cpu_apply_current(const struct ckpt_rec_cpu *cpu, long ret);
+
+#endif /* CKPT_APPLY_H */
