@@ -159,9 +159,12 @@ $(B)/unit/image_check_test: $(TOP)/tests/unit/image_check_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
 
-# The chain merge (userspace/chain.c): its tool.h wants lib/ckpt.h first.
-$(B)/unit/chain_test: $(TOP)/tests/unit/chain_test.c $(TOP)/userspace/chain.c \
-		$(IMG_TEST_SRCS) $(IMG_TEST_HDRS) $(TOP)/userspace/chain.h
+# The chain (userspace/chain_find.c, chain_merge.c; image names from
+# series.c): its tool.h wants lib/ckpt.h first.
+CHAIN_SRCS := $(addprefix $(TOP)/userspace/,chain_find.c chain_merge.c series.c)
+$(B)/unit/chain_test: $(TOP)/tests/unit/chain_test.c $(CHAIN_SRCS) \
+		$(IMG_TEST_SRCS) $(IMG_TEST_HDRS) \
+		$(addprefix $(TOP)/userspace/,chain.h chain_int.h periodic.h ptrace_stop.h)
 	@mkdir -p $(dir $@)
 	$(CC) -I$(TOP)/uapi -I$(TOP)/userspace/lib $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
 

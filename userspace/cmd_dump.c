@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,19 +120,16 @@ static bool is_regular(int fd)
 	return !fstat(fd, &st) && S_ISREG(st.st_mode);
 }
 
-static int dump_ioctl(int dev, unsigned long req, struct ckpt_dump *d,
-		      const char *what)
+/* After a failed ckpt_dump() or ckpt_writeout() (errno): why, in words. */
+static void dump_failed(const struct ckpt_dump *d, const char *what)
 {
-	if (!ioctl(dev, req, d))
-		return 0;
 	if (d->errmsg[0])
 		errmsg("dump: %s", d->errmsg);
 	else
 		errmsg("dump: %s: %s", what, strerror(errno));
-	return -1;
 }
 
-/* --every: a series of images in a directory (cmd_periodic.c). */
+/* --every: a series of images in a directory (periodic.c). */
 static int dump_every(pid_t pid, struct periodic_opts *po, bool stats,
 		      bool single_opts, const struct tool_opts *o)
 {
@@ -243,11 +239,8 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	t0 = now_us();
 	if (ptrace_stop(pid))
 		goto close_out;
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.pid = pid;
-	d.fd = out;
-	if (dump_ioctl(dev, CKPT_IOC_DUMP, &d, "capture")) {
+	if (ckpt_dump(dev, pid, out, 0, &d)) {
+		dump_failed(&d, "capture");
 		ptrace_resume(pid);
 		goto close_out;
 	}
@@ -272,8 +265,9 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 		.pid = getpid(), .tid = gettid(),
 		.short_note = "zero pages are counted, not written",
 	});
-	if (dump_ioctl(dev, CKPT_IOC_WRITEOUT, &d,
-		       out_path && strcmp(out_path, "-") ? out_path : "writing the image")) {
+	if (ckpt_writeout(dev, &d)) {
+		dump_failed(&d, out_path && strcmp(out_path, "-") ? out_path :
+			    "writing the image");
 		progress_end(&prog, false);
 		goto resume;
 	}

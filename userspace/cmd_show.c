@@ -6,6 +6,7 @@
  * Nothing is printed unless the whole image is valid (the output is built
  * in memory first); a corrupt image gets the validator's message (which
  * record, at which offset, what is wrong) on stderr and exit status 1.
+ * The JSON writer is json.c's, the names of values names.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #include "image_read.h"
+#include "json.h"
+#include "names.h"
 #include "tool.h"
 
 typedef unsigned long long ull;
@@ -28,112 +31,11 @@ typedef unsigned long long ull;
  */
 #define SHOW_MAX_RANGES	1000
 
-/* Names of the x86-64 ABI values images hold. */
-
-static const char *const sig_names[32] = {
-	NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
-	"SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2",
-	"SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
-	"SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
-	"SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
-	"SIGSYS",
-};
-
-static const char *sig_name(unsigned int sig, char *buf, size_t len)
-{
-	if (sig < 32 && sig_names[sig])
-		return sig_names[sig];
-	snprintf(buf, len, "SIG%u", sig);
-	return buf;
-}
-
-struct bitname {
-	ull bit;
-	const char *name;
-};
-
-static const struct bitname sa_flags[] = {
-	{ 0x00000001, "SA_NOCLDSTOP" }, { 0x00000002, "SA_NOCLDWAIT" },
-	{ 0x00000004, "SA_SIGINFO" }, { 0x00000800, "SA_EXPOSE_TAGBITS" },
-	{ 0x04000000, "SA_RESTORER" }, { 0x08000000, "SA_ONSTACK" },
-	{ 0x10000000, "SA_RESTART" }, { 0x40000000, "SA_NODEFER" },
-	{ 0x80000000, "SA_RESETHAND" },
-};
-
-static const struct bitname eflags_bits[] = {
-	{ 1ULL << 0, "CF" }, { 1ULL << 2, "PF" }, { 1ULL << 4, "AF" },
-	{ 1ULL << 6, "ZF" }, { 1ULL << 7, "SF" }, { 1ULL << 8, "TF" },
-	{ 1ULL << 9, "IF" }, { 1ULL << 10, "DF" }, { 1ULL << 11, "OF" },
-	{ 1ULL << 14, "NT" }, { 1ULL << 16, "RF" }, { 1ULL << 18, "AC" },
-	{ 1ULL << 19, "VIF" }, { 1ULL << 20, "VIP" }, { 1ULL << 21, "ID" },
-};
-
-static const struct bitname ss_flags[] = {
-	{ 1, "SS_ONSTACK" }, { 2, "SS_DISABLE" }, { 0x80000000, "SS_AUTODISARM" },
-};
-
-static const struct bitname vma_flags[] = {
-	{ CKPT_VMA_GROWSDOWN, "growsdown" }, { CKPT_VMA_HEAP, "heap" },
-	{ CKPT_VMA_DONTDUMP, "dontdump" }, { CKPT_VMA_HUGEPAGE, "hugepage" },
-};
-
-static const struct bitname open_flags[] = {
-	{ 02000, "O_APPEND" }, { 04000, "O_NONBLOCK" }, { 010000, "O_DSYNC" },
-	{ 020000, "O_ASYNC" }, { 040000, "O_DIRECT" },
-	{ 0100000, "O_LARGEFILE" }, { 0200000, "O_DIRECTORY" },
-	{ 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },
-	{ 02000000, "O_CLOEXEC" }, { 04000000, "O_SYNC" },
-	{ 010000000, "O_PATH" }, { 020000000, "O_TMPFILE" },
-};
-
-static const char *const accmode_names[] = {
-	"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE",
-};
-
-/* XCR0 bits, as the SDM names them (like ckpt check). */
-static const char *const xfeature_names[] = {
-	"x87", "sse", "avx", "bndregs", "bndcsr", "avx512-opmask",
-	"avx512-zmm-hi256", "avx512-hi16-zmm", "pt", "pkru", "pasid",
-	"cet-u", "cet-s", "hdc", "uintr", "lbr", "hwp", "amx-tilecfg",
-	"amx-tiledata", "apx",
-};
-
-static const char *const rlimit_names[CKPT_RLIM_NLIMITS] = {
-	"cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
-	"memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio",
-	"rttime",
-};
-
-static const char *const itimer_names[3] = { "real", "virtual", "prof" };
-
-static const char *auxv_name(ull type)
-{
-	static const char *const names[] = {
-		[0] = "AT_NULL", [1] = "AT_IGNORE", [2] = "AT_EXECFD",
-		[3] = "AT_PHDR", [4] = "AT_PHENT", [5] = "AT_PHNUM",
-		[6] = "AT_PAGESZ", [7] = "AT_BASE", [8] = "AT_FLAGS",
-		[9] = "AT_ENTRY", [10] = "AT_NOTELF", [11] = "AT_UID",
-		[12] = "AT_EUID", [13] = "AT_GID", [14] = "AT_EGID",
-		[15] = "AT_PLATFORM", [16] = "AT_HWCAP", [17] = "AT_CLKTCK",
-		[23] = "AT_SECURE", [24] = "AT_BASE_PLATFORM",
-		[25] = "AT_RANDOM", [26] = "AT_HWCAP2",
-		[27] = "AT_RSEQ_FEATURE_SIZE", [28] = "AT_RSEQ_ALIGN",
-		[29] = "AT_HWCAP3", [30] = "AT_HWCAP4", [31] = "AT_EXECFN",
-		[33] = "AT_SYSINFO_EHDR", [51] = "AT_MINSIGSTKSZ",
-	};
-
-	if (type < sizeof(names) / sizeof(names[0]) && names[type])
-		return names[type];
-	return NULL;
-}
-
 /* The output, built in memory and written only if the image is valid. */
 struct show {
 	FILE *out;
 	bool json;
-	/* JSON: whether the container at each depth needs a comma first */
-	int depth;
-	bool comma[16];
+	struct json j;		/* JSON: the writer, on @out */
 	/* the group of records being printed (a heading or a JSON array) */
 	u32 group;
 	bool have_fs, have_sigpending, have_files, have_fds;
@@ -150,201 +52,39 @@ struct show {
 	u64 nr_changed_recs, nr_ranges, changed_pages;
 };
 
-/* JSON emitter. */
-
-static void j_indent(struct show *s)
-{
-	int i;
-
-	for (i = 0; i < s->depth; i++)
-		fputs("  ", s->out);
-}
-
-/* Starts a member (key != NULL) of an object, or an element of an array. */
-static void j_key(struct show *s, const char *key)
-{
-	if (s->comma[s->depth])
-		fputc(',', s->out);
-	fputc('\n', s->out);
-	s->comma[s->depth] = true;
-	j_indent(s);
-	if (key)
-		fprintf(s->out, "\"%s\": ", key);
-}
-
-/* Length of the well-formed UTF-8 sequence at @p (not ASCII), or 0. */
-static unsigned int utf8_len(const unsigned char *p)
-{
-	unsigned int n, i, cp;
-
-	if (*p >= 0xc2 && *p <= 0xdf) {
-		n = 1;
-		cp = *p & 0x1f;
-	} else if (*p >= 0xe0 && *p <= 0xef) {
-		n = 2;
-		cp = *p & 0x0f;
-	} else if (*p >= 0xf0 && *p <= 0xf4) {
-		n = 3;
-		cp = *p & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n + 1;
-}
-
-/* A JSON string: escapes, and bytes that are not UTF-8 become U+FFFD. */
-static void j_strval(struct show *s, const char *str)
-{
-	const unsigned char *p = (const unsigned char *)str;
-	unsigned int n;
-
-	fputc('"', s->out);
-	while (*p) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(s->out, "\\%c", *p++);
-		} else if (*p < 0x20) {
-			switch (*p) {
-			case '\n': fputs("\\n", s->out); break;
-			case '\t': fputs("\\t", s->out); break;
-			case '\r': fputs("\\r", s->out); break;
-			case '\b': fputs("\\b", s->out); break;
-			case '\f': fputs("\\f", s->out); break;
-			default: fprintf(s->out, "\\u%04x", *p);
-			}
-			p++;
-		} else if (*p < 0x80) {
-			fputc(*p++, s->out);
-		} else if ((n = utf8_len(p))) {
-			fwrite(p, 1, n, s->out);
-			p += n;
-		} else {
-			fputs("\\ufffd", s->out);
-			p++;
-		}
-	}
-	fputc('"', s->out);
-}
-
-static void j_str(struct show *s, const char *key, const char *val)
-{
-	j_key(s, key);
-	if (val)
-		j_strval(s, val);
-	else
-		fputs("null", s->out);
-}
-
-static void j_u64(struct show *s, const char *key, ull v)
-{
-	j_key(s, key);
-	fprintf(s->out, "%llu", v);
-}
-
-static void j_s64(struct show *s, const char *key, long long v)
-{
-	j_key(s, key);
-	fprintf(s->out, "%lld", v);
-}
-
-static void j_hex(struct show *s, const char *key, ull v)
-{
-	j_key(s, key);
-	fprintf(s->out, "\"0x%llx\"", v);
-}
-
-static void j_bool(struct show *s, const char *key, bool v)
-{
-	j_key(s, key);
-	fputs(v ? "true" : "false", s->out);
-}
-
-static void j_open(struct show *s, const char *key, char c)
-{
-	j_key(s, key);
-	fputc(c, s->out);
-	s->depth++;
-	s->comma[s->depth] = false;
-}
-
-static void j_close(struct show *s, char c)
-{
-	bool empty = !s->comma[s->depth];
-
-	s->depth--;
-	if (!empty) {
-		fputc('\n', s->out);
-		j_indent(s);
-	}
-	fputc(c, s->out);
-}
-
-static void j_empty(struct show *s, const char *key)
-{
-	j_open(s, key, '[');
-	j_close(s, ']');
-}
-
-/* A bit mask as an array of names; unknown bits as one hex string. */
-static void j_bits(struct show *s, const char *key, ull v,
-		   const struct bitname *b, size_t n)
-{
-	size_t i;
-
-	j_open(s, key, '[');
-	for (i = 0; i < n; i++) {
-		if (v & b[i].bit) {
-			j_str(s, NULL, b[i].name);
-			v &= ~b[i].bit;
-		}
-	}
-	if (v) {
-		j_key(s, NULL);
-		fprintf(s->out, "\"0x%llx\"", v);
-	}
-	j_close(s, ']');
-}
-
 static void j_sigmask(struct show *s, const char *key, ull mask)
 {
 	char buf[16];
 	unsigned int sig;
 
-	j_open(s, key, '[');
+	j_open(&s->j, key, '[');
 	for (sig = 1; sig <= 64; sig++)
 		if (mask & (1ULL << (sig - 1)))
-			j_str(s, NULL, sig_name(sig, buf, sizeof(buf)));
-	j_close(s, ']');
+			j_str(&s->j, NULL, sig_name(sig, buf, sizeof(buf)));
+	j_close(&s->j, ']');
 }
 
 static void j_xfeatures(struct show *s, const char *key, ull v)
 {
 	unsigned int i;
 
-	j_open(s, key, '[');
+	j_open(&s->j, key, '[');
 	for (i = 0; i < 64; i++) {
 		if (!(v & (1ULL << i)))
 			continue;
-		if (i < sizeof(xfeature_names) / sizeof(xfeature_names[0])) {
-			j_str(s, NULL, xfeature_names[i]);
+		if (xfeature_name(i)) {
+			j_str(&s->j, NULL, xfeature_name(i));
 		} else {
-			j_key(s, NULL);
+			j_key(&s->j, NULL);
 			fprintf(s->out, "\"bit%u\"", i);
 		}
 	}
-	j_close(s, ']');
+	j_close(&s->j, ']');
 }
 
 /* Text helpers. */
 
-static void t_bits(struct show *s, ull v, const struct bitname *b, size_t n,
+static void t_bits(struct show *s, ull v, const struct bitnames *b,
 		   const char *none)
 {
 	const char *sep = "";
@@ -354,11 +94,11 @@ static void t_bits(struct show *s, ull v, const struct bitname *b, size_t n,
 		fputs(none, s->out);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (v & b[i].bit) {
-			fprintf(s->out, "%s%s", sep, b[i].name);
+	for (i = 0; i < b->n; i++) {
+		if (v & b->v[i].bit) {
+			fprintf(s->out, "%s%s", sep, b->v[i].name);
 			sep = "|";
-			v &= ~b[i].bit;
+			v &= ~b->v[i].bit;
 		}
 	}
 	if (v)
@@ -391,8 +131,8 @@ static void t_xfeatures(struct show *s, ull v)
 	for (i = 0; i < 64; i++) {
 		if (!(v & (1ULL << i)))
 			continue;
-		if (i < sizeof(xfeature_names) / sizeof(xfeature_names[0]))
-			fprintf(s->out, "%s%s", sep, xfeature_names[i]);
+		if (xfeature_name(i))
+			fprintf(s->out, "%s%s", sep, xfeature_name(i));
 		else
 			fprintf(s->out, "%sbit%u", sep, i);
 		sep = " ";
@@ -451,18 +191,18 @@ static void show_header(struct show *s, const struct ckpt_rec_header *r)
 	fmt_time(r->time_ns, when, sizeof(when));
 	s->incremental = r->flags & CKPT_IMG_INCREMENTAL;
 	if (s->json) {
-		j_open(s, "header", '{');
-		j_u64(s, "version", r->version);
-		j_u64(s, "arch", r->arch);
-		j_str(s, "arch_name", "x86-64");
-		j_u64(s, "page_size", r->page_size);
-		j_bool(s, "incremental", r->flags & CKPT_IMG_INCREMENTAL);
-		j_hex(s, "image_id", r->image_id);
-		j_hex(s, "parent_id", r->parent_id);
-		j_u64(s, "time_ns", r->time_ns);
-		j_str(s, "time", when);
-		j_str(s, "release", r->release);
-		j_close(s, '}');
+		j_open(&s->j, "header", '{');
+		j_u64(&s->j, "version", r->version);
+		j_u64(&s->j, "arch", r->arch);
+		j_str(&s->j, "arch_name", "x86-64");
+		j_u64(&s->j, "page_size", r->page_size);
+		j_bool(&s->j, "incremental", r->flags & CKPT_IMG_INCREMENTAL);
+		j_hex(&s->j, "image_id", r->image_id);
+		j_hex(&s->j, "parent_id", r->parent_id);
+		j_u64(&s->j, "time_ns", r->time_ns);
+		j_str(&s->j, "time", when);
+		j_str(&s->j, "release", r->release);
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "header     format %u, x86-64, page size %u, image 0x%llx, ",
@@ -482,38 +222,38 @@ static void show_task(struct show *s, const struct ckpt_rec_task *r)
 	unsigned int i;
 
 	if (s->json) {
-		j_open(s, "task", '{');
-		j_u64(s, "pid", r->pid);
-		j_u64(s, "tid", r->tid);
-		j_u64(s, "ppid", r->ppid);
-		j_u64(s, "pgid", r->pgid);
-		j_u64(s, "sid", r->sid);
-		j_u64(s, "uid", r->uid);
-		j_u64(s, "gid", r->gid);
-		j_str(s, "comm", r->comm);
-		j_hex(s, "personality", r->personality);
-		j_key(s, "umask");
+		j_open(&s->j, "task", '{');
+		j_u64(&s->j, "pid", r->pid);
+		j_u64(&s->j, "tid", r->tid);
+		j_u64(&s->j, "ppid", r->ppid);
+		j_u64(&s->j, "pgid", r->pgid);
+		j_u64(&s->j, "sid", r->sid);
+		j_u64(&s->j, "uid", r->uid);
+		j_u64(&s->j, "gid", r->gid);
+		j_str(&s->j, "comm", r->comm);
+		j_hex(&s->j, "personality", r->personality);
+		j_key(&s->j, "umask");
 		fprintf(s->out, "\"%04o\"", r->umask);
-		j_bool(s, "no_new_privs", r->flags & CKPT_TASK_NO_NEW_PRIVS);
-		j_u64(s, "dumpable", r->dumpable);
-		j_s64(s, "pdeathsig", r->pdeathsig);
-		j_open(s, "rlimits", '{');
+		j_bool(&s->j, "no_new_privs", r->flags & CKPT_TASK_NO_NEW_PRIVS);
+		j_u64(&s->j, "dumpable", r->dumpable);
+		j_s64(&s->j, "pdeathsig", r->pdeathsig);
+		j_open(&s->j, "rlimits", '{');
 		for (i = 0; i < CKPT_RLIM_NLIMITS; i++) {
-			j_open(s, rlimit_names[i], '{');
-			j_key(s, "cur");
+			j_open(&s->j, rlimit_names[i], '{');
+			j_key(&s->j, "cur");
 			if (r->rlim[i].cur == ~0ULL)
 				fputs("null", s->out);
 			else
 				fprintf(s->out, "%llu", (ull)r->rlim[i].cur);
-			j_key(s, "max");
+			j_key(&s->j, "max");
 			if (r->rlim[i].max == ~0ULL)
 				fputs("null", s->out);
 			else
 				fprintf(s->out, "%llu", (ull)r->rlim[i].max);
-			j_close(s, '}');
+			j_close(&s->j, '}');
 		}
-		j_close(s, '}');
-		j_close(s, '}');
+		j_close(&s->j, '}');
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "task       pid %u tid %u ppid %u pgid %u sid %u uid %u gid %u comm ",
@@ -544,10 +284,10 @@ static void show_fs(struct show *s, const struct ckpt_rec_fs *r)
 {
 	s->have_fs = true;
 	if (s->json) {
-		j_open(s, "fs", '{');
-		j_str(s, "cwd", r->paths);
-		j_str(s, "root", r->paths + r->cwd_len);
-		j_close(s, '}');
+		j_open(&s->j, "fs", '{');
+		j_str(&s->j, "cwd", r->paths);
+		j_str(&s->j, "root", r->paths + r->cwd_len);
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "fs         cwd ");
@@ -577,12 +317,11 @@ static void show_cpu(struct show *s, const struct ckpt_rec_cpu *r)
 	size_t i;
 
 	if (s->json) {
-		j_open(s, "cpu", '{');
+		j_open(&s->j, "cpu", '{');
 		for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
-			j_hex(s, regs[i].name, regs[i].v);
-		j_bits(s, "eflags_names", r->flags, eflags_bits,
-		       sizeof(eflags_bits) / sizeof(eflags_bits[0]));
-		j_close(s, '}');
+			j_hex(&s->j, regs[i].name, regs[i].v);
+		j_bits(&s->j, "eflags_names", r->flags, &eflags_names);
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "cpu        rip 0x%llx rsp 0x%llx rbp 0x%llx\n",
@@ -590,8 +329,7 @@ static void show_cpu(struct show *s, const struct ckpt_rec_cpu *r)
 	fprintf(s->out, "           rax 0x%llx orig_rax 0x%llx (%lld) eflags 0x%llx [",
 		(ull)r->ax, (ull)r->orig_ax, (long long)r->orig_ax,
 		(ull)r->flags);
-	t_bits(s, r->flags & ~2ULL, eflags_bits,
-	       sizeof(eflags_bits) / sizeof(eflags_bits[0]), "-");
+	t_bits(s, r->flags & ~2ULL, &eflags_names, "-");
 	fprintf(s->out, "]\n");
 	for (i = 4; i < 17; i++)
 		fprintf(s->out, "%s%s 0x%llx",
@@ -610,14 +348,14 @@ static void show_xstate(struct show *s, const struct ckpt_rec_xstate *r)
 	memcpy(&mxcsr, r->data + 24, sizeof(mxcsr));
 	memcpy(&bv, r->data + 512, sizeof(bv));
 	if (s->json) {
-		j_open(s, "xstate", '{');
-		j_u64(s, "size", r->size);
-		j_hex(s, "xcr0", r->xcr0);
+		j_open(&s->j, "xstate", '{');
+		j_u64(&s->j, "size", r->size);
+		j_hex(&s->j, "xcr0", r->xcr0);
 		j_xfeatures(s, "xcr0_features", r->xcr0);
-		j_hex(s, "xstate_bv", bv);
+		j_hex(&s->j, "xstate_bv", bv);
 		j_xfeatures(s, "xstate_bv_features", bv);
-		j_hex(s, "mxcsr", mxcsr);
-		j_close(s, '}');
+		j_hex(&s->j, "mxcsr", mxcsr);
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "xstate     %u bytes, xcr0 0x%llx (", r->size,
@@ -636,7 +374,7 @@ static void show_sighand(struct show *s, const struct ckpt_rec_sighand *r)
 	char buf[16];
 
 	if (s->json)
-		j_open(s, "sighand", '[');
+		j_open(&s->j, "sighand", '[');
 	for (sig = 1; sig <= 64; sig++) {
 		a = &r->action[sig - 1];
 		if (!a->handler && !a->flags && !a->restorer && !a->mask) {
@@ -644,18 +382,17 @@ static void show_sighand(struct show *s, const struct ckpt_rec_sighand *r)
 			continue;
 		}
 		if (s->json) {
-			j_open(s, NULL, '{');
-			j_u64(s, "signo", sig);
-			j_str(s, "name", sig_name(sig, buf, sizeof(buf)));
-			j_str(s, "disposition", a->handler == 0 ? "default" :
+			j_open(&s->j, NULL, '{');
+			j_u64(&s->j, "signo", sig);
+			j_str(&s->j, "name", sig_name(sig, buf, sizeof(buf)));
+			j_str(&s->j, "disposition", a->handler == 0 ? "default" :
 				  a->handler == 1 ? "ignore" : "handler");
-			j_hex(s, "handler", a->handler);
-			j_hex(s, "flags", a->flags);
-			j_bits(s, "flag_names", a->flags, sa_flags,
-			       sizeof(sa_flags) / sizeof(sa_flags[0]));
-			j_hex(s, "restorer", a->restorer);
+			j_hex(&s->j, "handler", a->handler);
+			j_hex(&s->j, "flags", a->flags);
+			j_bits(&s->j, "flag_names", a->flags, &sa_flag_names);
+			j_hex(&s->j, "restorer", a->restorer);
 			j_sigmask(s, "mask", a->mask);
-			j_close(s, '}');
+			j_close(&s->j, '}');
 			continue;
 		}
 		fprintf(s->out, "%s%-10s ", first ? "sighand    " : "           ",
@@ -668,8 +405,7 @@ static void show_sighand(struct show *s, const struct ckpt_rec_sighand *r)
 		else
 			fprintf(s->out, "handler 0x%llx", (ull)a->handler);
 		fprintf(s->out, " flags ");
-		t_bits(s, a->flags, sa_flags,
-		       sizeof(sa_flags) / sizeof(sa_flags[0]), "-");
+		t_bits(s, a->flags, &sa_flag_names, "-");
 		if (a->restorer)
 			fprintf(s->out, " restorer 0x%llx", (ull)a->restorer);
 		fprintf(s->out, " mask ");
@@ -677,7 +413,7 @@ static void show_sighand(struct show *s, const struct ckpt_rec_sighand *r)
 		fputc('\n', s->out);
 	}
 	if (s->json)
-		j_close(s, ']');
+		j_close(&s->j, ']');
 	else
 		fprintf(s->out, "%s(%u signals with the default action)\n",
 			first ? "sighand    " : "           ", dfl);
@@ -688,24 +424,23 @@ static void show_signal(struct show *s, const struct ckpt_rec_signal *r)
 	unsigned int i;
 
 	if (s->json) {
-		j_open(s, "signal", '{');
-		j_hex(s, "blocked", r->blocked);
+		j_open(&s->j, "signal", '{');
+		j_hex(&s->j, "blocked", r->blocked);
 		j_sigmask(s, "blocked_names", r->blocked);
-		j_open(s, "altstack", '{');
-		j_hex(s, "sp", r->altstack_sp);
-		j_u64(s, "size", r->altstack_size);
-		j_bits(s, "flags", r->altstack_flags, ss_flags,
-		       sizeof(ss_flags) / sizeof(ss_flags[0]));
-		j_close(s, '}');
-		j_open(s, "itimers", '{');
+		j_open(&s->j, "altstack", '{');
+		j_hex(&s->j, "sp", r->altstack_sp);
+		j_u64(&s->j, "size", r->altstack_size);
+		j_bits(&s->j, "flags", r->altstack_flags, &ss_flag_names);
+		j_close(&s->j, '}');
+		j_open(&s->j, "itimers", '{');
 		for (i = 0; i < 3; i++) {
-			j_open(s, itimer_names[i], '{');
-			j_u64(s, "value_ns", r->itimer[i].value_ns);
-			j_u64(s, "interval_ns", r->itimer[i].interval_ns);
-			j_close(s, '}');
+			j_open(&s->j, itimer_names[i], '{');
+			j_u64(&s->j, "value_ns", r->itimer[i].value_ns);
+			j_u64(&s->j, "interval_ns", r->itimer[i].interval_ns);
+			j_close(&s->j, '}');
 		}
-		j_close(s, '}');
-		j_close(s, '}');
+		j_close(&s->j, '}');
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "signal     blocked ");
@@ -715,8 +450,7 @@ static void show_signal(struct show *s, const struct ckpt_rec_signal *r)
 			(ull)r->altstack_sp, (ull)r->altstack_size);
 	else
 		fprintf(s->out, "; no altstack, flags ");
-	t_bits(s, r->altstack_flags, ss_flags,
-	       sizeof(ss_flags) / sizeof(ss_flags[0]), "-");
+	t_bits(s, r->altstack_flags, &ss_flag_names, "-");
 	for (i = 0; i < 3; i++) {
 		if (!r->itimer[i].value_ns && !r->itimer[i].interval_ns)
 			continue;
@@ -741,13 +475,13 @@ static void show_sigpending(struct show *s,
 	memcpy(&code, r->siginfo + 8, sizeof(code));
 	s->have_sigpending = true;
 	if (s->json) {
-		j_open(s, NULL, '{');
-		j_u64(s, "signo", r->signo);
-		j_str(s, "name", sig_name(r->signo, buf, sizeof(buf)));
-		j_str(s, "queue", r->shared ? "process" : "thread");
-		j_s64(s, "si_code", code);
-		j_s64(s, "si_errno", errno_);
-		j_close(s, '}');
+		j_open(&s->j, NULL, '{');
+		j_u64(&s->j, "signo", r->signo);
+		j_str(&s->j, "name", sig_name(r->signo, buf, sizeof(buf)));
+		j_str(&s->j, "queue", r->shared ? "process" : "thread");
+		j_s64(&s->j, "si_code", code);
+		j_s64(&s->j, "si_errno", errno_);
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "           %-10s %s queue, si_code %d si_errno %d\n",
@@ -773,20 +507,20 @@ static void show_mm(struct show *s, const struct ckpt_rec_mm *r)
 	unsigned int i;
 
 	if (s->json) {
-		j_open(s, "mm", '{');
+		j_open(&s->j, "mm", '{');
 		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			j_hex(s, f[i].name, f[i].v);
-		j_str(s, "exe", r->exe_len ? r->exe : NULL);
-		j_open(s, "auxv", '[');
+			j_hex(&s->j, f[i].name, f[i].v);
+		j_str(&s->j, "exe", r->exe_len ? r->exe : NULL);
+		j_open(&s->j, "auxv", '[');
 		for (i = 0; i < CKPT_AUXV_WORDS && r->auxv[i]; i += 2) {
-			j_open(s, NULL, '{');
-			j_u64(s, "type", r->auxv[i]);
-			j_str(s, "name", auxv_name(r->auxv[i]));
-			j_hex(s, "value", r->auxv[i + 1]);
-			j_close(s, '}');
+			j_open(&s->j, NULL, '{');
+			j_u64(&s->j, "type", r->auxv[i]);
+			j_str(&s->j, "name", auxv_name(r->auxv[i]));
+			j_hex(&s->j, "value", r->auxv[i + 1]);
+			j_close(&s->j, '}');
 		}
-		j_close(s, ']');
-		j_close(s, '}');
+		j_close(&s->j, ']');
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "mm         code 0x%llx-0x%llx data 0x%llx-0x%llx brk 0x%llx-0x%llx\n",
@@ -826,19 +560,18 @@ static void show_vma(struct show *s, const struct ckpt_rec_vma *r)
 	prot[4] = 0;
 	fmt_dev(r->dev, dev, sizeof(dev));
 	if (s->json) {
-		j_open(s, NULL, '{');
-		j_hex(s, "start", r->start);
-		j_hex(s, "end", r->end);
-		j_str(s, "prot", prot);
-		j_str(s, "kind", ckpt_vma_kind_name(r->kind));
-		j_bits(s, "flags", r->flags, vma_flags,
-		       sizeof(vma_flags) / sizeof(vma_flags[0]));
-		j_u64(s, "pgoff", r->pgoff);
-		j_str(s, "dev", dev);
-		j_u64(s, "ino", r->ino);
-		j_u64(s, "shared_id", r->shared_id);
-		j_str(s, "path", r->path_len ? r->path : NULL);
-		j_close(s, '}');
+		j_open(&s->j, NULL, '{');
+		j_hex(&s->j, "start", r->start);
+		j_hex(&s->j, "end", r->end);
+		j_str(&s->j, "prot", prot);
+		j_str(&s->j, "kind", ckpt_vma_kind_name(r->kind));
+		j_bits(&s->j, "flags", r->flags, &vma_flag_names);
+		j_u64(&s->j, "pgoff", r->pgoff);
+		j_str(&s->j, "dev", dev);
+		j_u64(&s->j, "ino", r->ino);
+		j_u64(&s->j, "shared_id", r->shared_id);
+		j_str(&s->j, "path", r->path_len ? r->path : NULL);
+		j_close(&s->j, '}');
 		return;
 	}
 	/* like /proc/PID/maps: the offset of what a file backs */
@@ -849,8 +582,7 @@ static void show_vma(struct show *s, const struct ckpt_rec_vma *r)
 		dev, (ull)r->ino, ckpt_vma_kind_name(r->kind));
 	if (r->flags) {
 		fputc(' ', s->out);
-		t_bits(s, r->flags, vma_flags,
-		       sizeof(vma_flags) / sizeof(vma_flags[0]), "");
+		t_bits(s, r->flags, &vma_flag_names, "");
 	}
 	if (r->shared_id)
 		fprintf(s->out, " shm %u", r->shared_id);
@@ -869,30 +601,28 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 	fmt_dev(r->dev, dev, sizeof(dev));
 	fmt_dev(r->rdev, rdev, sizeof(rdev));
 	if (s->json) {
-		j_open(s, NULL, '{');
-		j_u64(s, "id", r->id);
-		j_str(s, "kind", ckpt_file_kind_name(r->kind));
-		j_key(s, "flags");
+		j_open(&s->j, NULL, '{');
+		j_u64(&s->j, "id", r->id);
+		j_str(&s->j, "kind", ckpt_file_kind_name(r->kind));
+		j_key(&s->j, "flags");
 		fprintf(s->out, "\"0%o\"", r->flags);
-		j_str(s, "access", accmode_names[r->flags & 3]);
-		j_bits(s, "flag_names", r->flags & ~3U, open_flags,
-		       sizeof(open_flags) / sizeof(open_flags[0]));
-		j_u64(s, "pos", r->pos);
-		j_str(s, "dev", dev);
-		j_u64(s, "ino", r->ino);
-		j_str(s, "rdev", rdev);
-		j_u64(s, "pipe_id", r->pipe_id);
-		j_u64(s, "pipe_bytes", r->data_len);
-		j_str(s, "path", r->path_len ? r->data : NULL);
-		j_close(s, '}');
+		j_str(&s->j, "access", accmode_names[r->flags & 3]);
+		j_bits(&s->j, "flag_names", r->flags & ~3U, &open_flag_names);
+		j_u64(&s->j, "pos", r->pos);
+		j_str(&s->j, "dev", dev);
+		j_u64(&s->j, "ino", r->ino);
+		j_str(&s->j, "rdev", rdev);
+		j_u64(&s->j, "pipe_id", r->pipe_id);
+		j_u64(&s->j, "pipe_bytes", r->data_len);
+		j_str(&s->j, "path", r->path_len ? r->data : NULL);
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "  %-4u %-7s %s", r->id, ckpt_file_kind_name(r->kind),
 		accmode_names[r->flags & 3]);
 	if (r->flags & ~3U) {
 		fputc('|', s->out);
-		t_bits(s, r->flags & ~3U, open_flags,
-		       sizeof(open_flags) / sizeof(open_flags[0]), "");
+		t_bits(s, r->flags & ~3U, &open_flag_names, "");
 	}
 	fprintf(s->out, " pos %llu", (ull)r->pos);
 	if (r->ino)
@@ -913,11 +643,11 @@ static void show_fd(struct show *s, const struct ckpt_rec_fd *r)
 {
 	s->have_fds = true;
 	if (s->json) {
-		j_open(s, NULL, '{');
-		j_u64(s, "fd", r->fd);
-		j_u64(s, "file", r->file_id);
-		j_bool(s, "cloexec", r->flags & CKPT_FD_CLOEXEC);
-		j_close(s, '}');
+		j_open(&s->j, NULL, '{');
+		j_u64(&s->j, "fd", r->fd);
+		j_u64(&s->j, "file", r->file_id);
+		j_bool(&s->j, "cloexec", r->flags & CKPT_FD_CLOEXEC);
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "  %-4u -> file %u%s\n", r->fd, r->file_id,
@@ -948,19 +678,19 @@ static void show_pages(struct show *s)
 	size_t i;
 
 	if (s->json) {
-		j_open(s, "pages", '{');
-		j_u64(s, "runs", s->nr_runs);
-		j_u64(s, "pages", s->nr_pages);
-		j_u64(s, "bytes", bytes);
-		j_open(s, "list", '[');
+		j_open(&s->j, "pages", '{');
+		j_u64(&s->j, "runs", s->nr_runs);
+		j_u64(&s->j, "pages", s->nr_pages);
+		j_u64(&s->j, "bytes", bytes);
+		j_open(&s->j, "list", '[');
 		for (i = 0; i < s->nr_runs; i++) {
-			j_open(s, NULL, '{');
-			j_hex(s, "vaddr", s->runs[i].vaddr);
-			j_u64(s, "npages", s->runs[i].npages);
-			j_close(s, '}');
+			j_open(&s->j, NULL, '{');
+			j_hex(&s->j, "vaddr", s->runs[i].vaddr);
+			j_u64(&s->j, "npages", s->runs[i].npages);
+			j_close(&s->j, '}');
 		}
-		j_close(s, ']');
-		j_close(s, '}');
+		j_close(&s->j, ']');
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "pages      %zu runs, %llu pages, %llu bytes\n",
@@ -1003,26 +733,26 @@ static void show_changed(struct show *s)
 
 	if (s->json) {
 		if (!s->incremental) {
-			j_str(s, "changed", NULL);
+			j_str(&s->j, "changed", NULL);
 			return;
 		}
-		j_open(s, "changed", '{');
-		j_u64(s, "records", s->nr_changed_recs);
-		j_u64(s, "ranges", s->nr_ranges);
-		j_u64(s, "pages", s->changed_pages);
-		j_u64(s, "bytes", bytes);
-		j_u64(s, "listed", s->nr_listed);
-		j_open(s, "list", '[');
+		j_open(&s->j, "changed", '{');
+		j_u64(&s->j, "records", s->nr_changed_recs);
+		j_u64(&s->j, "ranges", s->nr_ranges);
+		j_u64(&s->j, "pages", s->changed_pages);
+		j_u64(&s->j, "bytes", bytes);
+		j_u64(&s->j, "listed", s->nr_listed);
+		j_open(&s->j, "list", '[');
 		for (i = 0; i < s->nr_listed; i++) {
 			g = &s->ranges[i];
-			j_open(s, NULL, '{');
-			j_hex(s, "start", g->start);
-			j_hex(s, "end", g->end);
-			j_u64(s, "npages", (g->end - g->start) / s->page_size);
-			j_close(s, '}');
+			j_open(&s->j, NULL, '{');
+			j_hex(&s->j, "start", g->start);
+			j_hex(&s->j, "end", g->end);
+			j_u64(&s->j, "npages", (g->end - g->start) / s->page_size);
+			j_close(&s->j, '}');
 		}
-		j_close(s, ']');
-		j_close(s, '}');
+		j_close(&s->j, ']');
+		j_close(&s->j, '}');
 		return;
 	}
 	if (!s->incremental)
@@ -1050,12 +780,12 @@ static void show_changed(struct show *s)
 static void show_trailer(struct show *s, const struct ckpt_rec_trailer *r)
 {
 	if (s->json) {
-		j_open(s, "trailer", '{');
-		j_u64(s, "records", r->nr_records);
-		j_u64(s, "bytes", r->nr_bytes);
-		j_key(s, "crc32c");
+		j_open(&s->j, "trailer", '{');
+		j_u64(&s->j, "records", r->nr_records);
+		j_u64(&s->j, "bytes", r->nr_bytes);
+		j_key(&s->j, "crc32c");
 		fprintf(s->out, "\"0x%08x\"", r->crc32c);
-		j_close(s, '}');
+		j_close(&s->j, '}');
 		return;
 	}
 	fprintf(s->out, "trailer    %llu records, %llu bytes, CRC32C 0x%08x (matches)\n",
@@ -1080,14 +810,14 @@ static void group(struct show *s, u32 type)
 	if (s->group == type)
 		return;
 	if (s->group && s->json)
-		j_close(s, ']');
+		j_close(&s->j, ']');
 	s->group = 0;
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		if (groups[i].type != type)
 			continue;
 		s->group = type;
 		if (s->json)
-			j_open(s, groups[i].key, '[');
+			j_open(&s->j, groups[i].key, '[');
 		else
 			fprintf(s->out, "%s\n", groups[i].title);
 	}
@@ -1141,13 +871,13 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 		/* keys always present in JSON, even for absent records */
 		if (s->json) {
 			if (!s->have_fs)
-				j_str(s, "fs", NULL);
+				j_str(&s->j, "fs", NULL);
 			if (!s->have_sigpending)
-				j_empty(s, "sigpending");
+				j_empty(&s->j, "sigpending");
 			if (!s->have_files)
-				j_empty(s, "files");
+				j_empty(&s->j, "files");
 			if (!s->have_fds)
-				j_empty(s, "fds");
+				j_empty(&s->j, "fds");
 		}
 		show_changed(s);
 		show_pages(s);
@@ -1211,6 +941,7 @@ int cmd_show(int argc, char **argv, const struct tool_opts *o)
 		}
 	}
 	s.out = open_memstream(&text, &text_len);
+	s.j.out = s.out;
 	if (!s.out) {
 		errmsg("show: %s", strerror(errno));
 		if (fd != STDIN_FILENO)
@@ -1221,7 +952,7 @@ int cmd_show(int argc, char **argv, const struct tool_opts *o)
 	s.page_size = r.chk.page_size;
 	if (s.json) {
 		fputc('{', s.out);
-		j_str(&s, "file", path);
+		j_str(&s.j, "file", path);
 	} else {
 		fprintf(s.out, "image      ");
 		t_str(&s, path);
@@ -1235,7 +966,7 @@ int cmd_show(int argc, char **argv, const struct tool_opts *o)
 		}
 	}
 	if (s.json && !ret) {
-		s.depth = 0;
+		s.j.depth = 0;
 		fputs("\n}\n", s.out);
 	}
 	if (fclose(s.out) && !ret) {

@@ -9,8 +9,11 @@
 #define CKPT_PERIODIC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "ptrace_stop.h"
 
 struct periodic_opts {
 	unsigned int every_ms;
@@ -20,14 +23,14 @@ struct periodic_opts {
 	bool stats;
 };
 
-/* The traced process (periodic_target.c). */
+/*
+ * The traced process (periodic_target.c), stopped and resumed with the
+ * tool's one ptrace helper (ptrace_stop.h).  tr.exec_done: for run, CMD
+ * is running, not our fork.
+ */
 struct target {
-	pid_t pid;
+	struct tracee tr;
 	bool child;		/* started by us: we reap it */
-	bool exec_done;		/* run: CMD is running, not our fork */
-	bool exited;
-	int status;		/* wait status once exited */
-	bool listening;		/* in a group-stop: resume with LISTEN */
 };
 
 int target_spawn(struct target *t, char **argv);
@@ -61,7 +64,15 @@ void series_abort(struct series *s);
 int series_keep(struct series *s, unsigned int keep);
 void series_close(struct series *s);
 
-/* cmd_periodic.c: the loop; returns the tool's exit status. */
+/*
+ * The names of a series' images, NNNNNN.img (six digits, 000001 to
+ * 999999), which chain_find.c follows too.  image_number(): the number
+ * of such a name, else 0.  image_name(): the name of image @n.
+ */
+unsigned long image_number(const char *name);
+void image_name(char *buf, size_t len, unsigned long n);
+
+/* periodic.c: the loop; returns the tool's exit status. */
 int periodic_run(int dev, struct target *t, const struct periodic_opts *o);
 /* getopt values 'E' --every, 'D' --dir, 'K' --keep, 'C' --count. */
 int periodic_opt(struct periodic_opts *o, int c, const char *arg);

@@ -2,8 +2,9 @@
 /*
  * The process under periodic checkpoints, traced with PTRACE_SEIZE for the
  * whole run.  Its signals are passed on, its group-stops are kept (LISTEN),
- * and PTRACE_INTERRUPT stops it for a capture.  No PTRACE_O_EXITKILL: if
- * the tool dies, the process runs on.
+ * and PTRACE_INTERRUPT stops it for a capture, all by the tool's one stop
+ * helper (ptrace_stop.c).  No PTRACE_O_EXITKILL: if the tool dies, the
+ * process runs on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,52 +20,9 @@
 #include "periodic.h"
 #include "tool.h"
 
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
-	       sig == SIGTTOU;
-}
-
-/* One wait status; returns true if it is the stop a capture waits for. */
-static bool handle(struct target *t, int status, bool want_stop)
-{
-	int event = status >> 16, sig;
-
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		t->exited = true;
-		t->status = status;
-		return false;
-	}
-	if (!WIFSTOPPED(status))
-		return false;
-	sig = WSTOPSIG(status);
-	if (event == PTRACE_EVENT_EXEC) {
-		t->exec_done = true;
-		ptrace(PTRACE_CONT, t->pid, 0, 0);
-		return false;
-	}
-	if (event == PTRACE_EVENT_STOP) {
-		/* Ours (SIGTRAP), or a group-stop, which an interrupt also gives. */
-		t->listening = is_stop_signal(sig);
-		if (want_stop)
-			return true;
-		if (t->listening)
-			ptrace(PTRACE_LISTEN, t->pid, 0, 0);
-		else
-			ptrace(PTRACE_CONT, t->pid, 0, 0);
-		return false;
-	}
-	/* A signal on its way in: deliver it. */
-	ptrace(PTRACE_CONT, t->pid, 0, sig);
-	return false;
-}
-
 void target_events(struct target *t)
 {
-	int status;
-
-	while (!t->exited && waitpid(t->pid, &status, WNOHANG | __WALL) > 0)
-		handle(t, status, false);
+	tracee_events(&t->tr);
 }
 
 bool target_dying(struct target *t)
@@ -72,19 +30,19 @@ bool target_dying(struct target *t)
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int i;
 
-	for (i = 0; i < 20 && !t->exited; i++) {
+	for (i = 0; i < 20 && !t->tr.exited; i++) {
 		target_events(t);
-		if (!t->exited)
+		if (!t->tr.exited)
 			nanosleep(&ts, NULL);
 	}
-	return t->exited;
+	return t->tr.exited;
 }
 
 int target_seize(struct target *t, pid_t pid)
 {
 	memset(t, 0, sizeof(*t));
-	t->pid = pid;
-	t->exec_done = true;
+	t->tr.pid = pid;
+	t->tr.exec_done = true;
 	return ptrace_seize(pid);
 }
 
@@ -119,32 +77,32 @@ int target_spawn(struct target *t, char **argv)
 	/* The tool blocks the signals it waits for; CMD must not inherit that. */
 	sigemptyset(&unblocked);
 	fflush(NULL);
-	t->pid = fork();
-	if (t->pid < 0) {
+	t->tr.pid = fork();
+	if (t->tr.pid < 0) {
 		errmsg("run: fork: %s", strerror(errno));
 		return -1;
 	}
-	if (t->pid == 0) {
+	if (t->tr.pid == 0) {
 		close(go[1]);
 		close(err[0]);
 		child(argv, go[0], err[1], &unblocked);
 	}
 	close(go[0]);
 	close(err[1]);
-	if (ptrace(PTRACE_SEIZE, t->pid, 0, PTRACE_O_TRACEEXEC)) {
+	if (ptrace(PTRACE_SEIZE, t->tr.pid, 0, PTRACE_O_TRACEEXEC)) {
 		errmsg("run: cannot trace %s: %s", argv[0], strerror(errno));
-		kill(t->pid, SIGKILL);
+		kill(t->tr.pid, SIGKILL);
 		close(go[1]);
 		close(err[0]);
-		waitpid(t->pid, NULL, 0);
+		waitpid(t->tr.pid, NULL, 0);
 		return -1;
 	}
 	if (write(go[1], "", 1) != 1) {
 		errmsg("run: cannot start %s: %s", argv[0], strerror(errno));
-		kill(t->pid, SIGKILL);
+		kill(t->tr.pid, SIGKILL);
 		close(go[1]);
 		close(err[0]);
-		waitpid(t->pid, NULL, __WALL);
+		waitpid(t->tr.pid, NULL, __WALL);
 		return -1;
 	}
 	close(go[1]);
@@ -152,7 +110,7 @@ int target_spawn(struct target *t, char **argv)
 	close(err[0]);
 	if (n == sizeof(e)) {
 		errmsg("run: cannot run %s: %s", argv[0], strerror(e));
-		waitpid(t->pid, NULL, __WALL);
+		waitpid(t->tr.pid, NULL, __WALL);
 		return -1;
 	}
 	return 0;
@@ -160,40 +118,19 @@ int target_spawn(struct target *t, char **argv)
 
 int target_stop(struct target *t)
 {
-	int status;
-
-	if (ptrace(PTRACE_INTERRUPT, t->pid, 0, 0)) {
-		target_events(t);
-		if (t->exited)
-			return 1;
-		errmsg("cannot stop process %d: %s", t->pid, strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		if (waitpid(t->pid, &status, __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
-			errmsg("waiting for process %d: %s", t->pid,
-			       strerror(errno));
-			return -1;
-		}
-		if (handle(t, status, true))
-			return 0;
-		if (t->exited)
-			return 1;
-	}
+	return tracee_stop(&t->tr);
 }
 
 void target_resume(struct target *t)
 {
-	ptrace(t->listening ? PTRACE_LISTEN : PTRACE_CONT, t->pid, 0, 0);
+	tracee_resume(&t->tr);
 }
 
 void target_detach(struct target *t)
 {
-	if (t->exited)
+	if (t->tr.exited)
 		return;
 	/* Only a stopped tracee can be detached: stop it first. */
 	if (target_stop(t) == 0)
-		ptrace(PTRACE_DETACH, t->pid, 0, t->listening ? SIGSTOP : 0);
+		ptrace(PTRACE_DETACH, t->tr.pid, 0, t->tr.listening ? SIGSTOP : 0);
 }

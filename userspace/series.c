@@ -24,8 +24,11 @@
 #include "periodic.h"
 #include "tool.h"
 
-/* NNNNNN.img: its number, or 0. */
-static unsigned long image_number(const char *name)
+/*
+ * NNNNNN.img, exactly six digits: its number, or 0.  The one rule, for
+ * the series and for chain_find.c's search for a parent.
+ */
+unsigned long image_number(const char *name)
 {
 	unsigned long n = 0;
 	int i;
@@ -38,7 +41,7 @@ static unsigned long image_number(const char *name)
 	return strcmp(name + 6, ".img") ? 0 : n;
 }
 
-static void image_name(char *buf, size_t len, unsigned long n)
+void image_name(char *buf, size_t len, unsigned long n)
 {
 	snprintf(buf, len, "%06lu.img", n);
 }

@@ -106,10 +106,14 @@ int tool_open_dev(const struct tool_opts *o, struct ckpt_version *v);
 /* modload.c: 0 if loaded now or already, else -1 with a message printed. */
 int modload_ensure(const char *module_path, bool *loaded_now);
 
-/* ptrace_stop.c: seize and stop @pid (0), or say why not (-1). */
-/* PTRACE_SEIZE, its failure said in words. */
+/*
+ * ptrace_stop.c (the stop loop itself: ptrace_stop.h).
+ * PTRACE_SEIZE, its failure said in words.
+ */
 int ptrace_seize(pid_t pid);
+/* Seize and stop @pid (0), or say why not (-1). */
 int ptrace_stop(pid_t pid);
+/* Let it go again (PTRACE_DETACH). */
 void ptrace_resume(pid_t pid);
 /* Kill a stopped process and wait until it has exited (0), or -1. */
 int ptrace_kill(pid_t pid);
@@ -118,7 +122,7 @@ int cmd_check(int argc, char **argv, const struct tool_opts *o);
 int cmd_show(int argc, char **argv, const struct tool_opts *o);
 int cmd_dump(int argc, char **argv, const struct tool_opts *o);
 int cmd_restore(int argc, char **argv, const struct tool_opts *o);
-/* cmd_snap.c: in-memory snapshots of another process. */
+/* cmd_<name>.c: in-memory snapshots of another process (snap_cli.c). */
 int cmd_snapshot(int argc, char **argv, const struct tool_opts *o);
 int cmd_rollback(int argc, char **argv, const struct tool_opts *o);
 int cmd_drop(int argc, char **argv, const struct tool_opts *o);

@@ -41,7 +41,7 @@ declare -A SHORT=(
 declare -A FILE=(
 	[check]=cmd_check.c [dump]=cmd_dump.c [restore]=cmd_restore.c
 	[show]=cmd_show.c [snapshot]=snap_cli.c [rollback]=snap_cli.c
-	[drop]=snap_cli.c [list]=snap_cli.c [run]=cmd_periodic.c
+	[drop]=snap_cli.c [list]=snap_cli.c [run]=cmd_run.c
 )
 
 # has_opt TEXT OPT: OPT appears as a word of its own (--progress is not

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt run --every MS --dir DIR [--keep N] [--stats] -- CMD [ARG...]
- * ckpt dump -t PID --every MS --dir DIR [--keep N] [--count C] [--stats]
+ * Periodic incremental checkpoints, the machinery of `ckpt run` (cmd_run.c)
+ * and `ckpt dump --every` (cmd_dump.c):
  *
  * Every MS milliseconds: stop the process, capture it (the module takes
  * only what changed since the last image, and buffers the metadata), let
@@ -11,12 +11,10 @@
  * skipped and counted as missed.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,12 +124,9 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 		series_abort(s);
 		return ret;
 	}
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.flags = CKPT_DUMP_TRACK | (*full ? CKPT_DUMP_FULL : 0);
-	d.pid = t->pid;
-	d.fd = s->part_fd;
-	ret = ioctl(dev, CKPT_IOC_DUMP, &d) ? errno : 0;
+	ret = ckpt_dump(dev, t->tr.pid, s->part_fd,
+			CKPT_DUMP_TRACK | (*full ? CKPT_DUMP_FULL : 0), &d) ?
+	      errno : 0;
 	/* Memory is referenced copy-on-write: the process may run now. */
 	target_resume(t);
 	stopped = now_us() - t0;
@@ -148,7 +143,7 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 	w0 = now_us();
 	/* Any failure from here on loses this image: the next is full. */
 	*full = true;
-	if (ioctl(dev, CKPT_IOC_WRITEOUT, &d)) {
+	if (ckpt_writeout(dev, &d)) {
 		say_failed(&d, "writeout", seq, errno);
 		series_abort(s);
 		return -1;
@@ -177,21 +172,21 @@ static bool wait_until(struct target *t, uint64_t deadline, const sigset_t *set,
 	uint64_t now;
 	int sig;
 
-	while (!t->exited && !*stop) {
+	while (!t->tr.exited && !*stop) {
 		target_events(t);
 		now = now_us();
-		if (t->exited || now >= deadline)
+		if (t->tr.exited || now >= deadline)
 			break;
 		ts.tv_sec = (deadline - now) / 1000000;
 		ts.tv_nsec = (deadline - now) % 1000000 * 1000;
 		sig = sigtimedwait(set, NULL, &ts);
 		/* run: a terminal's ^C reaches CMD itself; CMD decides. */
 		if (sig == SIGTERM && t->child)
-			kill(t->pid, SIGTERM);
+			kill(t->tr.pid, SIGTERM);
 		else if ((sig == SIGINT || sig == SIGTERM) && !t->child)
 			*stop = true;
 	}
-	return !t->exited && !*stop;
+	return !t->tr.exited && !*stop;
 }
 
 static int exit_status(int status)
@@ -225,18 +220,18 @@ int periodic_run(int dev, struct target *t, const struct periodic_opts *o)
 	}
 	next = now_us() + o->every_ms * 1000ULL;
 	while (wait_until(t, next, &set, &stop)) {
-		if (!t->exec_done) {
+		if (!t->tr.exec_done) {
 			next += o->every_ms * 1000ULL;
 			continue;
 		}
 		ret = checkpoint(dev, t, &s, o, &st, &full);
 		if (ret < 0) {
-			errmsg("checkpoints stopped; process %d runs on", t->pid);
+			errmsg("checkpoints stopped; process %d runs on", t->tr.pid);
 			target_detach(t);
 			break;
 		}
 		ret = 0;
-		if (t->exited)
+		if (t->tr.exited)
 			break;
 		if (o->count && ++done == o->count) {
 			target_detach(t);
@@ -259,19 +254,16 @@ out:
 		free(st.stopped_us);
 	}
 	/* run: CMD's own exit status, whenever it ends (it is detached). */
-	while (t->child && !t->exited) {
-		if (waitpid(t->pid, &status, __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
+	while (t->child && !t->tr.exited) {
+		if (ptrace_waitpid(t->tr.pid, &status) < 0)
 			break;
-		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			t->exited = true;
-			t->status = status;
+			t->tr.exited = true;
+			t->tr.status = status;
 		}
 	}
-	if (t->child && !ret && t->exited)
-		ret = exit_status(t->status);
+	if (t->child && !ret && t->tr.exited)
+		ret = exit_status(t->tr.status);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
@@ -317,76 +309,4 @@ int periodic_opt(struct periodic_opts *o, int c, const char *arg)
 		return parse_uint("--count", arg, ~0UL, &o->count);
 	}
 	return -1;
-}
-
-const struct cmd_help help_run = {
-	.name = "run",
-	.summary = "run a command under periodic checkpoints",
-	.usage = "ckpt run --every MS --dir DIR [--keep N] [--stats] -- CMD [ARG...]",
-	.text =
-"Starts CMD and checkpoints it every MS milliseconds into DIR until it\n"
-"exits, then exits as CMD did (128+N if a signal N ended it).  The first\n"
-"image is full, each later one incremental: only the pages changed since\n"
-"its parent.  Each is written under a hidden name, synced, renamed to\n"
-"DIR/NNNNNN.img, and only then does the symlink DIR/latest point at it.\n"
-"CMD is stopped only for each capture; the writeout runs while it runs,\n"
-"and an interval that a writeout overruns is skipped and counted as\n"
-"missed.  A terminal's ^C reaches CMD itself; a SIGTERM to ckpt is passed\n"
-"on to CMD.  ckpt restore -i DIR restarts it from the latest image.\n"
-"\n"
-"options:\n"
-"  --every MS  the interval, 1 to 3600000 milliseconds\n"
-"  --dir DIR   the directory of the images (created if missing)\n"
-"  --keep N    keep only the N newest images: the oldest kept is rewritten\n"
-"              as a full image under its own id, the older ones deleted\n"
-"              (default 0: keep them all)\n"
-"  --stats     one line per image on stderr,\n"
-"              seq=N frozen_us=N dirty_pages=N bytes=N write_ms=N,\n"
-"              and a summary line at the end (p50/p99/max of frozen_us,\n"
-"              missed intervals, the tool's stop-to-resume times, hbuf\n"
-"              chunks allocated)\n"
-"  -h, --help  this help\n",
-};
-
-int cmd_run(int argc, char **argv, const struct tool_opts *topts)
-{
-	static const struct option opts[] = {
-		{ "every", required_argument, NULL, 'E' },
-		{ "dir", required_argument, NULL, 'D' },
-		{ "keep", required_argument, NULL, 'K' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct periodic_opts o = { 0 };
-	struct ckpt_version v;
-	struct target t;
-	int c, dev, ret;
-
-	/* '+': the options end at CMD, whose own options are its business. */
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		if (c == 's')
-			o.stats = true;
-		else if (c == 'h')
-			return help_print(&help_run);
-		else if (c == '?' || c == ':')
-			return help_getopt_error(&help_run, argv, c);
-		else if (periodic_opt(&o, c, optarg))
-			return help_error(&help_run, NULL);
-	}
-	if (!o.every_ms || !o.dir || optind >= argc)
-		return help_error(&help_run, "%s",
-				  !o.every_ms ? "how often? give --every MS" :
-				  !o.dir ? "where to? give --dir DIR" :
-				  "which command? give -- CMD [ARG...]");
-	dev = tool_open_dev(topts, &v);
-	if (dev < 0)
-		return 1;
-	if (target_spawn(&t, argv + optind)) {
-		close(dev);
-		return 1;
-	}
-	ret = periodic_run(dev, &t, &o);
-	close(dev);
-	return ret;
 }
