@@ -208,6 +208,11 @@ static int open_file(const struct plan *p, const struct plan_file *f,
 	return fd;
 }
 
+/*
+ * Still in userspace: opening files by path and making pipes is easy
+ * here.  The kernel's fd installer for rollback (snap_files.c) is to take
+ * this over, so that restore and rollback share one (issue 11).
+ */
 static int restore_fds(const struct plan *p)
 {
 	const struct plan_file *f;
@@ -298,6 +303,14 @@ static int restore_timers(const struct plan *p)
 	return 0;
 }
 
+/*
+ * In userspace because the kernel's setters are not exported to modules:
+ * do_prlimit() (a direct write of the limits would skip the LSM hook and
+ * RLIMIT_CPU's timer), __set_task_comm() and set_dumpable().  umask,
+ * personality, pdeathsig and no_new_privs could be written by the module;
+ * they stay here with the rest of the identity until the task applier
+ * takes them (issue 11).
+ */
 static int restore_identity(const struct plan *p)
 {
 	const struct ckpt_rec_task *t = &p->task;
