@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * CKPT_IOC_RESTORE: the calling process becomes the one in the image.
  *
