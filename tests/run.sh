@@ -152,24 +152,35 @@ step deb/install "$LOGS/deb-install.log" deb_install
 step deb/dkms-both-kernels "$LOGS/deb-dkms.log" deb_dkms_built "${KVERS[@]}"
 
 # The VM suite, one boot per kernel.
-for k in "${KVERS[@]}"; do
-	out=$LOGS/vm-$k
+# Two VM boots per kernel, each well inside run.sh's 900 s timeout under
+# TCG: the dump/restore files (t-0* to t-4*) and the snapshot, periodic
+# and group files (t-5* on).  t-40 finds the other kernel's cross-boot
+# image under build/test-logs/vm-*/.
+vm_part() {	# vm_part KVER OUTDIR LABEL FILE...
+	local k=$1 out=$2 label=$3 rc
+	shift 3
 	mkdir -p "$out"
-	echo "== VM $k"
+	echo "== VM $k ($label)"
 	"$TOP/tests/vm/run.sh" --kernel "$k" --out "$out" --log "$out/console.log" \
-		-- "$TOP/tests/guest/run-suite.sh" >"$out/run.log" 2>&1
+		-- "$TOP/tests/guest/run-suite.sh" "$@" >"$out/run.log" 2>&1
 	rc=$?
 	if [ -f "$out/results" ]; then
 		tally "$out/results"
 	else
-		bad "vm/$k/results" "the suite wrote no results"
+		bad "vm/$k/$label/results" "the suite wrote no results"
 	fi
 	case $rc in
-	0) ok "vm/$k/kernel-clean" ;;
-	124) bad "vm/$k/timeout" "see ${out#"$TOP"/}/run.log" ;;
-	125) bad "vm/$k/kernel-trouble" "$(grep -m3 'vm: kernel trouble' -A3 "$out/run.log" | tr '\n' ' ')" ;;
-	*) grep -q '^FAIL' "$out/results" 2>/dev/null || bad "vm/$k/exit" "status $rc, see ${out#"$TOP"/}/run.log" ;;
+	0) ok "vm/$k/$label/kernel-clean" ;;
+	124) bad "vm/$k/$label/timeout" "see ${out#"$TOP"/}/run.log" ;;
+	125) bad "vm/$k/$label/kernel-trouble" "$(grep -m3 'vm: kernel trouble' -A3 "$out/run.log" | tr '\n' ' ')" ;;
+	*) grep -q '^FAIL' "$out/results" 2>/dev/null || bad "vm/$k/$label/exit" "status $rc, see ${out#"$TOP"/}/run.log" ;;
 	esac
+}
+mapfile -t DUMP_FILES < <(cd "$TOP/tests/guest" && ls t-[0-4]*.sh)
+mapfile -t SNAP_FILES < <(cd "$TOP/tests/guest" && ls t-*.sh | grep -v '^t-[0-4]')
+for k in "${KVERS[@]}"; do
+	vm_part "$k" "$LOGS/vm-$k" dump "${DUMP_FILES[@]}"
+	vm_part "$k" "$LOGS/vm-$k-snap" snap "${SNAP_FILES[@]}"
 done
 
 step deb/purge "$LOGS/deb-purge.log" dpkg --purge "${DEB_PKGS[@]}"
