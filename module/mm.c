@@ -127,11 +127,18 @@ static vm_flags_t vma_advice(u32 flags)
  * current's own mm, and only a process of one thread (both callers check
  * it), so nobody else maps while def_flags is changed.
  */
+static void set_def_flags(struct mm_struct *mm, vm_flags_t def_flags)
+{
+	mmap_write_lock(mm);
+	mm->def_flags = def_flags;
+	mmap_write_unlock(mm);
+}
+
 int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m)
 {
 	struct mm_struct *mm = current->mm;
 	unsigned long flags = 0, addr;
-	vm_flags_t def_flags;
+	vm_flags_t def_flags, advised;
 	int ret = 0;
 
 	if (m->flags & CKPT_VMA_GROWSDOWN)
@@ -140,10 +147,12 @@ int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m)
 		flags |= MAP_NORESERVE;
 	if (m->flags & CKPT_VMA_LOCKED)
 		flags |= MAP_LOCKED;
-	mmap_write_lock(mm);
-	def_flags = mm->def_flags;
-	mm->def_flags = (def_flags & ~CKPT_VM_ADVICE) | vma_advice(m->flags);
-	mmap_write_unlock(mm);
+	/* Only current changes its def_flags (prctl), so read it unlocked. */
+	def_flags = READ_ONCE(mm->def_flags);
+	advised = (def_flags & ~CKPT_VM_ADVICE) | vma_advice(m->flags);
+	/* Most mappings have no advice: def_flags, and its lock, stay alone. */
+	if (advised != def_flags)
+		set_def_flags(mm, advised);
 	if (m->brk) {
 		ret = vm_brk_flags(m->start, m->len, 0);
 		addr = m->start;
@@ -155,9 +164,8 @@ int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m)
 		else if (addr != m->start)
 			ret = -EFAULT;
 	}
-	mmap_write_lock(mm);
-	mm->def_flags = def_flags;
-	mmap_write_unlock(mm);
+	if (advised != def_flags)
+		set_def_flags(mm, def_flags);
 	if (ret)
 		return ckpt_err(ctx, ret, "cannot map %#lx-%#lx: error %d",
 				m->start, m->start + m->len, ret);
