@@ -67,6 +67,7 @@ void ckpt_snap_exclude(struct ckpt_snap *s)
 	struct pgset *ps = &s->ctx->ps;
 	unsigned long i, addr;
 
+	lockdep_assert_held(&s->ms->mutex);
 	if (!s->ms->nr_excl)
 		return;
 	for (i = 0; i < ps->nr; i++) {

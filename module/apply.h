@@ -19,7 +19,32 @@ enum ckpt_apply_mode {
 	CKPT_REWIND	= 2,	/* rollback: back to the same process's past */
 };
 
-/* mm.c: mapping flags. */
+/*
+ * Memory: mm.c applies the mappings, pages_apply.c their contents, then
+ * mm.c the mm fields, all from the layout in ctx->vmas and ctx->mm_rec,
+ * which a capture made (rollback) or readin made from an image (restore).
+ * Only the contents come from different places.
+ */
+struct ckpt_image;
+struct ckpt_snap;
+struct ckpt_rb_stats;
+
+struct ckpt_mem_src {
+	struct ckpt_image *img;		/* REBUILD: page runs, read again */
+	struct ckpt_snap *snap;		/* REWIND: held pages, dirty slots */
+	struct ckpt_rb_stats *st;	/* REWIND: what it took */
+};
+
+/* Into current's mm; past the first change, an error leaves it torn. */
+int ckpt_mm_apply(struct ckpt_ctx *ctx, const struct ckpt_mem_src *src,
+		  enum ckpt_apply_mode mode);
+int ckpt_pages_apply(struct ckpt_ctx *ctx, const struct ckpt_mem_src *src,
+		     enum ckpt_apply_mode mode);
+
+/* The first VMA of ctx->vmas (sorted) that ends above @addr. */
+unsigned int ckpt_vma_after(const struct ckpt_ctx *ctx, unsigned long addr);
+
+/* mm.c: mapping flags; mm_apply.c: the one mapper. */
 
 /* What madvise() sets on a mapping: given at creation, through def_flags. */
 #define CKPT_VM_ADVICE	(VM_HUGEPAGE | VM_NOHUGEPAGE | VM_DONTDUMP | \
@@ -28,6 +53,8 @@ enum ckpt_apply_mode {
 
 /* The CKPT_VMA_* flags an image records for VMA flags @vm_flags. */
 u32 ckpt_vma_flags(vm_flags_t vm_flags);
+/* The madvise() advice among CKPT_VMA_* @flags, as VMA flags. */
+vm_flags_t ckpt_vma_advice(u32 flags);
 
 /* One mapping to make, at exactly @start, in current's mm. */
 struct ckpt_vma_map {

@@ -66,6 +66,7 @@ static inline void ckpt_set_rseq(struct task_struct *t, u64 rseq, u32 len,
 static inline void ckpt_zap(struct vm_area_struct *vma, unsigned long addr,
 			    unsigned long size)
 {
+	mmap_assert_locked(vma->vm_mm);
 #ifdef CKPT_HAVE_ZAP_PAGE_RANGE
 	zap_page_range(vma, addr, size);
 #else

@@ -2,6 +2,7 @@
 /*
  * Memory layout: the mm fields, every VMA, and (through pages.c) the COW
  * references to private pages, all taken in one pass under the mmap lock.
+ * Putting them back is mm_apply.c's.
  *
  * Lock order and rules: mmap_write_lock(target mm), then each VMA's write
  * lock (6.12: faults run under per-VMA locks), then write_protect_seq,
@@ -17,13 +18,11 @@
 #include <linux/mman.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
-#include <linux/shmem_fs.h>
 #include <linux/slab.h>
-#include <linux/utsname.h>
 
 #include "compat.h"
 #include "ctx.h"
-#include "readin.h"
+#include "apply.h"
 #include "track.h"
 
 /* Faulting in swapped-out pages is retried at most this many times. */
@@ -104,7 +103,7 @@ u32 ckpt_vma_flags(vm_flags_t vm_flags)
 }
 
 /* The madvise() advice of image flags @flags, as VMA flags. */
-static vm_flags_t vma_advice(u32 flags)
+vm_flags_t ckpt_vma_advice(u32 flags)
 {
 	vm_flags_t vm = 0;
 	unsigned int i;
@@ -114,62 +113,6 @@ static vm_flags_t vma_advice(u32 flags)
 		    (vma_flag_map[i].vm & CKPT_VM_ADVICE))
 			vm |= vma_flag_map[i].vm;
 	return vm;
-}
-
-/*
- * The one way a mapping is made again, by restore (every mapping of the
- * image) and by rollback (a piece missing since the snapshot): at exactly
- * @m->start, with the image's protection, mmap() flags and advice.
- *
- * do_mmap() and do_brk_flags() add mm->def_flags to every new mapping:
- * the one way to create it with its advice, which madvise() would have set
- * afterwards, so that it merges with its neighbours as it did.  Only
- * current's own mm, and only a process of one thread (both callers check
- * it), so nobody else maps while def_flags is changed.
- */
-static void set_def_flags(struct mm_struct *mm, vm_flags_t def_flags)
-{
-	mmap_write_lock(mm);
-	mm->def_flags = def_flags;
-	mmap_write_unlock(mm);
-}
-
-int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m)
-{
-	struct mm_struct *mm = current->mm;
-	unsigned long flags = 0, addr;
-	vm_flags_t def_flags, advised;
-	int ret = 0;
-
-	if (m->flags & CKPT_VMA_GROWSDOWN)
-		flags |= MAP_GROWSDOWN;
-	if (m->flags & CKPT_VMA_NORESERVE)
-		flags |= MAP_NORESERVE;
-	if (m->flags & CKPT_VMA_LOCKED)
-		flags |= MAP_LOCKED;
-	/* Only current changes its def_flags (prctl), so read it unlocked. */
-	def_flags = READ_ONCE(mm->def_flags);
-	advised = (def_flags & ~CKPT_VM_ADVICE) | vma_advice(m->flags);
-	/* Most mappings have no advice: def_flags, and its lock, stay alone. */
-	if (advised != def_flags)
-		set_def_flags(mm, advised);
-	if (m->brk) {
-		ret = vm_brk_flags(m->start, m->len, 0);
-		addr = m->start;
-	} else {
-		addr = vm_mmap(m->file, m->start, m->len, m->prot,
-			       m->map_flags | flags, m->off);
-		if (IS_ERR_VALUE(addr))
-			ret = (long)addr;
-		else if (addr != m->start)
-			ret = -EFAULT;
-	}
-	if (advised != def_flags)
-		set_def_flags(mm, def_flags);
-	if (ret)
-		return ckpt_err(ctx, ret, "cannot map %#lx-%#lx: error %d",
-				m->start, m->start + m->len, ret);
-	return 0;
 }
 
 /* Sorts @vma into one of the kinds an image can hold, or says why not. */
@@ -236,6 +179,7 @@ static int record_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	struct ckpt_vma_cap *v;
 	int ret;
 
+	mmap_assert_write_locked(mm);
 	ret = vmas_reserve(ctx);
 	if (ret)
 		return ret;
@@ -437,265 +381,5 @@ int ckpt_mm_emit(struct ckpt_ctx *ctx)
 	ret = ckpt_rec_put(ctx, r);
 	for (i = 0; i < ctx->nr_vmas && !ret; i++)
 		ret = emit_vma(ctx, &ctx->vmas[i]);
-	return ret;
-}
-
-/*
- * Restore.  Before the point of no return: every file the mappings need is
- * opened and checked against the image (a file that changed since the
- * checkpoint is refused, not silently mapped), and the vDSO must already
- * be where the image had it (the tool moves it from userspace).
- */
-static bool is_special(struct vm_area_struct *vma)
-{
-	return vma->vm_ops && vma->vm_ops->name;
-}
-
-static int check_special(struct ckpt_ctx *ctx, const struct ckpt_rec_vma *v)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	bool ok;
-
-	mmap_read_lock(mm);
-	vma = find_vma(mm, v->start);
-	ok = vma && vma->vm_start == v->start && vma->vm_end == v->end &&
-	     is_special(vma);
-	mmap_read_unlock(mm);
-	if (!ok)
-		return ckpt_err(ctx, -EINVAL,
-				"the %s must be at %#llx-%#llx as in the image: this kernel's differs or was not moved there",
-				v->kind == CKPT_VMA_VDSO ? "vDSO" : "vvar",
-				(unsigned long long)v->start,
-				(unsigned long long)v->end);
-	return 0;
-}
-
-static struct file *open_checked(struct ckpt_ctx *ctx, const char *path,
-				 int flags, u64 ino, u32 dev)
-{
-	struct inode *inode;
-	struct file *f;
-
-	f = filp_open(path, flags | O_LARGEFILE, 0);
-	if (IS_ERR(f)) {
-		ckpt_err(ctx, PTR_ERR(f), "cannot open %s: error %ld", path,
-			 PTR_ERR(f));
-		return f;
-	}
-	inode = d_real_inode(f->f_path.dentry);
-	if (inode->i_ino != ino || new_encode_dev(inode->i_sb->s_dev) != dev) {
-		fput(f);
-		ckpt_err(ctx, -ESTALE,
-			 "%s is not the file the process had mapped (replaced since the checkpoint)",
-			 path);
-		return ERR_PTR(-ESTALE);
-	}
-	return f;
-}
-
-int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct ckpt_image *img)
-{
-	const struct ckpt_rec_vma *v;
-	struct file *f;
-	unsigned int i;
-	int ret;
-
-	img->vma_files = kvcalloc(img->nr_vmas, sizeof(*img->vma_files),
-				  GFP_KERNEL);
-	if (!img->vma_files)
-		return -ENOMEM;
-	for (i = 0; i < img->nr_vmas; i++) {
-		v = img->vmas[i];
-		switch (v->kind) {
-		case CKPT_VMA_VDSO:
-		case CKPT_VMA_VVAR:
-			if (strcmp(img->hdr->release, utsname()->release))
-				return ckpt_err(ctx, -EINVAL,
-						"the image comes from kernel %s, this is %s: its vDSO may differ",
-						img->hdr->release,
-						utsname()->release);
-			ret = check_special(ctx, v);
-			if (ret)
-				return ret;
-			break;
-		case CKPT_VMA_FILE_PRIVATE:
-		case CKPT_VMA_FILE_SHARED:
-			f = open_checked(ctx, v->path,
-					 v->kind == CKPT_VMA_FILE_SHARED &&
-					 (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY,
-					 v->ino, v->dev);
-			if (IS_ERR(f))
-				return PTR_ERR(f);
-			img->vma_files[i] = f;
-			break;
-		}
-	}
-	if (img->mm->exe_len) {
-		f = filp_open(img->mm->exe, O_RDONLY | O_LARGEFILE, 0);
-		if (IS_ERR(f))
-			return ckpt_err(ctx, PTR_ERR(f), "cannot open the executable %s",
-					img->mm->exe);
-		img->exe = f;
-	}
-	return 0;
-}
-
-/* Unmaps everything but the vDSO and vvar: the point of no return. */
-static int teardown(void)
-{
-	struct mm_struct *mm = current->mm;
-	unsigned long start[32], len[32];
-	struct vm_area_struct *vma;
-	unsigned int n, i;
-	int ret;
-
-	do {
-		n = 0;
-		mmap_read_lock(mm);
-		{
-			VMA_ITERATOR(vmi, mm, 0);
-
-			for_each_vma(vmi, vma) {
-				if (is_special(vma))
-					continue;
-				start[n] = vma->vm_start;
-				len[n] = vma->vm_end - vma->vm_start;
-				if (++n == ARRAY_SIZE(start))
-					break;
-			}
-		}
-		mmap_read_unlock(mm);
-		for (i = 0; i < n; i++) {
-			ret = vm_munmap(start[i], len[i]);
-			if (ret)
-				return ret;
-		}
-	} while (n);
-	return 0;
-}
-
-/* The shmem object behind a shared anonymous segment, made once per id. */
-static struct file *shared_object(struct ckpt_image *img, unsigned int idx)
-{
-	const struct ckpt_rec_vma *v = img->vmas[idx];
-	loff_t size = 0, end;
-	unsigned int i;
-
-	for (i = 0; i < idx; i++)
-		if (img->vmas[i]->kind == CKPT_VMA_ANON_SHARED &&
-		    img->vmas[i]->shared_id == v->shared_id)
-			return get_file(img->vma_files[i]);
-	for (i = idx; i < img->nr_vmas; i++) {
-		if (img->vmas[i]->kind != CKPT_VMA_ANON_SHARED ||
-		    img->vmas[i]->shared_id != v->shared_id)
-			continue;
-		end = (img->vmas[i]->pgoff << PAGE_SHIFT) +
-		      img->vmas[i]->end - img->vmas[i]->start;
-		size = max(size, end);
-	}
-	return shmem_file_setup("dev/zero", size, VM_NORESERVE);
-}
-
-static int map_one(struct ckpt_ctx *ctx, struct ckpt_image *img,
-		   unsigned int i)
-{
-	const struct ckpt_rec_vma *v = img->vmas[i];
-	struct ckpt_vma_map m = {
-		.start = v->start, .len = v->end - v->start, .prot = v->prot,
-		.map_flags = MAP_FIXED_NOREPLACE, .flags = v->flags,
-	};
-	struct file *f;
-
-	switch (v->kind) {
-	case CKPT_VMA_VDSO:
-	case CKPT_VMA_VVAR:
-		return 0;
-	case CKPT_VMA_ANON:
-		m.brk = (v->flags & CKPT_VMA_HEAP) &&
-			v->prot == (PROT_READ | PROT_WRITE);
-		m.map_flags |= MAP_PRIVATE | MAP_ANONYMOUS;
-		break;
-	case CKPT_VMA_FILE_PRIVATE:
-		m.file = img->vma_files[i];
-		m.map_flags |= MAP_PRIVATE;
-		break;
-	case CKPT_VMA_FILE_SHARED:
-		m.file = img->vma_files[i];
-		m.map_flags |= MAP_SHARED;
-		break;
-	case CKPT_VMA_ANON_SHARED:
-		f = shared_object(img, i);
-		if (IS_ERR(f))
-			return PTR_ERR(f);
-		img->vma_files[i] = f;
-		m.file = f;
-		m.map_flags |= MAP_SHARED;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (m.file)
-		m.off = v->pgoff << PAGE_SHIFT;
-	return ckpt_vma_map(ctx, &m);
-}
-
-static void set_mm_fields(struct ckpt_image *img)
-{
-	const struct ckpt_rec_mm *r = img->mm;
-	struct mm_struct *mm = current->mm;
-
-	mmap_write_lock(mm);
-	mm->start_code = r->start_code;
-	mm->end_code = r->end_code;
-	mm->start_data = r->start_data;
-	mm->end_data = r->end_data;
-	mm->start_brk = r->start_brk;
-	mm->brk = r->brk;
-	mm->start_stack = r->start_stack;
-	spin_lock(&mm->arg_lock);
-	mm->arg_start = r->arg_start;
-	mm->arg_end = r->arg_end;
-	mm->env_start = r->env_start;
-	mm->env_end = r->env_end;
-	spin_unlock(&mm->arg_lock);
-	memcpy(mm->saved_auxv, r->auxv, sizeof(mm->saved_auxv));
-	mmap_write_unlock(mm);
-}
-
-/* set_mm_exe_file() is not exported: the same steps, open-coded. */
-static int set_exe(struct ckpt_image *img)
-{
-	struct mm_struct *mm = current->mm;
-	struct file *old;
-	int ret;
-
-	if (!img->exe)
-		return 0;
-	ret = exe_file_deny_write_access(img->exe);
-	if (ret)
-		return ret;
-	old = rcu_replace_pointer(mm->exe_file, get_file(img->exe), true);
-	if (old) {
-		exe_file_allow_write_access(old);
-		fput(old);
-	}
-	return 0;
-}
-
-int ckpt_mm_apply(struct ckpt_ctx *ctx, struct ckpt_image *img)
-{
-	unsigned int i;
-	int ret;
-
-	ret = teardown();
-	for (i = 0; i < img->nr_vmas && !ret; i++)
-		ret = map_one(ctx, img, i);
-	if (!ret)
-		ret = ckpt_image_apply_pages(ctx, img);
-	if (!ret) {
-		set_mm_fields(img);
-		ret = set_exe(img);
-	}
 	return ret;
 }

@@ -25,17 +25,13 @@
 #include <linux/pgtable.h>
 #include <linux/sched/coredump.h>
 #include <linux/slab.h>
-#include <linux/smp.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
-#include <asm/tlbflush.h>
 
 #include "ckpt.h"
 #include "compat.h"
 #include "pages.h"
-
-/* A PMD that changed under us is retried this many times. */
-#define PMD_RETRIES	4
+#include "ptwalk.h"
 
 void pgset_init(struct pgset *ps)
 {
@@ -241,17 +237,16 @@ static int capture_pte_range(struct pgset *ps, struct mm_struct *mm,
 			     unsigned long end)
 {
 	bool pinned_mm = test_bit(MMF_HAS_PINNED, &mm->flags);
-	spinlock_t *ptl = pte_lockptr(mm, pmd);
-	pte_t *ptep = pte_offset_kernel(pmd, addr);
 	struct folio *folio;
 	struct page *page;
 	swp_entry_t entry;
+	spinlock_t *ptl;	/* of the page table */
 	int ret = 0;
+	pte_t *ptep;
 	pte_t pte;
 
-	spin_lock(ptl);
-	/* 6.12 may replace a page table under its lock: check it is ours. */
-	if (!pmd_same(pmdval, READ_ONCE(*pmd))) {
+	ptep = ckpt_pte_lock(mm, pmd, pmdval, addr, &ptl);
+	if (!ptep) {
 		spin_unlock(ptl);
 		return -EAGAIN;
 	}
@@ -341,8 +336,8 @@ static int capture_huge_pmd(struct pgset *ps, struct mm_struct *mm,
 	return 0;
 }
 
-static int capture_pmd(struct pgset *ps, struct mm_struct *mm, pmd_t *pmd,
-		       unsigned long addr, unsigned long end)
+static int classify_pmd(struct pgset *ps, struct mm_struct *mm, pmd_t *pmd,
+			unsigned long addr, unsigned long end)
 {
 	pmd_t pmdval = READ_ONCE(*pmd);
 
@@ -362,14 +357,27 @@ static int capture_pmd(struct pgset *ps, struct mm_struct *mm, pmd_t *pmd,
 	return capture_pte_range(ps, mm, pmd, pmdval, addr, end);
 }
 
+/* One PMD slot, with room reserved for all its pages first. */
+static int capture_pmd(struct ckpt_ptwalk *w, pmd_t *pmd, unsigned long addr,
+		       unsigned long end)
+{
+	struct pgset *ps = w->priv;
+	int ret;
+
+	ret = pgset_reserve(ps, PTRS_PER_PMD);
+	if (ret)
+		return ret;
+	ret = classify_pmd(ps, w->mm, pmd, addr, end);
+	if (!ret && ps->nr_copy)
+		ret = pgset_do_copies(ps);
+	pgset_account(ps);
+	return ret;
+}
+
 int pgset_capture_vma(struct pgset *ps, struct mm_struct *mm,
 		      struct vm_area_struct *vma)
 {
-	unsigned long addr = vma->vm_start, end = vma->vm_end, next;
-	unsigned int tries = 0;
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud;
+	struct ckpt_ptwalk w = { .mm = mm, .pmd = capture_pmd, .priv = ps };
 	int ret;
 
 	mmap_assert_write_locked(mm);
@@ -387,47 +395,16 @@ int pgset_capture_vma(struct pgset *ps, struct mm_struct *mm,
 	ps->run_break = true;
 	if (ps->filter)
 		ps->filter->vma_ro = !(vma->vm_flags & VM_WRITE);
-	while (addr < end) {
-		pgd = pgd_offset(mm, addr);
-		next = pgd_addr_end(addr, end);
-		if (pgd_none(*pgd) || pgd_bad(*pgd))
-			goto skip;
-		p4d = p4d_offset(pgd, addr);
-		next = p4d_addr_end(addr, end);
-		if (p4d_none(*p4d) || p4d_bad(*p4d))
-			goto skip;
-		pud = pud_offset(p4d, addr);
-		next = pud_addr_end(addr, end);
-		if (pud_none(*pud) || pud_bad(*pud) || pud_leaf(*pud))
-			goto skip;
-		next = pmd_addr_end(addr, end);
-		ret = pgset_reserve(ps, PTRS_PER_PMD);
-		if (ret)
-			return ret;
-		ret = capture_pmd(ps, mm, pmd_offset(pud, addr), addr, next);
-		if (!ret && ps->nr_copy)
-			ret = pgset_do_copies(ps);
-		pgset_account(ps);
-		if (ret == -EAGAIN && ++tries < PMD_RETRIES)
-			continue;
-		if (ret)
-			return ret;
-		tries = 0;
-skip:
-		addr = next;
-	}
+	ret = ckpt_pt_walk(&w, vma->vm_start, vma->vm_end);
+	if (ret)
+		return ret;
 	return ps->nr_swap ? -EAGAIN : 0;
-}
-
-static void flush_all(void *unused)
-{
-	__flush_tlb_all();
 }
 
 void pgset_flush(struct pgset *ps)
 {
 	if (ps->nr_wrprotected)
-		on_each_cpu(flush_all, NULL, 1);
+		ckpt_flush_tlb_all();
 	ps->nr_wrprotected = 0;
 }
 

@@ -9,10 +9,11 @@
  * match.  Only then may restore change the caller: a truncated or
  * corrupted image fails with the caller intact.
  *
- * Pass 2, after the point of no return, reads the page runs again and
- * writes them into the new address space.  The runs must be the ones pass
- * 1 checked and the CRC must match again; a file changed in between kills
- * the caller (which supplied it) and nothing else.
+ * Pass 2, after the point of no return, is pages_apply.c's: it reads the
+ * page runs again and writes them into the new address space.  The runs
+ * must be the ones pass 1 checked and the CRC must match again; a file
+ * changed in between kills the caller (which supplied it) and nothing
+ * else.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -24,7 +25,6 @@
 #include "crc32c.h"
 #include "readin.h"
 
-#define READ_BUF	(256UL << 10)
 /* Metadata of one image, at most (hostile images cannot pin more). */
 #define META_LIMIT	(256UL << 20)
 
@@ -108,7 +108,7 @@ static int skip_data(struct ckpt_image *img, u8 *buf)
 	int ret;
 
 	while (img->chk.data_left) {
-		n = min_t(u64, img->chk.data_left, READ_BUF);
+		n = min_t(u64, img->chk.data_left, CKPT_READ_BUF);
 		ret = hbuf_read_raw(&img->hb, buf, n);
 		if (ret)
 			return ret;
@@ -177,7 +177,7 @@ static int read_all(struct ckpt_ctx *ctx, struct ckpt_image *img)
 	u8 *buf;
 	int ret;
 
-	buf = vmalloc(READ_BUF);
+	buf = vmalloc(CKPT_READ_BUF);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -236,109 +236,8 @@ int ckpt_image_read(struct ckpt_ctx *ctx, struct ckpt_image *img, int fd)
 	return read_all(ctx, img);
 }
 
-static const struct ckpt_rec_vma *find_vma_rec(struct ckpt_image *img,
-					       u64 addr, unsigned int *idx)
-{
-	unsigned int lo = 0, hi = img->nr_vmas, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (addr < img->vmas[mid]->start) {
-			hi = mid;
-		} else if (addr >= img->vmas[mid]->end) {
-			lo = mid + 1;
-		} else {
-			*idx = mid;
-			return img->vmas[mid];
-		}
-	}
-	return NULL;
-}
-
-static int apply_chunk(struct ckpt_image *img, const struct ckpt_rec_vma *v,
-		       unsigned int vi, u64 addr, u8 *buf, size_t len)
-{
-	loff_t pos;
-	ssize_t n;
-
-	if (v->kind == CKPT_VMA_ANON_SHARED) {
-		/* Shared memory may be read-only: write its object instead. */
-		pos = (loff_t)(v->pgoff + ((addr - v->start) >> PAGE_SHIFT))
-		      << PAGE_SHIFT;
-		n = kernel_write(img->vma_files[vi], buf, len, &pos);
-	} else {
-		/* As ptrace pokes: breaks COW, works on read-only mappings. */
-		n = access_process_vm(current, addr, buf, len,
-				      FOLL_FORCE | FOLL_WRITE);
-	}
-	return n == len ? 0 : -EFAULT;
-}
-
-int ckpt_image_apply_pages(struct ckpt_ctx *ctx, struct ckpt_image *img)
-{
-	const struct ckpt_rec_vma *v;
-	struct ckpt_rec_pages rec;
-	u64 addr, left;
-	unsigned int i, vi;
-	ssize_t n;
-	size_t len;
-	u32 crc;
-	u8 *buf;
-	int ret = 0;
-
-	if (!img->nr_runs)
-		return 0;
-	buf = vmalloc(READ_BUF);
-	if (!buf)
-		return -ENOMEM;
-	img->pos = img->base + img->data_offset;
-	crc = 0;
-	for (i = 0; i < img->nr_runs && !ret; i++) {
-		n = kernel_read(img->file, &rec, sizeof(rec), &img->pos);
-		if (n != sizeof(rec) || memcmp(&rec, &img->runs[i], sizeof(rec))) {
-			ret = ckpt_err(ctx, -EIO, "the image changed during restore");
-			break;
-		}
-		crc = ckpt_crc32c(crc, &rec, sizeof(rec));
-		v = find_vma_rec(img, rec.vaddr, &vi);
-		if (!v) {
-			ret = -EINVAL;
-			break;
-		}
-		addr = rec.vaddr;
-		for (left = rec.npages << PAGE_SHIFT; left && !ret; left -= len) {
-			len = min_t(u64, left, READ_BUF);
-			n = kernel_read(img->file, buf, len, &img->pos);
-			if (n != len) {
-				ret = ckpt_err(ctx, -EIO, "the image changed during restore");
-				break;
-			}
-			crc = ckpt_crc32c(crc, buf, len);
-			ret = apply_chunk(img, v, vi, addr, buf, len);
-			if (ret)
-				ckpt_err(ctx, ret, "cannot write the pages at %#llx",
-					 (unsigned long long)addr);
-			addr += len;
-		}
-	}
-	vfree(buf);
-	if (!ret && crc != img->data_crc)
-		ret = ckpt_err(ctx, -EIO, "the image changed during restore");
-	return ret;
-}
-
 void ckpt_image_free(struct ckpt_image *img)
 {
-	unsigned int i;
-
-	if (img->vma_files) {
-		for (i = 0; i < img->nr_vmas; i++)
-			if (img->vma_files[i])
-				fput(img->vma_files[i]);
-		kvfree(img->vma_files);
-	}
-	if (img->exe)
-		fput(img->exe);
 	kvfree(img->vmas);
 	kvfree(img->runs);
 	kvfree(img->sigs);

@@ -38,21 +38,22 @@ struct ckpt_image {
 	const struct ckpt_rec_sigpending **sigs;
 	unsigned int nr_sigs;
 	unsigned long cap_sigs;
-
-	/* Opened before the point of no return, so it cannot fail later. */
-	struct file **vma_files;	/* per VMA, or NULL */
-	struct file *exe;
 };
+
+/* Page data is read in pieces of this size, at most. */
+#define CKPT_READ_BUF	(256UL << 10)
 
 /* Pass 1: reads and checks all of @fd; nothing is changed. */
 int ckpt_image_read(struct ckpt_ctx *ctx, struct ckpt_image *img, int fd);
-/* Pass 2: writes every page run into the current process. */
-int ckpt_image_apply_pages(struct ckpt_ctx *ctx, struct ckpt_image *img);
 void ckpt_image_free(struct ckpt_image *img);
 
-/* Restore, per kind (mm.c, task.c); signal.c and cpu.c: apply.h. */
+/*
+ * Before the point of no return (mm_apply.c): the image's layout made into
+ * ctx->vmas and ctx->mm_rec, as a capture leaves them, files opened.
+ * Pass 2 is then ckpt_mm_apply() in REBUILD mode (apply.h).
+ */
 int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct ckpt_image *img);
-int ckpt_mm_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
+/* task.c */
 int ckpt_task_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
 
 #endif /* CKPT_READIN_H */

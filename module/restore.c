@@ -76,6 +76,7 @@ static int check_caller(struct ckpt_ctx *ctx)
 static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 		      struct ckpt_image *img, const struct ckpt_restore *r)
 {
+	struct ckpt_mem_src mem = { .img = img };
 	struct ckpt_sigstate ss = { };
 	struct ckpt_restored *rs;
 	int ret;
@@ -93,7 +94,7 @@ static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 		return -ENOMEM;
 
 	/* The point of no return. */
-	ret = ckpt_mm_apply(ctx, img);
+	ret = ckpt_mm_apply(ctx, &mem, CKPT_REBUILD);
 	if (!ret)
 		ret = ckpt_task_apply(ctx, img);
 	if (!ret) {

@@ -35,9 +35,11 @@
 
 int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 {
+	struct ckpt_mem_src mem = { .snap = s, .st = st };
 	int ret;
 
-	ret = ckpt_snap_rewind_mm(s, st);
+	lockdep_assert_held(&s->ms->mutex);
+	ret = ckpt_mm_apply(s->ctx, &mem, CKPT_REWIND);
 	if (!ret)
 		ret = ckpt_snap_files_rewind(s);
 	if (!ret) {

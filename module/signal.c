@@ -8,6 +8,7 @@
  * pointer after locking proves we hold the task's current one).
  */
 #include <linux/hrtimer.h>
+#include <linux/lockdep.h>
 #include <linux/sched/cputime.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
@@ -49,6 +50,7 @@ static void read_handlers(struct task_struct *t, struct sighand_struct *sh,
 	struct k_sigaction *ka;
 	unsigned int i;
 
+	lockdep_assert_held(&sh->siglock);
 	for (i = 0; i < _NSIG; i++) {
 		ka = &sh->action[i];
 		r->action[i].handler = (unsigned long)ka->sa.sa_handler;
@@ -94,6 +96,7 @@ static void read_state(struct task_struct *t, struct sighand_struct *sh,
 	u64 ut = a->ut + sig->utime, st = a->st + sig->stime;
 	ktime_t rem;
 
+	lockdep_assert_held(&sh->siglock);
 	/*
 	 * Stopped inside sigsuspend(), ppoll(), pselect() or epoll_pwait(),
 	 * the task runs under the call's temporary mask; the restarted call
@@ -182,6 +185,7 @@ static void read_pending(struct task_struct *t, struct sighand_struct *sh,
 {
 	struct pending_arg *a = arg;
 
+	lockdep_assert_held(&sh->siglock);
 	a->n = collect(&t->pending, 0, a->ps, 0, a->max);
 	a->n = collect(&t->signal->shared_pending, 1, a->ps, a->n, a->max);
 }
@@ -243,6 +247,7 @@ static void write_handlers(struct task_struct *t, struct sighand_struct *sh,
 	struct k_sigaction *ka;
 	unsigned int i;
 
+	lockdep_assert_held(&sh->siglock);
 	for (i = 0; i < _NSIG; i++) {
 		if (i + 1 == SIGKILL || i + 1 == SIGSTOP)
 			continue;
@@ -308,6 +313,7 @@ int ckpt_signal_apply(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss,
 static void block_all(struct task_struct *t, struct sighand_struct *sh,
 		      void *arg)
 {
+	lockdep_assert_held(&sh->siglock);
 	siginitsetinv(&t->blocked, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	/* Else the way out of sigsuspend() would unblock its saved mask. */
 	clear_tsk_restore_sigmask(t);

@@ -168,9 +168,6 @@ bool ckpt_snap_excluded(const struct ckpt_mmsnap *ms, unsigned long start,
 /* The address of page slot @idx of the page set. */
 unsigned long ckpt_pgset_addr(const struct pgset *ps, unsigned long idx);
 
-/* rewind.c: memory, in the target's own context. */
-int ckpt_snap_rewind_mm(struct ckpt_snap *s, struct ckpt_rb_stats *st);
-
 /* snap_files.c: the fd table. */
 int ckpt_snap_files_hold(struct ckpt_snap *s, struct task_struct *t);
 void ckpt_snap_files_release(struct ckpt_snap *s);

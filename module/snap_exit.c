@@ -40,6 +40,7 @@ struct ckpt_snap *ckpt_snap_exit_find(struct ckpt_mmsnap *ms)
 {
 	struct ckpt_snap *s, *found = NULL;
 
+	lockdep_assert_held(&ms->mutex);
 	list_for_each_entry(s, &ms->snaps, node)
 		if (s->flags & CKPT_SNAP_EXIT)
 			found = s;

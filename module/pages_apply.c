@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page contents put back into current's mm, after mm.c has made the
+ * mappings: the apply side of pages.c.
+ *
+ * REBUILD (restore): the image's page runs are read again, checked against
+ * what pass 1 of readin saw (the same runs, the same CRC), and written in
+ * as ptrace pokes would.  Shared anonymous memory is written through its
+ * object instead, as it may be mapped read-only.
+ *
+ * REWIND (rollback): only the held pages marked dirty are looked at, under
+ * the mmap write lock.  If the PTE still maps our page, nothing changed.
+ * If it maps a page exclusive to the task, our contents are copied into it
+ * and that page becomes the held one (exclusive bit cleared, referenced,
+ * write-protected: fork's protocol), so the next write to it breaks COW
+ * again and is seen again.  Anything else (none, swapped out, shared, a
+ * huge PMD) is faulted writable first, then done the same.  Anonymous
+ * pages that appeared where the snapshot held none (its holes) are zapped,
+ * so a read gives zeros or the file's contents again.  Nothing is
+ * allocated in steady state: the dirty list, the bitmap and the holes were
+ * made at capture, and slots are replaced in place.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "crc32c.h"
+#include "ptwalk.h"
+#include "readin.h"
+#include "snap.h"
+#include "track.h"
+
+/* Tries per page of fault-then-copy before giving up. */
+#define PAGE_TRIES	8
+
+/* REBUILD: @len bytes of the image at @addr, inside mapping @v. */
+static int write_chunk(const struct ckpt_vma_cap *v, unsigned long addr,
+		       u8 *buf, size_t len)
+{
+	loff_t pos;
+	ssize_t n;
+
+	if (v->kind == CKPT_VMA_ANON_SHARED) {
+		pos = (loff_t)(v->pgoff + ((addr - v->start) >> PAGE_SHIFT))
+		      << PAGE_SHIFT;
+		n = kernel_write(v->file, buf, len, &pos);
+	} else {
+		/* As ptrace pokes: breaks COW, works on read-only mappings. */
+		n = access_process_vm(current, addr, buf, len,
+				      FOLL_FORCE | FOLL_WRITE);
+	}
+	return n == len ? 0 : -EFAULT;
+}
+
+static int rebuild_pages(struct ckpt_ctx *ctx, struct ckpt_image *img)
+{
+	const struct ckpt_vma_cap *v;
+	struct ckpt_rec_pages rec;
+	u64 addr, left;
+	unsigned int i, vi;
+	ssize_t n;
+	size_t len;
+	u32 crc;
+	u8 *buf;
+	int ret = 0;
+
+	if (!img->nr_runs)
+		return 0;
+	buf = vmalloc(CKPT_READ_BUF);
+	if (!buf)
+		return -ENOMEM;
+	img->pos = img->base + img->data_offset;
+	crc = 0;
+	for (i = 0; i < img->nr_runs && !ret; i++) {
+		n = kernel_read(img->file, &rec, sizeof(rec), &img->pos);
+		if (n != sizeof(rec) || memcmp(&rec, &img->runs[i], sizeof(rec))) {
+			ret = ckpt_err(ctx, -EIO, "the image changed during restore");
+			break;
+		}
+		crc = ckpt_crc32c(crc, &rec, sizeof(rec));
+		vi = ckpt_vma_after(ctx, rec.vaddr);
+		if (vi == ctx->nr_vmas || ctx->vmas[vi].start > rec.vaddr) {
+			ret = -EINVAL;
+			break;
+		}
+		v = &ctx->vmas[vi];
+		addr = rec.vaddr;
+		for (left = rec.npages << PAGE_SHIFT; left && !ret; left -= len) {
+			len = min_t(u64, left, CKPT_READ_BUF);
+			n = kernel_read(img->file, buf, len, &img->pos);
+			if (n != len) {
+				ret = ckpt_err(ctx, -EIO, "the image changed during restore");
+				break;
+			}
+			crc = ckpt_crc32c(crc, buf, len);
+			ret = write_chunk(v, addr, buf, len);
+			if (ret)
+				ckpt_err(ctx, ret, "cannot write the pages at %#llx",
+					 (unsigned long long)addr);
+			addr += len;
+		}
+	}
+	vfree(buf);
+	if (!ret && crc != img->data_crc)
+		ret = ckpt_err(ctx, -EIO, "the image changed during restore");
+	return ret;
+}
+
+struct rewind {
+	struct ckpt_snap *s;
+	struct mm_struct *mm;
+	struct ckpt_rb_stats *st;
+	bool pinned_mm;
+	unsigned long nr_wp;		/* PTEs write-protected */
+	unsigned long idx;		/* try_page: the slot */
+	struct vm_area_struct *vma;	/* zap_new: the VMA walked */
+};
+
+/* What try_page() found; PAGE_FAULT is also "no page table there". */
+enum { PAGE_FAULT, PAGE_DONE, PAGE_SPLIT, PAGE_PINNED };
+
+/* Rolls back slot rw->idx at @addr if the page there allows it. */
+static int try_page(struct ckpt_ptwalk *w, pmd_t *pmd, unsigned long addr,
+		    unsigned long end)
+{
+	struct rewind *rw = w->priv;
+	struct page **slot = &rw->s->ctx->ps.pages[rw->idx];
+	struct page *want = *slot, *page;
+	struct folio *folio;
+	spinlock_t *ptl;	/* of the page table or PMD */
+	pmd_t pmdval;
+	pte_t *ptep, pte;
+	bool same;
+
+	pmdval = READ_ONCE(*pmd);
+	if (pmd_none(pmdval) || !pmd_present(pmdval))
+		return PAGE_FAULT;
+	if (pmd_trans_huge(pmdval)) {
+		ptl = pmd_lock(rw->mm, pmd);
+		same = pmd_trans_huge(*pmd) &&
+		       nth_page(pmd_page(*pmd),
+				(addr & ~PMD_MASK) >> PAGE_SHIFT) == want;
+		spin_unlock(ptl);
+		return same ? PAGE_DONE : PAGE_SPLIT;
+	}
+	if (pmd_bad(pmdval))
+		return PAGE_FAULT;
+	ptep = ckpt_pte_lock(rw->mm, pmd, pmdval, addr, &ptl);
+	if (!ptep) {
+		spin_unlock(ptl);
+		return PAGE_FAULT;
+	}
+	pte = ptep_get(ptep);
+	if (!pte_present(pte) || pte_special(pte)) {
+		spin_unlock(ptl);
+		return PAGE_FAULT;
+	}
+	page = pte_page(pte);
+	if (page == want) {
+		spin_unlock(ptl);
+		return PAGE_DONE;
+	}
+	folio = page_folio(page);
+	if (!folio_test_anon(folio) || folio_test_ksm(folio) ||
+	    !PageAnonExclusive(page)) {
+		spin_unlock(ptl);
+		return PAGE_FAULT;
+	}
+	/* The task's own page: nobody else can see it, so write into it. */
+	copy_highpage(page, want);
+	rw->st->pages_copied++;
+	if (rw->pinned_mm && folio_maybe_dma_pinned(folio)) {
+		/* A device may write it: it stays exclusive, and marked. */
+		spin_unlock(ptl);
+		return PAGE_PINNED;
+	}
+	ClearPageAnonExclusive(page);
+	folio_get(folio);
+	if (pte_write(pte)) {
+		ptep_set_wrprotect(rw->mm, addr, ptep);
+		rw->nr_wp++;
+	}
+	*slot = page;
+	spin_unlock(ptl);
+	put_page(want);
+	return PAGE_DONE;
+}
+
+static int rewind_page(struct rewind *rw, unsigned long idx)
+{
+	unsigned long addr = ckpt_pgset_addr(&rw->s->ctx->ps, idx);
+	struct ckpt_ptwalk w = { .mm = rw->mm, .pmd = try_page, .priv = rw };
+	struct vm_area_struct *vma;
+	struct page *page;
+	unsigned int tries;
+	long got;
+	int ret;
+
+	if (!rw->s->ctx->ps.pages[idx])
+		return 0;
+	rw->idx = idx;
+	for (tries = 0; tries < PAGE_TRIES; tries++) {
+		ret = ckpt_pt_walk(&w, addr, addr + PAGE_SIZE);
+		if (ret == PAGE_PINNED) {
+			if (!__test_and_set_bit(idx, rw->s->pinned))
+				rw->s->nr_pinned++;
+			return 0;
+		}
+		if (ret == PAGE_DONE) {
+			/* Its page is ours again, or shared: no longer pinned. */
+			if (__test_and_clear_bit(idx, rw->s->pinned))
+				rw->s->nr_pinned--;
+			return 0;
+		}
+		if (ret == PAGE_SPLIT) {
+			/* Zapping one page of a huge PMD splits it. */
+			vma = vma_lookup(rw->mm, addr);
+			if (!vma)
+				break;
+			ckpt_zap(vma, addr, PAGE_SIZE);
+		}
+		/* Makes the page present, exclusive and writable. */
+		got = ckpt_gup_one(rw->mm, addr, FOLL_WRITE | FOLL_FORCE, &page);
+		if (got != 1)
+			return ckpt_err(rw->s->ctx, got < 0 ? (int)got : -EFAULT,
+					"cannot write page %#lx back", addr);
+		put_page(page);
+	}
+	return ckpt_err(rw->s->ctx, -EAGAIN,
+			"page %#lx keeps changing during rollback", addr);
+}
+
+static int rewind_dirty(struct rewind *rw)
+{
+	struct ckpt_snap *s = rw->s;
+	unsigned long idx;
+	unsigned int i;
+	int ret;
+
+	mmap_assert_write_locked(rw->mm);
+	if (s->doverflow) {
+		for_each_set_bit(idx, s->dirty, s->ctx->ps.nr) {
+			ret = rewind_page(rw, idx);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	/* Faults (ours, or reclaim elsewhere) may append: read it as it grows. */
+	for (i = 0;; i++) {
+		spin_lock(&s->ms->lock);
+		if (s->doverflow || i >= s->nr_dlist) {
+			spin_unlock(&s->ms->lock);
+			break;
+		}
+		idx = s->dlist[i];
+		spin_unlock(&s->ms->lock);
+		ret = rewind_page(rw, idx);
+		if (ret)
+			return ret;
+	}
+	return s->doverflow ? rewind_dirty(rw) : 0;
+}
+
+/* Zaps the anonymous pages of one PMD slot of rw->vma. */
+static int zap_new(struct ckpt_ptwalk *w, pmd_t *pmd, unsigned long addr,
+		   unsigned long end)
+{
+	struct rewind *rw = w->priv;
+	unsigned long first = 0, last = 0, a;
+	spinlock_t *ptl;	/* of the page table or PMD */
+	pte_t *ptep, pte;
+	bool huge_anon;
+	pmd_t pmdval;
+
+	pmdval = READ_ONCE(*pmd);
+	if (pmd_none(pmdval) || !pmd_present(pmdval))
+		return 0;
+	if (pmd_trans_huge(pmdval)) {
+		ptl = pmd_lock(rw->mm, pmd);
+		huge_anon = pmd_trans_huge(*pmd) &&
+			    folio_test_anon(page_folio(pmd_page(*pmd)));
+		spin_unlock(ptl);
+		if (huge_anon) {
+			ckpt_zap(rw->vma, addr, end - addr);
+			rw->st->pages_zapped += (end - addr) >> PAGE_SHIFT;
+		}
+		return 0;
+	}
+	if (pmd_bad(pmdval))
+		return 0;
+	/*
+	 * The span from the first to the last new page of this table; a table
+	 * replaced under us (ptep NULL) was emptied, so nothing is left in it.
+	 */
+	ptep = ckpt_pte_lock(rw->mm, pmd, pmdval, addr, &ptl);
+	for (a = addr; ptep && a < end; a += PAGE_SIZE, ptep++) {
+		pte = ptep_get(ptep);
+		if (pte_none(pte))
+			continue;
+		/* Swapped-out anon pages count as new, too. */
+		if (pte_present(pte) &&
+		    (pte_special(pte) ||
+		     !folio_test_anon(page_folio(pte_page(pte)))))
+			continue;
+		if (!first)
+			first = a;
+		last = a + PAGE_SIZE;
+		rw->st->pages_zapped++;
+	}
+	spin_unlock(ptl);
+	/* Page cache pages in between are only unmapped: no loss. */
+	if (first)
+		ckpt_zap(rw->vma, first, last - first);
+	return 0;
+}
+
+/* zap_new() on the parts of [a, b) outside the excluded ranges. */
+static void zap_outside(struct rewind *rw, unsigned long a, unsigned long b)
+{
+	const struct ckpt_mmsnap *ms = rw->s->ms;
+	struct ckpt_ptwalk w = { .mm = rw->mm, .pmd = zap_new, .priv = rw };
+	unsigned int i;
+
+	for (i = 0; i < ms->nr_excl; i++) {
+		if (a >= ms->excl[i].end || b <= ms->excl[i].start)
+			continue;
+		if (a < ms->excl[i].start)
+			zap_outside(rw, a, ms->excl[i].start);
+		if (b > ms->excl[i].end)
+			zap_outside(rw, ms->excl[i].end, b);
+		return;
+	}
+	ckpt_pt_walk(&w, a, b);
+}
+
+static void rewind_holes(struct rewind *rw)
+{
+	struct ckpt_snap *s = rw->s;
+	struct vm_area_struct *vma;
+	unsigned long i, a, b;
+
+	mmap_assert_write_locked(rw->mm);
+	for (i = 0; i < s->nr_holes; i++) {
+		VMA_ITERATOR(vmi, rw->mm, s->holes[i].start);
+
+		for_each_vma_range(vmi, vma, s->holes[i].end) {
+			/* No anon_vma: no anonymous page was ever made here. */
+			if (!vma->anon_vma || (vma->vm_flags & VM_SHARED))
+				continue;
+			a = max(vma->vm_start, s->holes[i].start);
+			b = min(vma->vm_end, s->holes[i].end);
+			rw->vma = vma;
+			zap_outside(rw, a, b);
+		}
+	}
+}
+
+static int rewind_pages(const struct ckpt_mem_src *src)
+{
+	struct rewind rw = { .s = src->snap, .mm = current->mm, .st = src->st };
+	struct ckpt_snap *s = rw.s;
+	struct vm_area_struct *vma;
+	int ret;
+
+	ret = mmap_write_lock_killable(rw.mm);
+	if (ret)
+		return ret;
+	{
+		VMA_ITERATOR(vmi, rw.mm, 0);
+
+		for_each_vma(vmi, vma)
+			ckpt_vma_start_write(vma);
+	}
+	rw.pinned_mm = test_bit(MMF_HAS_PINNED, &rw.mm->flags);
+	/* Pages are written in place below, unseen by an incremental dump. */
+	ckpt_track_mark_all(s->ms);
+	raw_write_seqcount_begin(&rw.mm->write_protect_seq);
+	ret = rewind_dirty(&rw);
+	raw_write_seqcount_end(&rw.mm->write_protect_seq);
+	if (!ret)
+		rewind_holes(&rw);
+	if (rw.nr_wp)
+		ckpt_flush_tlb_all();
+	mmap_write_unlock(rw.mm);
+	if (ret)
+		return ret;
+	/* Every slot matches again. */
+	spin_lock(&s->ms->lock);
+	ckpt_snap_dirty_clear(s);
+	spin_unlock(&s->ms->lock);
+	return 0;
+}
+
+int ckpt_pages_apply(struct ckpt_ctx *ctx, const struct ckpt_mem_src *src,
+		     enum ckpt_apply_mode mode)
+{
+	if (mode == CKPT_REBUILD)
+		return rebuild_pages(ctx, src->img);
+	return rewind_pages(src);
+}
