@@ -47,8 +47,11 @@ KVERS	:= $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
 endif
 kdir	= $(if $(KDIR),$(KDIR),/lib/modules/$(1)/build)
 
+# The module's files in format/: all but the host's shim.
+FORMAT_KERNEL := $(notdir $(filter-out %shim.c %shim.h,$(wildcard $(TOP)/format/*.[ch])))
 MOD_SRCS := Kbuild VERSION $(wildcard $(TOP)/module/*.[ch]) \
-	$(TOP)/module/conftest.sh $(TOP)/uapi/linux/ckpt.h
+	$(TOP)/module/conftest.sh $(addprefix $(TOP)/format/,$(FORMAT_KERNEL)) \
+	$(TOP)/uapi/linux/ckpt.h
 
 .PHONY: all modules userspace tests unit check demo deps clean install deb \
 	install-module uninstall-module checkpatch sparse bench fuzz-smoke \
@@ -57,13 +60,16 @@ MOD_SRCS := Kbuild VERSION $(wildcard $(TOP)/module/*.[ch]) \
 all: modules userspace
 
 # One output tree per kernel, of symlinks to the sources, so builds for
-# several kernels never share object files.
+# several kernels never share object files.  Links to files that moved
+# away are dropped first.
 modules:
 	@test -n "$(KVERS)" || { echo "no kernel headers found: run 'make deps' or set KDIR" >&2; exit 1; }
 	@set -e; for v in $(KVERS); do \
-		o=$(B)/mod/$$v; mkdir -p $$o/module $$o/uapi/linux; \
+		o=$(B)/mod/$$v; mkdir -p $$o/module $$o/format $$o/uapi/linux; \
+		find $$o/module $$o/format -maxdepth 1 -xtype l -delete; \
 		ln -sf $(TOP)/Kbuild $(TOP)/VERSION $$o/; \
 		ln -sf $(TOP)/module/* $$o/module/; \
+		ln -sf $(addprefix $(TOP)/format/,$(FORMAT_KERNEL)) $$o/format/; \
 		ln -sf $(TOP)/uapi/linux/ckpt.h $$o/uapi/linux/; \
 		echo "  MODULE  ckpt.ko for $$v"; \
 		$(MAKE) -s -C $(call kdir,$$v) M=$$o CKPT_WERROR=y modules; \
@@ -77,9 +83,13 @@ LIB_A	 := $(B)/lib/libckpt.a
 LIB_VERSION := 1.0.0
 LIB_SONAME := libckpt.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIB_SO	 := $(B)/lib/libckpt.so.$(LIB_VERSION)
-# The image reader shares the module's hbuf, CRC32C and validator.
-TOOL_SHARED := $(addprefix $(TOP)/module/,hbuf.c crc32c.c image_check.c)
-TOOL_SRCS := $(wildcard $(TOP)/userspace/*.c) $(TOOL_SHARED)
+# format/: the code the module and the tool share (hbuf, CRC32C, the
+# validator, the record index; FORMAT_KERNEL above), and the host's
+# stand-ins for the few kernel definitions it needs (shim.h, hbuf_shim.c).
+TOOL_SHARED := $(addprefix $(TOP)/format/,hbuf.c crc32c.c image_check.c index.c)
+FORMAT_HDRS := $(TOOL_SHARED:.c=.h) $(TOP)/format/shim.h $(TOP)/format/search.h
+FORMAT_HOST := $(TOP)/format/hbuf_shim.c
+TOOL_SRCS := $(wildcard $(TOP)/userspace/*.c) $(TOOL_SHARED) $(FORMAT_HOST)
 LIB_SRCS  := $(wildcard $(TOP)/userspace/lib/*.c)
 HDRS	  := $(wildcard $(TOP)/userspace/*.h $(TOP)/userspace/lib/*.h) $(TOP)/uapi/linux/ckpt.h
 
@@ -105,18 +115,18 @@ $(B)/lib/ckpt.pc: $(TOP)/userspace/lib/ckpt.pc.in $(TOP)/VERSION
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-$(USER_BIN): $(TOOL_SRCS) $(HDRS) $(LIB_A) $(TOOL_SHARED:.c=.h) $(TOP)/tests/unit/shim.h
+$(USER_BIN): $(TOOL_SRCS) $(HDRS) $(LIB_A) $(FORMAT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit -I$(TOP)/module $(CFLAGS) -o $@ $(TOOL_SRCS) $(LIB_A) $(LDFLAGS) -lkmod -pthread
+	$(CC) $(USER_CFLAGS) -I$(TOP)/format $(CFLAGS) -o $@ $(TOOL_SRCS) $(LIB_A) $(LDFLAGS) -lkmod -pthread
 
-# Host unit tests: module code built with the userspace shim, under ASan.
+# Host unit tests: format/ code built with its host shim, under ASan.
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-I$(TOP)/tests/unit -I$(TOP)/module
+	-I$(TOP)/format
 
-$(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/module/hbuf.c \
-		$(TOP)/module/hbuf_selftest.c $(wildcard $(TOP)/module/hbuf*.h) \
-		$(TOP)/tests/unit/shim.h
+$(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/format/hbuf.c \
+		$(TOP)/format/hbuf_selftest.c $(wildcard $(TOP)/format/hbuf*.h) \
+		$(TOP)/format/shim.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -144,15 +154,14 @@ $(B)/tests/%: $(TOP)/tests/dev/%.c $(HDRS) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_A)
 
-IMG_TEST_SRCS := $(TOOL_SHARED) $(TOP)/userspace/image_read.c \
-	$(TOP)/userspace/hbuf_shim.c
-IMG_TEST_HDRS := $(TOOL_SHARED:.c=.h) $(TOP)/userspace/image_read.h \
-	$(TOP)/tests/unit/shim.h $(TOP)/uapi/linux/ckpt.h
+IMG_TEST_SRCS := $(TOOL_SHARED) $(FORMAT_HOST) $(TOP)/userspace/image_read.c
+IMG_TEST_HDRS := $(FORMAT_HDRS) $(TOP)/userspace/image_read.h \
+	$(TOP)/uapi/linux/ckpt.h
 
 # Read images with the tool's reader (the module's validator).
 $(B)/tests/cowcheck $(B)/tests/imgrecs $(B)/tests/imgpatch: $(B)/tests/%: $(TOP)/tests/dev/%.c $(IMG_TEST_SRCS) $(IMG_TEST_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit -I$(TOP)/module -I$(TOP)/userspace $(CFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(USER_CFLAGS) -I$(TOP)/format -I$(TOP)/userspace $(CFLAGS) -o $@ $(filter %.c,$^)
 
 $(B)/unit/image_check_test: $(TOP)/tests/unit/image_check_test.c \
 		$(IMG_TEST_SRCS) $(IMG_TEST_HDRS)
@@ -183,7 +192,7 @@ $(B)/fuzz/fuzz_image: $(TOP)/tests/fuzz/fuzz_image.c $(IMG_TEST_SRCS) \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-I$(TOP)/tests/unit -I$(TOP)/module -o $@ $(filter %.c,$^)
+		-I$(TOP)/format -o $@ $(filter %.c,$^)
 
 fuzz-smoke: $(B)/fuzz/fuzz_image $(B)/unit/image_check_test
 	@mkdir -p $(B)/fuzz/corpus

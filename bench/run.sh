@@ -17,8 +17,8 @@ make -C "$TOP" -s modules userspace KVER="$KVER"
 mkdir -p "$TOP/build/bench"
 if [ "$WHAT" = dump ] || [ "$WHAT" = all ]; then
 	cc -O2 -o "$TOP/build/bench/workload" "$TOP/bench/workload.c"
-	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$TOP/tests/unit" -I"$TOP/module" \
-		-o "$TOP/build/bench/crc_cost" "$TOP/bench/crc_cost.c" "$TOP/module/crc32c.c"
+	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$TOP/format" \
+		-o "$TOP/build/bench/crc_cost" "$TOP/bench/crc_cost.c" "$TOP/format/crc32c.c"
 	out=$(mktemp -d)
 	"$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
 		--log "$out/console.log" -- "$TOP/bench/dump-guest.sh"

@@ -107,7 +107,7 @@ static long afl_take(unsigned long config)
 	}
 	if (config & AFL_EXIT)
 		a.flags |= CKPT_SNAP_EXIT;
-	ret = ckpt_snap_take(&a, true);
+	ret = ckpt_snap_capture(&a, true);
 	if (ret) {
 		pr_warn_ratelimited("ckpt: afl_snapshot: pid %d: %s\n",
 				    task_pid_nr(current), a.errmsg);

@@ -68,6 +68,12 @@ struct ckpt_vma_map {
 
 int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m);
 
+/*
+ * task.c: umask, personality, pdeathsig, no_new_privs, dumpable, rseq.
+ * REBUILD only: a snapshot does not capture the task record.
+ */
+int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_rec_task *r);
+
 /* signal.c: handlers, alternate stack, pending signals, blocked mask. */
 struct ckpt_sigstate {
 	const struct ckpt_rec_sighand *sighand;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Collecting a task's fd table.  get_files_struct() is not exported, so the
- * table is read under task_lock() with iterate_fd(), whose callback runs
- * under files->file_lock: it only counts and takes references, and the
- * array is sized before, retrying if it was too small.
+ * Collecting a task's fd table (applying one is files.c's).
+ * get_files_struct() is not exported, so the table is read under
+ * task_lock() with iterate_fd(), whose callback runs under
+ * files->file_lock: it only counts and takes references, and the array is
+ * sized before, retrying if it was too small.
  */
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -35,6 +36,8 @@ void ckpt_fds_release(struct ckpt_fds *c)
 	for (i = 0; i < min(c->n, c->max); i++)
 		fput(c->fds[i].file);
 	kvfree(c->fds);
+	kvfree(c->scratch);
+	memset(c, 0, sizeof(*c));
 }
 
 int ckpt_fds_collect(struct ckpt_ctx *ctx, struct task_struct *t,
@@ -59,8 +62,5 @@ int ckpt_fds_collect(struct ckpt_ctx *ctx, struct task_struct *t,
 			return 0;
 		want = c->n + 16;
 		ckpt_fds_release(c);
-		c->fds = NULL;
-		c->n = 0;
-		c->max = 0;
 	}
 }

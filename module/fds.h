@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A task's fd table, collected: each fd with its open file referenced.
- * Used by dumps (files.c) and snapshots (snap_files.c).
+ * An fd table: each fd with its open file referenced.  Collected from a
+ * task by dumps and snapshots (fds.c); made into current's table by the
+ * one fd installer, ckpt_files_apply() (files.c), for rollback (the
+ * snapshot's held table) and for restore (the table files.c opens from an
+ * image before the point of no return).
  */
 #ifndef CKPT_FDS_H
 #define CKPT_FDS_H
 
 #include <linux/types.h>
 
+#include "apply.h"
+
 struct ckpt_ctx;
+struct ckpt_image;
 struct file;
 struct files_struct;
 struct task_struct;
@@ -18,13 +24,21 @@ struct ckpt_fd {
 	bool cloexec;
 	struct file *file;	/* referenced */
 	u32 id;			/* dump: FILE record id, 1-based */
-	loff_t pos;		/* snapshot: the offset, if it has one */
+	loff_t pos;		/* apply: the offset, if it has one */
 };
 
 struct ckpt_fds {
 	struct files_struct *files;
-	struct ckpt_fd *fds;
+	struct ckpt_fd *fds;	/* in fd order */
 	unsigned int n, max;
+	/*
+	 * Apply: the fds it closes and the numbers it reserves, sized with
+	 * the table so that applying allocates nothing.
+	 */
+	unsigned int *scratch;
+	unsigned long cap_scratch;
+	/* REBUILD: the restorer's own fds, left open (or -1). */
+	int keep[2];
 };
 
 /*
@@ -33,6 +47,30 @@ struct ckpt_fds {
  */
 int ckpt_fds_collect(struct ckpt_ctx *ctx, struct task_struct *t,
 		     struct ckpt_fds *c);
+/* Drops the files and frees the table; @c is empty after it. */
 void ckpt_fds_release(struct ckpt_fds *c);
+
+/* files.c (and ckpt_files_capture(), ctx.h, for dumps) */
+
+/* Snapshot: @t's table into @c, with the offsets, ready to apply. */
+int ckpt_files_hold(struct ckpt_ctx *ctx, struct task_struct *t,
+		    struct ckpt_fds *c);
+/*
+ * Restore, before the point of no return: the image's table opened into
+ * @c, nothing changed.  Files are opened by path; pipes are taken from
+ * the caller, FILE record i's at fd @pipe_fd + i; an inherited fd is the
+ * caller's own of that number.  @img_fd and @dev_fd stay open.
+ */
+int ckpt_files_prepare(struct ckpt_ctx *ctx, const struct ckpt_image *img,
+		       int pipe_fd, int img_fd, int dev_fd, struct ckpt_fds *c);
+/*
+ * Makes current's fd table exactly @c: fds not in it are closed (but for
+ * REBUILD, c->keep), missing ones installed at their numbers, then every
+ * fd gets its close-on-exec and regular files and directories their
+ * offsets.  Current must have one thread: nobody else sees the table
+ * while numbers are reserved.
+ */
+int ckpt_files_apply(struct ckpt_ctx *ctx, struct ckpt_fds *c,
+		     enum ckpt_apply_mode mode);
 
 #endif /* CKPT_FDS_H */

@@ -9,6 +9,12 @@
  * the process to the outside world (a terminal, a pipe to its parent),
  * which restore reconnects to its own fd of the same number.  Anything
  * else fails the dump with the fd and its type named.
+ *
+ * Applying is one installer, ckpt_files_apply(), for rollback (REWIND:
+ * the very open file descriptions a snapshot held, shared offsets, flags
+ * and locks and all, even if the process closed them since) and for
+ * restore (REBUILD: the files ckpt_files_prepare() opened from the image
+ * before the point of no return).  Both run in the process's own context.
  */
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -22,6 +28,8 @@
 
 #include "ctx.h"
 #include "fds.h"
+#include "readin.h"
+#include "search.h"
 
 /* Pipe contents carried in an image, at most. */
 #define PIPE_DATA_MAX	(CKPT_REC_MAX_LEN / 2)
@@ -274,4 +282,457 @@ out:
 	kfree(pipe_done);
 	ckpt_fds_release(&c);
 	return ret;
+}
+
+/*
+ * Room for what applying @c needs: the fds to close, and the free numbers
+ * reserved below its top one.
+ */
+static int fds_size_scratch(struct ckpt_fds *c)
+{
+	unsigned int top = c->n ? c->fds[c->n - 1].fd + 1 : 0;
+
+	return ckpt_grow((void **)&c->scratch, &c->cap_scratch,
+			 max3(2U * c->n, top, 64U), sizeof(*c->scratch));
+}
+
+int ckpt_files_hold(struct ckpt_ctx *ctx, struct task_struct *t,
+		    struct ckpt_fds *c)
+{
+	unsigned int i;
+	int ret;
+
+	ret = ckpt_fds_collect(ctx, t, c);
+	if (ret)
+		return ret;
+	for (i = 0; i < c->n; i++)
+		c->fds[i].pos = c->fds[i].file->f_pos;
+	c->keep[0] = -1;
+	c->keep[1] = -1;
+	return fds_size_scratch(c);
+}
+
+/*
+ * The words of the errors opening a file gives, as strerror() says them,
+ * so that a restore's messages read as they did when the tool opened the
+ * files; the kernel has no such table for modules.
+ */
+static const char *errno_text(int err)
+{
+	switch (-err) {
+	case EPERM:
+		return "Operation not permitted";
+	case ENOENT:
+		return "No such file or directory";
+	case EINTR:
+		return "Interrupted system call";
+	case EIO:
+		return "Input/output error";
+	case ENXIO:
+		return "No such device or address";
+	case EAGAIN:
+		return "Resource temporarily unavailable";
+	case ENOMEM:
+		return "Cannot allocate memory";
+	case EACCES:
+		return "Permission denied";
+	case EBUSY:
+		return "Device or resource busy";
+	case ENODEV:
+		return "No such device";
+	case ENOTDIR:
+		return "Not a directory";
+	case EISDIR:
+		return "Is a directory";
+	case EINVAL:
+		return "Invalid argument";
+	case ENFILE:
+		return "Too many open files in system";
+	case EMFILE:
+		return "Too many open files";
+	case ETXTBSY:
+		return "Text file busy";
+	case EFBIG:
+		return "File too large";
+	case ENOSPC:
+		return "No space left on device";
+	case ESPIPE:
+		return "Illegal seek";
+	case EROFS:
+		return "Read-only file system";
+	case ENAMETOOLONG:
+		return "File name too long";
+	case ELOOP:
+		return "Too many levels of symbolic links";
+	case EOVERFLOW:
+		return "Value too large for defined data type";
+	case EOPNOTSUPP:
+		return "Operation not supported";
+	case ESTALE:
+		return "Stale file handle";
+	}
+	return "error";
+}
+
+/* The status flags an open() of the tool gave a FILE record's file. */
+#define REOPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT | \
+			 O_NOATIME | __O_SYNC | O_DSYNC | O_LARGEFILE | \
+			 O_DIRECTORY | O_NOFOLLOW | O_PATH)
+
+/*
+ * Opens the file of FILE record @r for fd @fd, by its path, as the process
+ * had it: same file (a regular file must be the same inode on the same
+ * device), same status flags, same offset, a FIFO with its data again.
+ */
+static struct file *open_by_path(struct ckpt_ctx *ctx,
+				 const struct ckpt_rec_file *r, unsigned int fd)
+{
+	const char *path = r->data;
+	struct file *f;
+	struct kstat st;
+	loff_t pos = 0;
+	ssize_t n;
+	int flags, ret;
+
+	/* open(2) on a 64-bit kernel sets O_LARGEFILE; filp_open() does not. */
+	flags = (r->flags & REOPEN_FLAGS) | O_LARGEFILE;
+	/* Opening one end of a FIFO alone would block until the other opens. */
+	if (r->kind == CKPT_FILE_FIFO)
+		flags = O_RDWR | O_LARGEFILE | (r->flags & O_NONBLOCK);
+	f = filp_open(path, flags, 0);
+	if (IS_ERR(f)) {
+		ret = PTR_ERR(f);
+		ckpt_err(ctx, ret, "fd %u: cannot open %s: %s", fd, path,
+			 errno_text(ret));
+		return f;
+	}
+	if (r->kind == CKPT_FILE_REG) {
+		ret = vfs_getattr(&f->f_path, &st, STATX_INO,
+				  AT_STATX_SYNC_AS_STAT);
+		if (!ret && (st.ino != r->ino ||
+			     new_encode_dev(st.dev) != r->dev))
+			ret = ckpt_err(ctx, -ESTALE,
+				       "fd %u: %s is not the file the process had open (replaced since the checkpoint)",
+				       fd, path);
+		else if (ret)
+			ckpt_err(ctx, ret, "fd %u: cannot stat %s: %s", fd, path,
+				 errno_text(ret));
+		if (ret)
+			goto err_put;
+	}
+	if (r->kind == CKPT_FILE_REG || r->kind == CKPT_FILE_DIR) {
+		pos = vfs_llseek(f, r->pos, SEEK_SET);
+		if (pos < 0) {
+			ret = ckpt_err(ctx, (int)pos,
+				       "fd %u: %s: cannot seek to %llu: %s", fd,
+				       path, r->pos, errno_text((int)pos));
+			goto err_put;
+		}
+	}
+	if (r->kind == CKPT_FILE_FIFO && r->data_len) {
+		/* The FIFO's own pipe, so the position is not used. */
+		n = kernel_write(f, r->data + r->path_len, r->data_len, &pos);
+		if (n != r->data_len) {
+			ret = n < 0 ? (int)n : -EAGAIN;
+			ckpt_err(ctx, ret, "fd %u: %s: cannot refill the FIFO: %s",
+				 fd, path, errno_text(ret));
+			goto err_put;
+		}
+	}
+	return f;
+
+err_put:
+	fput(f);
+	return ERR_PTR(ret);
+}
+
+/*
+ * The pipe end of FILE record @i (kind PIPE), made by the restorer and
+ * left at fd @pipe_fd + @i: modules cannot make pipes (create_pipe_files()
+ * and do_pipe_flags() are not exported), so the restorer makes them and
+ * refills them.  It must be a pipe end of the record's access mode.
+ */
+static struct file *take_pipe(struct ckpt_ctx *ctx,
+			      const struct ckpt_rec_file *r, unsigned int i,
+			      int pipe_fd, unsigned int fd)
+{
+	fmode_t want = (r->flags & O_ACCMODE) == O_RDONLY ? FMODE_READ :
+							    FMODE_WRITE;
+	struct file *f = NULL;
+	struct inode *inode;
+
+	if (pipe_fd >= 0 && pipe_fd <= INT_MAX - (int)i)
+		f = fget(pipe_fd + i);
+	if (f) {
+		inode = file_inode(f);
+		if (S_ISFIFO(inode->i_mode) &&
+		    inode->i_sb->s_magic == PIPEFS_MAGIC &&
+		    (f->f_mode & (FMODE_READ | FMODE_WRITE)) == want)
+			return f;
+		fput(f);
+	}
+	ckpt_err(ctx, -EBADF,
+		 "fd %u: the restorer handed over no pipe %s end for it (at fd %d)",
+		 fd, want == FMODE_READ ? "read" : "write",
+		 pipe_fd < 0 ? -1 : pipe_fd + (int)i);
+	return ERR_PTR(-EBADF);
+}
+
+/*
+ * The index, among the image's FILE records, of the one with @id, or
+ * nr_files.  A dump numbers them 1, 2, ... in order; any other order is
+ * valid too, and searched.
+ */
+static unsigned int file_index(const struct ckpt_image *img, u32 id)
+{
+	unsigned int i;
+
+	if (id && id <= img->nr_files && img->files[id - 1]->id == id)
+		return id - 1;
+	for (i = 0; i < img->nr_files; i++) {
+		if (img->files[i]->id == id)
+			break;
+		cond_resched();
+	}
+	return i;
+}
+
+/*
+ * The files of the image's FD records, one open file per FILE record, so
+ * that fds dup'd from one another share it (and its offset) again.
+ */
+static int open_files(struct ckpt_ctx *ctx, const struct ckpt_image *img,
+		      int pipe_fd, struct file **opened, struct ckpt_fds *c)
+{
+	const struct ckpt_rec_file *r;
+	const struct ckpt_rec_fd *d;
+	struct ckpt_fd *e;
+	unsigned int i, j;
+	struct file *f;
+
+	for (i = 0; i < img->nr_fds; i++) {
+		d = img->fds[i];
+		j = file_index(img, d->file_id);
+		if (j == img->nr_files)	/* the validator refuses it */
+			return ckpt_err(ctx, -EINVAL, "fd %u: no FILE record %u",
+					d->fd, d->file_id);
+		r = img->files[j];
+		if (r->kind == CKPT_FILE_INHERIT) {
+			/* Connected outside the process: the restorer's own. */
+			f = fget_raw(d->fd);
+			if (!f)
+				return ckpt_err(ctx, -EBADF,
+						"fd %u was connected outside the process, and this restore has no fd %u to give it",
+						d->fd, d->fd);
+		} else {
+			if (!opened[j]) {
+				f = r->kind == CKPT_FILE_PIPE ?
+				    take_pipe(ctx, r, j, pipe_fd, d->fd) :
+				    open_by_path(ctx, r, d->fd);
+				if (IS_ERR(f))
+					return PTR_ERR(f);
+				opened[j] = f;
+			}
+			f = get_file(opened[j]);
+		}
+		e = &c->fds[c->n++];
+		e->fd = d->fd;
+		e->cloexec = d->flags & CKPT_FD_CLOEXEC;
+		e->file = f;
+		e->pos = f->f_pos;
+		e->id = r->id;
+	}
+	return 0;
+}
+
+int ckpt_files_prepare(struct ckpt_ctx *ctx, const struct ckpt_image *img,
+		       int pipe_fd, int img_fd, int dev_fd, struct ckpt_fds *c)
+{
+	struct file **opened;
+	unsigned int i;
+	int ret;
+
+	c->keep[0] = img_fd;
+	c->keep[1] = dev_fd;
+	/* Installed over, they would be closed at the end with the image's. */
+	for (i = 0; i < img->nr_fds; i++)
+		if ((int)img->fds[i]->fd == img_fd ||
+		    (int)img->fds[i]->fd == dev_fd)
+			return ckpt_err(ctx, -EBUSY,
+					"fd %u of the image is the restorer's own (the image or the device): move it above the image's fds",
+					img->fds[i]->fd);
+	c->fds = kvcalloc(max(img->nr_fds, 1U), sizeof(*c->fds), GFP_KERNEL);
+	opened = kvcalloc(max(img->nr_files, 1U), sizeof(*opened),
+			  GFP_KERNEL);
+	ret = c->fds && opened ? 0 : -ENOMEM;
+	if (!ret) {
+		c->max = img->nr_fds;
+		ret = open_files(ctx, img, pipe_fd, opened, c);
+	}
+	if (!ret)
+		ret = fds_size_scratch(c);
+	for (i = 0; opened && i < img->nr_files; i++)
+		if (opened[i])
+			fput(opened[i]);
+	kvfree(opened);
+	return ret;
+}
+
+/* The table's entry for @fd (the table is in fd order), or NULL. */
+struct fd_key {
+	const struct ckpt_fds *c;
+	unsigned int fd;
+};
+
+static bool fd_below(const void *arg, unsigned long i)
+{
+	const struct fd_key *k = arg;
+
+	return k->c->fds[i].fd < k->fd;
+}
+
+static const struct ckpt_fd *fds_find(const struct ckpt_fds *c,
+				      unsigned int fd)
+{
+	struct fd_key k = { .c = c, .fd = fd };
+	unsigned long i = ckpt_lower_bound(c->n, fd_below, &k);
+
+	return i < c->n && c->fds[i].fd == fd ? &c->fds[i] : NULL;
+}
+
+struct stale {
+	const struct ckpt_fds *c;
+	bool keep;		/* REBUILD: c->keep stays open */
+	unsigned int n;
+	unsigned int from;	/* where the next pass starts */
+};
+
+/* iterate_fd() callback, under file_lock: lists fds to close. */
+static int find_stale(const void *p, struct file *file, unsigned int fd)
+{
+	struct stale *st = (struct stale *)p;
+	const struct ckpt_fd *h = fds_find(st->c, fd);
+
+	lockdep_assert_held(&current->files->file_lock);
+	if (h && h->file == file)
+		return 0;
+	if (st->keep && ((int)fd == st->c->keep[0] || (int)fd == st->c->keep[1]))
+		return 0;
+	if (st->n == st->c->cap_scratch) {
+		st->from = fd;
+		return 1;
+	}
+	st->c->scratch[st->n++] = fd;
+	return 0;
+}
+
+static void close_stale(struct ckpt_fds *c, enum ckpt_apply_mode mode)
+{
+	struct stale st = { .c = c, .keep = mode == CKPT_REBUILD };
+	unsigned int i;
+	int more;
+
+	do {
+		st.n = 0;
+		more = iterate_fd(current->files, st.from, find_stale, &st);
+		for (i = 0; i < st.n; i++)
+			close_fd(c->scratch[i]);
+	} while (more);
+}
+
+/*
+ * Puts the table's fds that are missing in, each at its number.  Exported
+ * helpers only hand out the lowest free number, so on the way up the free
+ * numbers that must stay free are reserved (never installed: a close would
+ * drop the process's record locks on the file) and released at the end.
+ * It is our own process (current), with one thread, so nobody sees them.
+ */
+static int install_missing(struct ckpt_ctx *ctx, struct ckpt_fds *c)
+{
+	const struct ckpt_fd *f;
+	unsigned int nr_tmp = 0, i;
+	struct file *now;
+	int fd, ret = 0;
+
+	for (i = 0; i < c->n && !ret; i++) {
+		f = &c->fds[i];
+		now = fget_raw(f->fd);
+		if (now) {
+			fput(now);
+			continue;
+		}
+		for (;;) {
+			fd = get_unused_fd_flags(f->cloexec ? O_CLOEXEC : 0);
+			if (fd < 0) {
+				ret = ckpt_err(ctx, fd, "cannot reopen fd %u",
+					       f->fd);
+				break;
+			}
+			if (fd == f->fd) {
+				fd_install(fd, get_file(f->file));
+				break;
+			}
+			/* Sized with the table for every number below the top. */
+			if (fd > f->fd || nr_tmp == c->cap_scratch) {
+				put_unused_fd(fd);
+				ret = ckpt_err(ctx, -EBUSY,
+					       "cannot reopen fd %u: got fd %d",
+					       f->fd, fd);
+				break;
+			}
+			c->scratch[nr_tmp++] = fd;
+		}
+	}
+	for (i = 0; i < nr_tmp; i++)
+		put_unused_fd(c->scratch[i]);
+	return ret;
+}
+
+/*
+ * set_close_on_exec() is not exported; this is its body, on the fdtable
+ * that linux/fdtable.h lays out.  Our own table (current), so the fd
+ * cannot change files under us, and file_lock keeps the table in place.
+ */
+static void set_cloexec(unsigned int fd, bool on)
+{
+	struct files_struct *files = current->files;
+	struct fdtable *fdt;
+
+	spin_lock(&files->file_lock);
+	fdt = files_fdtable(files);
+	if (fd < fdt->max_fds) {
+		if (on)
+			__set_bit(fd, fdt->close_on_exec);
+		else
+			__clear_bit(fd, fdt->close_on_exec);
+	}
+	spin_unlock(&files->file_lock);
+}
+
+int ckpt_files_apply(struct ckpt_ctx *ctx, struct ckpt_fds *c,
+		     enum ckpt_apply_mode mode)
+{
+	const struct ckpt_fd *f;
+	unsigned int i;
+	loff_t pos;
+	int ret;
+
+	close_stale(c, mode);
+	ret = install_missing(ctx, c);
+	if (ret)
+		return ret;
+	for (i = 0; i < c->n; i++) {
+		f = &c->fds[i];
+		set_cloexec(f->fd, f->cloexec);
+		/* A directory's offset is its readdir position. */
+		if (!(f->file->f_mode & FMODE_LSEEK) ||
+		    !(S_ISREG(file_inode(f->file)->i_mode) ||
+		      S_ISDIR(file_inode(f->file)->i_mode)))
+			continue;
+		pos = vfs_llseek(f->file, f->pos, SEEK_SET);
+		if (pos < 0)
+			return ckpt_err(ctx, (int)pos,
+					"fd %u: cannot restore its offset", f->fd);
+	}
+	return 0;
 }

@@ -31,7 +31,9 @@
 
 #include "compat.h"
 #include "readin.h"
+#include "search.h"
 #include "snap.h"
+#include "watch.h"
 
 /* Flags a mapping must keep for its contents to be rolled back in place. */
 #define VMA_SAME_FLAGS	(VM_READ | VM_WRITE | VM_EXEC | VM_SHARED | \
@@ -93,18 +95,23 @@ int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m)
 	return 0;
 }
 
+struct vma_key {
+	const struct ckpt_ctx *ctx;
+	unsigned long addr;
+};
+
+static bool vma_ends_below(const void *arg, unsigned long i)
+{
+	const struct vma_key *k = arg;
+
+	return k->ctx->vmas[i].end <= k->addr;
+}
+
 unsigned int ckpt_vma_after(const struct ckpt_ctx *ctx, unsigned long addr)
 {
-	unsigned int lo = 0, hi = ctx->nr_vmas, mid;
+	struct vma_key k = { .ctx = ctx, .addr = addr };
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (ctx->vmas[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return ckpt_lower_bound(ctx->nr_vmas, vma_ends_below, &k);
 }
 
 /* The kernel's own mappings (vDSO, vvar) and a driver's: never made here. */
@@ -493,9 +500,9 @@ static int rewind_vmas(struct ckpt_ctx *ctx, const struct ckpt_mem_src *src)
 			return ret;
 		src->st->vmas_restored++;
 		/* Its held pages are no longer mapped: write them back. */
-		spin_lock(&s->ms->lock);
+		spin_lock(&ckpt_snap_watch(s)->lock);
 		ckpt_snap_mark(s, op.start, op.end);
-		spin_unlock(&s->ms->lock);
+		spin_unlock(&ckpt_snap_watch(s)->lock);
 	}
 	return ckpt_err(ctx, -ELOOP, "the mappings keep changing during rollback");
 }

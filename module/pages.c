@@ -32,6 +32,7 @@
 #include "compat.h"
 #include "pages.h"
 #include "ptwalk.h"
+#include "search.h"
 
 void pgset_init(struct pgset *ps)
 {
@@ -224,6 +225,28 @@ void pgset_free(struct pgset *ps)
 	f = ps->filter;
 	pgset_init(ps);
 	ps->filter = f;
+}
+
+struct slot_key {
+	const struct pgset *ps;
+	unsigned long idx;
+};
+
+static bool run_starts_at_or_below(const void *arg, unsigned long i)
+{
+	const struct slot_key *k = arg;
+
+	return k->ps->runs[i].first <= k->idx;
+}
+
+unsigned long ckpt_pgset_addr(const struct pgset *ps, unsigned long idx)
+{
+	struct slot_key k = { .ps = ps, .idx = idx };
+	unsigned long i;
+
+	/* The last run whose first slot is <= idx (run 0's first is 0). */
+	i = ckpt_lower_bound(ps->nr_runs, run_starts_at_or_below, &k) - 1;
+	return ps->runs[i].vaddr + ((idx - ps->runs[i].first) << PAGE_SHIFT);
 }
 
 /* Remembers an address to fault in; room was reserved per PMD. */

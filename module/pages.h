@@ -68,6 +68,8 @@ struct pgset {
 void pgset_init(struct pgset *ps);
 /* Drops every reference; ps->filter stays. */
 void pgset_free(struct pgset *ps);
+/* The address of slot @idx (@ps has at least one run). */
+unsigned long ckpt_pgset_addr(const struct pgset *ps, unsigned long idx);
 
 /*
  * Takes COW references on every present private anonymous page of @vma

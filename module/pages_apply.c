@@ -33,6 +33,7 @@
 #include "readin.h"
 #include "snap.h"
 #include "track.h"
+#include "watch.h"
 
 /* Tries per page of fault-then-copy before giving up. */
 #define PAGE_TRIES	8
@@ -242,8 +243,8 @@ static int rewind_dirty(struct rewind *rw)
 	int ret;
 
 	mmap_assert_write_locked(rw->mm);
-	if (s->doverflow) {
-		for_each_set_bit(idx, s->dirty, s->ctx->ps.nr) {
+	if (s->changed.overflow) {
+		for_each_set_bit(idx, s->changed.bits, s->ctx->ps.nr) {
 			ret = rewind_page(rw, idx);
 			if (ret)
 				return ret;
@@ -252,18 +253,18 @@ static int rewind_dirty(struct rewind *rw)
 	}
 	/* Faults (ours, or reclaim elsewhere) may append: read it as it grows. */
 	for (i = 0;; i++) {
-		spin_lock(&s->ms->lock);
-		if (s->doverflow || i >= s->nr_dlist) {
-			spin_unlock(&s->ms->lock);
+		spin_lock(&ckpt_snap_watch(s)->lock);
+		if (s->changed.overflow || i >= s->changed.nr_list) {
+			spin_unlock(&ckpt_snap_watch(s)->lock);
 			break;
 		}
-		idx = s->dlist[i];
-		spin_unlock(&s->ms->lock);
+		idx = s->changed.list[i];
+		spin_unlock(&ckpt_snap_watch(s)->lock);
 		ret = rewind_page(rw, idx);
 		if (ret)
 			return ret;
 	}
-	return s->doverflow ? rewind_dirty(rw) : 0;
+	return s->changed.overflow ? rewind_dirty(rw) : 0;
 }
 
 /* Zaps the anonymous pages of one PMD slot of rw->vma. */
@@ -378,7 +379,7 @@ static int rewind_pages(const struct ckpt_mem_src *src)
 	}
 	rw.pinned_mm = test_bit(MMF_HAS_PINNED, &rw.mm->flags);
 	/* Pages are written in place below, unseen by an incremental dump. */
-	ckpt_track_mark_all(s->ms);
+	ckpt_track_mark_all(ckpt_snap_watch(s));
 	raw_write_seqcount_begin(&rw.mm->write_protect_seq);
 	ret = rewind_dirty(&rw);
 	raw_write_seqcount_end(&rw.mm->write_protect_seq);
@@ -390,9 +391,9 @@ static int rewind_pages(const struct ckpt_mem_src *src)
 	if (ret)
 		return ret;
 	/* Every slot matches again. */
-	spin_lock(&s->ms->lock);
+	spin_lock(&ckpt_snap_watch(s)->lock);
 	ckpt_snap_dirty_clear(s);
-	spin_unlock(&s->ms->lock);
+	spin_unlock(&ckpt_snap_watch(s)->lock);
 	return 0;
 }
 

@@ -42,63 +42,19 @@ static int img_io_read(void *priv, void *buf, size_t len, size_t *got)
 	return 0;
 }
 
-static int push(const void ***arr, unsigned int *nr, unsigned long *cap,
-		const void *rec)
-{
-	int ret = ckpt_grow((void **)arr, cap, *nr + 1, sizeof(**arr));
+/*
+ * What restore applies in the kernel: every singleton, the VMAs, queued
+ * signals, files and fds, and the PAGES runs (copied: pass 2 reads their
+ * data again).  CHANGED is refused here: only the tool merges a chain.
+ */
+#define READIN_TYPES	(CKPT_IDX_SINGLETONS | CKPT_IDX(CKPT_REC_SIGPENDING) | \
+			 CKPT_IDX(CKPT_REC_VMA) | CKPT_IDX(CKPT_REC_FILE) | \
+			 CKPT_IDX(CKPT_REC_FD) | CKPT_IDX(CKPT_REC_PAGES))
 
-	if (!ret)
-		(*arr)[(*nr)++] = rec;
-	return ret;
-}
-
+/* Record @h, just checked: the last one the validator accepted. */
 static int keep(struct ckpt_image *img, const struct ckpt_hdr *h)
 {
-	switch (h->type) {
-	case CKPT_REC_HEADER:
-		img->hdr = (const void *)h;
-		break;
-	case CKPT_REC_TASK:
-		img->task = (const void *)h;
-		break;
-	case CKPT_REC_FS:
-		img->fs = (const void *)h;
-		break;
-	case CKPT_REC_CPU:
-		img->cpu = (const void *)h;
-		break;
-	case CKPT_REC_XSTATE:
-		img->xstate = (const void *)h;
-		break;
-	case CKPT_REC_SIGHAND:
-		img->sighand = (const void *)h;
-		break;
-	case CKPT_REC_SIGNAL:
-		img->signal = (const void *)h;
-		break;
-	case CKPT_REC_MM:
-		img->mm = (const void *)h;
-		break;
-	case CKPT_REC_VMA:
-		return push((const void ***)&img->vmas, &img->nr_vmas,
-			    &img->cap_vmas, h);
-	case CKPT_REC_SIGPENDING:
-		return push((const void ***)&img->sigs, &img->nr_sigs,
-			    &img->cap_sigs, h);
-	}
-	return 0;
-}
-
-static int keep_run(struct ckpt_image *img, const struct ckpt_rec_pages *p)
-{
-	int ret = ckpt_grow((void **)&img->runs, &img->cap_runs,
-			    img->nr_runs + 1, sizeof(*img->runs));
-
-	if (ret)
-		return ret;
-	img->runs[img->nr_runs++] = *p;
-	img->nr_pages += p->npages;
-	return 0;
+	return ckpt_index_add(&img->idx, h, img->chk.offset - h->len);
 }
 
 /* Reads the page data of the last PAGES record, for the checks only. */
@@ -161,7 +117,7 @@ static int read_data_section(struct ckpt_image *img, u8 *buf)
 			ret = img_check_record(&img->chk, &rec);
 		if (ret || rec.h.type == CKPT_REC_TRAILER)
 			return ret;
-		ret = keep_run(img, &rec.pages);
+		ret = keep(img, &rec.h);
 		if (ret)
 			return ret;
 		img->data_crc = ckpt_crc32c(img->data_crc, &rec, rec.h.len);
@@ -233,14 +189,13 @@ int ckpt_image_read(struct ckpt_ctx *ctx, struct ckpt_image *img, int fd)
 	hbuf_init(&img->hb, HBUF_READ, ckpt_chunk_size, &img->io);
 	img->hb.limit = META_LIMIT;
 	img_check_init(&img->chk, PAGE_SIZE, TASK_SIZE_MAX);
+	ckpt_index_init(&img->idx, READIN_TYPES, 0);
 	return read_all(ctx, img);
 }
 
 void ckpt_image_free(struct ckpt_image *img)
 {
-	kvfree(img->vmas);
-	kvfree(img->runs);
-	kvfree(img->sigs);
+	ckpt_index_free(&img->idx);
 	img_check_free(&img->chk);
 	hbuf_free(&img->hb);
 	if (img->file)

@@ -8,6 +8,7 @@
 #include "apply.h"
 #include "ctx.h"
 #include "image_check.h"
+#include "index.h"
 
 /* An image read whole, every record checked; metadata kept in hbuf. */
 struct ckpt_image {
@@ -19,25 +20,17 @@ struct ckpt_image {
 	loff_t pos;			/* file offset being read */
 	u64 data_offset;		/* stream offset of the first PAGES */
 	u32 data_crc;			/* CRC32C of the runs and their data */
-	u64 nr_pages;
 
-	const struct ckpt_rec_header *hdr;
-	const struct ckpt_rec_task *task;
-	const struct ckpt_rec_fs *fs;
-	const struct ckpt_rec_cpu *cpu;
-	const struct ckpt_rec_xstate *xstate;
-	const struct ckpt_rec_sighand *sighand;
-	const struct ckpt_rec_signal *signal;
-	const struct ckpt_rec_mm *mm;
-	const struct ckpt_rec_vma **vmas;
-	unsigned int nr_vmas;
-	unsigned long cap_vmas;
-	struct ckpt_rec_pages *runs;	/* copies: page data is not kept */
-	unsigned int nr_runs;
-	unsigned long cap_runs;
-	const struct ckpt_rec_sigpending **sigs;
-	unsigned int nr_sigs;
-	unsigned long cap_sigs;
+	/*
+	 * The records by type (format/index.h), under the index's names as
+	 * well: img->vmas is img->idx.vmas, img->runs the PAGES copies.
+	 */
+	union {
+		struct ckpt_index idx;
+		struct {
+			CKPT_INDEX_FIELDS;
+		};
+	};
 };
 
 /* Page data is read in pieces of this size, at most. */
@@ -53,7 +46,5 @@ void ckpt_image_free(struct ckpt_image *img);
  * Pass 2 is then ckpt_mm_apply() in REBUILD mode (apply.h).
  */
 int ckpt_mm_prepare(struct ckpt_ctx *ctx, struct ckpt_image *img);
-/* task.c */
-int ckpt_task_apply(struct ckpt_ctx *ctx, struct ckpt_image *img);
 
 #endif /* CKPT_READIN_H */

@@ -3,6 +3,8 @@
  * CKPT_IOC_RESTORE: the calling process becomes the one in the image.
  *
  *   readin (pass 1)  every record and byte checked, files opened
+ *   fds              CKPT_RESTORE_FILES: the image's fd table installed
+ *                    (files.c, the installer of a rollback)
  *   ---------------  point of no return: the caller's mappings go
  *   apply            mappings, page contents, mm fields, exe, rseq,
  *                    signal state (REBUILD, the appliers of a rollback)
@@ -20,6 +22,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "fds.h"
 #include "readin.h"
 
 /*
@@ -79,24 +82,39 @@ static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 	struct ckpt_mem_src mem = { .img = img };
 	struct ckpt_sigstate ss = { };
 	struct ckpt_restored *rs;
+	struct ckpt_fds fds = { };
 	int ret;
 
 	lockdep_assert_held(&cf->lock);
 	ret = check_caller(ctx);
 	if (!ret)
 		ret = ckpt_image_read(ctx, img, r->fd);
+	/* The fds first, as when the tool opened them, then the mappings. */
+	if (!ret && (r->flags & CKPT_RESTORE_FILES))
+		ret = ckpt_files_prepare(ctx, img, r->pipe_fd, r->fd,
+					 r->close_fd, &fds);
 	if (!ret)
 		ret = ckpt_mm_prepare(ctx, img);
-	if (ret)
+	rs = ret ? NULL : restored_alloc(img);
+	if (!ret && !rs)
+		ret = -ENOMEM;
+	/*
+	 * The fds before the line, the files being open: nothing of the
+	 * caller's memory is touched, so on an error here it still runs to
+	 * report it, and it needs no fd but the image and the device.
+	 */
+	if (!ret && (r->flags & CKPT_RESTORE_FILES))
+		ret = ckpt_files_apply(ctx, &fds, CKPT_REBUILD);
+	ckpt_fds_release(&fds);
+	if (ret) {
+		restored_free(rs);
 		return ret;
-	rs = restored_alloc(img);
-	if (!rs)
-		return -ENOMEM;
+	}
 
 	/* The point of no return. */
 	ret = ckpt_mm_apply(ctx, &mem, CKPT_REBUILD);
 	if (!ret)
-		ret = ckpt_task_apply(ctx, img);
+		ret = ckpt_task_apply(ctx, img->task);
 	if (!ret) {
 		ss.sighand = img->sighand;
 		ss.signal = img->signal;
@@ -154,7 +172,11 @@ long ckpt_ioc_restore(struct ckpt_file *cf, void __user *arg)
 	ret = ckpt_arg_in(&r, sizeof(r), CKPT_RESTORE_SIZE_VER0, arg);
 	if (ret)
 		return ret;
-	if (r.flags & ~CKPT_RESTORE_REGS)
+	if (r.flags & ~(CKPT_RESTORE_REGS | CKPT_RESTORE_FILES))
+		return -EINVAL;
+	/* @pipe_fd is in VER1; REGS applies registers only. */
+	if ((r.flags & CKPT_RESTORE_FILES) &&
+	    (r.size < CKPT_RESTORE_SIZE_VER1 || (r.flags & CKPT_RESTORE_REGS)))
 		return -EINVAL;
 	ctx = ckpt_ctx_alloc();
 	img = kzalloc(sizeof(*img), GFP_KERNEL);

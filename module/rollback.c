@@ -29,11 +29,12 @@
 #include <linux/task_work.h>
 
 #include "snap.h"
+#include "watch.h"
 
 /* Rollback wait for the process to run its queued part, at most. */
 #define RB_WAIT_TIMEOUT	(30 * HZ)
 
-int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
+int ckpt_rollback_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 {
 	struct ckpt_mem_src mem = { .snap = s, .st = st };
 	int ret;
@@ -41,7 +42,7 @@ int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 	lockdep_assert_held(&s->ms->mutex);
 	ret = ckpt_mm_apply(s->ctx, &mem, CKPT_REWIND);
 	if (!ret)
-		ret = ckpt_snap_files_rewind(s);
+		ret = ckpt_files_apply(s->ctx, &s->fds, CKPT_REWIND);
 	if (!ret) {
 		struct ckpt_sigstate ss = {
 			.sighand = s->sighand, .signal = s->signal,
@@ -99,7 +100,7 @@ int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax)
 	s = ckpt_snap_find(ms, a->id);
 	if (s) {
 		s->ctx->errmsg[0] = 0;
-		ret = ckpt_snap_rewind_current(s, &st);
+		ret = ckpt_rollback_current(s, &st);
 		if (ret)
 			ckpt_snap_kill_current(s, ret);
 		else
@@ -154,20 +155,20 @@ static void rollback_work(struct callback_head *cb)
 
 	/* It may run from do_exit(), after the mm is gone. */
 	if (!current->mm || (current->flags & PF_EXITING) ||
-	    current->mm != ms->mn.mm) {
+	    current->mm != ckpt_mmsnap_watch(ms)->mn.mm) {
 		req->result = -ESRCH;
 		strscpy(req->errmsg, "the process exited before its rollback",
 			sizeof(req->errmsg));
 		goto done;
 	}
 	mutex_lock(&ms->mutex);
-	if (READ_ONCE(ms->dead) || list_empty(&s->node)) {
+	if (ckpt_watch_dead(ckpt_mmsnap_watch(ms)) || list_empty(&s->node)) {
 		ret = -ENOENT;
 		strscpy(s->ctx->errmsg, "the snapshot was dropped",
 			sizeof(s->ctx->errmsg));
 	} else {
 		s->ctx->errmsg[0] = 0;
-		ret = ckpt_snap_rewind_current(s, &req->st);
+		ret = ckpt_rollback_current(s, &req->st);
 	}
 	mutex_unlock(&ms->mutex);
 	req->st.ns = ktime_get_ns() - t0;

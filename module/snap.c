@@ -1,45 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Snapshots: their registry and lifetime, CKPT_IOC_SNAPSHOT, _DROP and
- * _LIST (rollback is in rollback.c).
+ * Snapshots: their registry, CKPT_IOC_SNAPSHOT, _DROP and _LIST, and the
+ * state a rollback goes by (rollback is in rollback.c).
  *
  * A snapshot belongs to an mm, never to an open file of /dev/ckpt: it
  * lives until it is dropped or the mm dies (exit, exec).  A fork()ed child
- * has another mm, so it has none of its parent's snapshots.
+ * has another mm, so it has none of its parent's snapshots.  The mm's
+ * snapshot state is part of its watcher (watch.c), which holds the module
+ * reference and hears of the mm's death.
  *
- * Every mm with snapshots holds a module reference, so the module cannot
- * be unloaded under them.  The last reference is dropped from our own
- * workqueue, which module exit drains, and the notifier's memory is freed
- * after an SRCU grace period, which module exit waits for
- * (mmu_notifier_synchronize()).
+ * A snapshot's pages are write-protected and shared, so the task can only
+ * change one through the kernel, and the watcher marks its slot in the
+ * snapshot's "changed since" set (dirty.h).  Rollback then visits only
+ * marked slots: its cost follows the pages dirtied, not the pages held.
  *
- * Once registered, our notifier stays on the mm until the mm dies or the
- * module goes, even after the last snapshot was dropped ("idle": no
- * reference, no module reference).  The kernel keeps an mm's notifier
- * bookkeeping for the mm's whole life after a first registration, so
- * mm_has_notifiers() cannot tell a later snapshot or dump that the mm is
- * free of foreign notifiers; our idle notifier on the list can.
+ * Pages that appear where the snapshot held nothing (a first touch of a
+ * hole) raise no notifier.  Those ranges are the snapshot's "holes",
+ * computed once at capture; rollback walks their page tables, which is
+ * cheap where no page table exists.
  */
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/pid.h>
-#include <linux/rculist.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include "index.h"
 #include "snap.h"
-
-static LIST_HEAD(snap_mms);		/* RCU readers; writers: snap_mms_mutex */
-static DEFINE_MUTEX(snap_mms_mutex);
-static struct workqueue_struct *snap_wq;
-static bool snap_exiting;		/* under snap_mms_mutex */
+#include "watch.h"
 
 /* Pages held per user, for the max_user_pages cap. */
 struct ckpt_user {
@@ -117,8 +111,12 @@ static void snap_free(struct ckpt_snap *s)
 {
 	if (s->flags & CKPT_SNAP_EXIT && s->id)
 		ckpt_snap_exit_put();
-	ckpt_snap_files_release(s);
-	ckpt_snap_dirty_free(s);
+	ckpt_fds_release(&s->fds);
+	/* Unlinked, or never linked: the watcher no longer marks it. */
+	WARN_ON_ONCE(!list_empty(&s->changed.node));
+	ckpt_dirty_free(&s->changed);
+	kvfree(s->pinned);
+	kvfree(s->holes);
 	user_uncharge(s->uid, s->charged);
 	ckpt_ctx_free(s->ctx);
 	if (s->ms)
@@ -148,9 +146,8 @@ struct ckpt_snap *ckpt_snap_find(struct ckpt_mmsnap *ms, u32 id)
 void ckpt_snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s)
 {
 	lockdep_assert_held(&ms->mutex);
-	spin_lock(&ms->lock);
 	list_del_init(&s->node);
-	spin_unlock(&ms->lock);
+	ckpt_watch_unsubscribe(ckpt_mmsnap_watch(ms), &s->changed);
 	ms->nr_snaps--;
 	if (s->flags & CKPT_SNAP_EXIT)
 		ms->nr_exit--;
@@ -158,165 +155,43 @@ void ckpt_snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s)
 		ms->afl_id = 0;
 }
 
-/* Off the list and off the mm; caller holds snap_mms_mutex. */
-static void mmsnap_unlist(struct ckpt_mmsnap *ms)
+void ckpt_mmsnap_init(struct ckpt_mmsnap *ms)
 {
-	lockdep_assert_held(&snap_mms_mutex);
-	list_del_rcu(&ms->node);
-	atomic_long_dec(&ckpt_stats.snap_mms);
-	if (ms->registered) {
-		/* Frees ms through ckpt_mmsnap_free() after an SRCU period. */
-		mmu_notifier_put(&ms->mn);
-	} else {
-		mmdrop(ms->mn.mm);
-		kfree_rcu(ms, rcu);
-	}
-}
-
-static void mmsnap_put_work(struct work_struct *w)
-{
-	struct ckpt_mmsnap *ms = container_of(w, struct ckpt_mmsnap, put_work);
-	bool mod_ref;
-
-	mutex_lock(&snap_mms_mutex);
-	/* Made live again by ckpt_mmsnap_get_or_make() meanwhile. */
-	if (kref_read(&ms->ref)) {
-		mutex_unlock(&snap_mms_mutex);
-		return;
-	}
-	mod_ref = ms->mod_ref;
-	ms->mod_ref = false;
-	if (!ms->registered || READ_ONCE(ms->dead))
-		mmsnap_unlist(ms);
-	mutex_unlock(&snap_mms_mutex);
-	/* Module exit drains this workqueue: nothing runs after us here. */
-	if (mod_ref)
-		module_put(THIS_MODULE);
-}
-
-void ckpt_mmsnap_free(struct mmu_notifier *mn)
-{
-	struct ckpt_mmsnap *ms = container_of(mn, struct ckpt_mmsnap, mn);
-
-	/* Drops the reference taken when ms was made; the notifier's own
-	 * mmgrab() is dropped by the caller.
-	 */
-	mmdrop(ms->mn.mm);
-	kfree_rcu(ms, rcu);
-}
-
-static void mmsnap_release_ref(struct kref *ref)
-{
-	struct ckpt_mmsnap *ms = container_of(ref, struct ckpt_mmsnap, ref);
-
-	queue_work(snap_wq, &ms->put_work);
-}
-
-void ckpt_mmsnap_put(struct ckpt_mmsnap *ms)
-{
-	kref_put(&ms->ref, mmsnap_release_ref);
-}
-
-/* A reference to the snapshot state of @mm, or NULL. */
-struct ckpt_mmsnap *ckpt_mmsnap_find(struct mm_struct *mm)
-{
-	struct ckpt_mmsnap *ms, *found = NULL;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(ms, &snap_mms, node) {
-		if (ms->mn.mm == mm && kref_get_unless_zero(&ms->ref)) {
-			found = ms;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return found;
-}
-
-bool ckpt_mm_notifier_ours(struct mm_struct *mm)
-{
-	struct ckpt_mmsnap *ms;
-	bool ours = false;
-
-	/* An idle ckpt_mmsnap counts too: it has no reference to take. */
-	rcu_read_lock();
-	list_for_each_entry_rcu(ms, &snap_mms, node) {
-		if (ms->mn.mm == mm && ms->registered &&
-		    !READ_ONCE(ms->dead)) {
-			ours = true;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return ours;
+	mutex_init(&ms->mutex);
+	INIT_LIST_HEAD(&ms->snaps);
 }
 
 struct ckpt_mmsnap *ckpt_mmsnap_get_or_make(struct mm_struct *mm)
 {
-	struct ckpt_mmsnap *ms;
+	struct ckpt_watch *w = ckpt_watch_get_or_make(mm);
 
-	mutex_lock(&snap_mms_mutex);
-	list_for_each_entry(ms, &snap_mms, node) {
-		if (ms->mn.mm != mm || READ_ONCE(ms->dead))
-			continue;
-		if (kref_get_unless_zero(&ms->ref))
-			goto out;
-		if (!ms->registered)
-			continue;	/* going: a new one is made */
-		/* Idle, or its put_work is still to run: live again. */
-		kref_init(&ms->ref);
-		if (!ms->mod_ref) {
-			__module_get(THIS_MODULE);
-			ms->mod_ref = true;
-		}
-		goto out;
-	}
-	ms = kzalloc(sizeof(*ms), GFP_KERNEL);
-	if (!ms)
-		goto out;
-	kref_init(&ms->ref);
-	mutex_init(&ms->mutex);
-	spin_lock_init(&ms->lock);
-	INIT_LIST_HEAD(&ms->snaps);
-	INIT_LIST_HEAD(&ms->tracks);
-	INIT_WORK(&ms->put_work, mmsnap_put_work);
-	ms->mn.ops = &ckpt_snap_mn_ops;
-	/* Set here for lookups; the notifier sets it again when registered. */
-	ms->mn.mm = mm;
-	mmgrab(mm);
-	__module_get(THIS_MODULE);
-	ms->mod_ref = true;
-	list_add_rcu(&ms->node, &snap_mms);
-	atomic_long_inc(&ckpt_stats.snap_mms);
-out:
-	mutex_unlock(&snap_mms_mutex);
-	return ms;
+	return w ? &w->snaps : NULL;
 }
 
-/*
- * The mm is being torn down (exit, exec): its snapshots go with it.  Any
- * ioctl on this mm holds an mm_users reference, so none runs now.
- */
-void ckpt_mmsnap_release(struct mmu_notifier *mn, struct mm_struct *mm)
+/* A reference to the snapshot state of @mm, or NULL; any context. */
+struct ckpt_mmsnap *ckpt_mmsnap_find(struct mm_struct *mm)
 {
-	struct ckpt_mmsnap *ms = container_of(mn, struct ckpt_mmsnap, mn);
+	struct ckpt_watch *w = ckpt_watch_find(mm);
+
+	return w ? &w->snaps : NULL;
+}
+
+void ckpt_mmsnap_put(struct ckpt_mmsnap *ms)
+{
+	ckpt_watch_put(ckpt_mmsnap_watch(ms));
+}
+
+/* The mm is being torn down: its snapshots go with it. */
+void ckpt_mmsnap_release(struct ckpt_mmsnap *ms)
+{
+	struct ckpt_watch *w = ckpt_mmsnap_watch(ms);
 	struct ckpt_snap *s, *tmp;
 	LIST_HEAD(dead);
 
-	mutex_lock(&snap_mms_mutex);
-	WRITE_ONCE(ms->dead, true);
-	if (!kref_read(&ms->ref) && !ms->mod_ref) {
-		/* Idle: nobody else can reach it (module exit unlisted it). */
-		if (!snap_exiting)
-			mmsnap_unlist(ms);
-		mutex_unlock(&snap_mms_mutex);
-		return;
-	}
-	mutex_unlock(&snap_mms_mutex);
 	mutex_lock(&ms->mutex);
-	spin_lock(&ms->lock);
 	list_splice_init(&ms->snaps, &dead);
-	spin_unlock(&ms->lock);
+	list_for_each_entry(s, &dead, node)
+		ckpt_watch_unsubscribe(w, &s->changed);
 	ms->nr_snaps = 0;
 	ms->nr_exit = 0;
 	mutex_unlock(&ms->mutex);
@@ -326,67 +201,132 @@ void ckpt_mmsnap_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	}
 }
 
-/* Walks the records of a buffering hbuf for the ones rollback needs. */
-static void find_records(struct ckpt_snap *s)
+void ckpt_snap_mark(struct ckpt_snap *s, unsigned long start,
+		    unsigned long end)
 {
-	struct hbuf_chunk *c;
-	struct ckpt_hdr *h;
-	size_t off;
+	lockdep_assert_held(&ckpt_snap_watch(s)->lock);
+	ckpt_dirty_mark(&s->changed, start, end);
+}
 
-	for (c = s->ctx->hb.head; c; c = c->next) {
-		for (off = 0; off + sizeof(*h) <= c->used; off += h->len) {
-			h = (struct ckpt_hdr *)(c->data + off);
-			if (!h->len)
-				break;
-			if (h->type == CKPT_REC_CPU && !s->cpu)
-				s->cpu = (const void *)h;
-			else if (h->type == CKPT_REC_XSTATE && !s->xstate)
-				s->xstate = (const void *)h;
-			else if (h->type == CKPT_REC_SIGHAND && !s->sighand)
-				s->sighand = (const void *)h;
-			else if (h->type == CKPT_REC_SIGNAL && !s->signal)
-				s->signal = (const void *)h;
-		}
+/*
+ * Pinned pages were copied, not shared: the task writes them without a
+ * fault, so they stay marked, always; so do those a rollback found pinned
+ * since (s->pinned).
+ */
+void ckpt_snap_dirty_clear(struct ckpt_snap *s)
+{
+	const struct pgset *ps = &s->ctx->ps;
+	unsigned long i;
+
+	lockdep_assert_held(&ckpt_snap_watch(s)->lock);
+	ckpt_dirty_clear(&s->changed);
+	for (i = 0; i < ps->nr_copied; i++)
+		ckpt_dirty_mark_slot(&s->changed, ps->copied[i]);
+	if (s->nr_pinned)
+		for_each_set_bit(i, s->pinned, ps->nr)
+			ckpt_dirty_mark_slot(&s->changed, i);
+}
+
+static int dirty_alloc(struct ckpt_snap *s)
+{
+	const struct pgset *ps = &s->ctx->ps;
+	unsigned long nr = ps->nr;
+
+	s->pinned = kvcalloc(BITS_TO_LONGS(max(nr, 1UL)), sizeof(long),
+			     GFP_KERNEL);
+	if (!s->pinned)
+		return -ENOMEM;
+	/* Past 1/16 of the pages dirty, a bitmap scan is cheap anyway. */
+	return ckpt_dirty_alloc_runs(&s->changed, ps->runs, ps->nr_runs, nr,
+				     max_t(unsigned long, 256, nr / 16));
+}
+
+static bool vma_private(const struct ckpt_vma_cap *v)
+{
+	return v->kind == CKPT_VMA_ANON || v->kind == CKPT_VMA_FILE_PRIVATE;
+}
+
+/* Appends [start, end) unless empty; room was counted. */
+static void add_hole(struct ckpt_snap *s, unsigned long start,
+		     unsigned long end)
+{
+	if (start < end) {
+		s->holes[s->nr_holes].start = start;
+		s->holes[s->nr_holes].end = end;
+		s->nr_holes++;
 	}
 }
 
-int ckpt_mmsnap_watch(struct ckpt_ctx *ctx, struct ckpt_mmsnap *ms,
-		      struct mm_struct *mm)
+/*
+ * The private ranges without a held page.  Runs never cross VMAs, so each
+ * private VMA gives at most one hole more than the runs inside it.
+ */
+static int find_holes(struct ckpt_snap *s)
 {
-	int ret;
+	const struct pgset *ps = &s->ctx->ps;
+	const struct ckpt_vma_cap *v;
+	unsigned long i, ri = 0, pos, rend, cap;
+	const struct pgrun *r;
 
-	mmap_assert_write_locked(mm);
-	if (ms->registered)
-		return 0;
-	/* A device or VM mirroring this mm would not see our COW. */
-	if (mm_has_notifiers(mm))
-		return ckpt_err(ctx, -EBUSY,
-				"the process's memory is mirrored by a device or VM (MMU notifiers): not supported");
-	ret = __mmu_notifier_register(&ms->mn, mm);
-	if (ret)
-		return ckpt_err(ctx, ret, "cannot watch the process's memory");
-	/* The notifier's mmgrab() is separate from ours. */
-	ms->registered = true;
+	cap = ps->nr_runs + s->ctx->nr_vmas;
+	s->holes = kvmalloc_array(max(cap, 1UL), sizeof(*s->holes), GFP_KERNEL);
+	if (!s->holes)
+		return -ENOMEM;
+	for (i = 0; i < s->ctx->nr_vmas; i++) {
+		v = &s->ctx->vmas[i];
+		if (!vma_private(v))
+			continue;
+		pos = v->start;
+		while (ri < ps->nr_runs && ps->runs[ri].vaddr < v->end) {
+			r = &ps->runs[ri++];
+			rend = r->vaddr + ((unsigned long)r->n << PAGE_SHIFT);
+			if (rend <= v->start)
+				continue;
+			add_hole(s, pos, r->vaddr);
+			pos = rend;
+		}
+		add_hole(s, pos, v->end);
+	}
 	return 0;
+}
+
+/* The records rollback needs, found in the snapshot's own chunks. */
+static void find_records(struct ckpt_snap *s)
+{
+	struct ckpt_index idx;
+
+	/* Singletons only: the index allocates nothing, so it cannot fail. */
+	ckpt_index_init(&idx, CKPT_IDX(CKPT_REC_CPU) |
+			CKPT_IDX(CKPT_REC_XSTATE) | CKPT_IDX(CKPT_REC_SIGHAND) |
+			CKPT_IDX(CKPT_REC_SIGNAL), 0);
+	WARN_ON_ONCE(ckpt_index_scan(&idx, &s->ctx->hb));
+	s->cpu = idx.cpu;
+	s->xstate = idx.xstate;
+	s->sighand = idx.sighand;
+	s->signal = idx.signal;
+	ckpt_index_free(&idx);
 }
 
 int ckpt_snap_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end)
 {
 	struct ckpt_snap *s = ctx->snap;
-	struct ckpt_mmsnap *ms = s->ms;
+	struct ckpt_watch *w = ckpt_snap_watch(s);
 	int ret;
 
+	lockdep_assert_held(&s->ms->mutex);
+	mmap_assert_write_locked(mm);
 	if (!end)
-		return ckpt_mmsnap_watch(ctx, ms, mm);
-	ret = ckpt_snap_dirty_alloc(s);
+		return ckpt_watch_register(ctx, w, mm);
+	ret = dirty_alloc(s);
 	if (!ret)
-		ret = ckpt_snap_holes(s);
+		ret = find_holes(s);
 	if (ret)
 		return ret;
 	/* From here on every change to a held page is marked. */
-	spin_lock(&ms->lock);
-	list_add_tail(&s->node, &ms->snaps);
-	spin_unlock(&ms->lock);
+	spin_lock(&w->lock);
+	ckpt_watch_subscribe(w, &s->changed);
+	ckpt_snap_dirty_clear(s);	/* marks the pinned pages */
+	spin_unlock(&w->lock);
 	return 0;
 }
 
@@ -423,8 +363,8 @@ static int capture(struct ckpt_snap *s, const struct ckpt_snapshot *a)
 	ctx->snap = NULL;
 	if (ret)
 		return ret;
-	/* On the list now: a later failure must take it off again. */
-	ret = ckpt_snap_files_hold(s, ctx->task);
+	/* Subscribed now: a later failure must unsubscribe it again. */
+	ret = ckpt_files_hold(ctx, ctx->task, &s->fds);
 	if (!ret)
 		ret = user_charge(ctx, s->uid, ctx->ps.nr_refs);
 	if (!ret)
@@ -448,22 +388,13 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 	s->ms = ms;
 	mutex_lock(&ms->mutex);
 	ret = capture(s, a);
-	if (ret) {
-		/* The mm lock is not held: the notifier may look at s. */
-		spin_lock(&ms->lock);
-		list_del_init(&s->node);
-		spin_unlock(&ms->lock);
-		mutex_unlock(&ms->mutex);
-		return ret;
-	}
+	if (ret)
+		goto err_unsubscribe;
 	if (s->flags & CKPT_SNAP_EXIT) {
 		ret = ckpt_snap_exit_get();
 		if (ret) {
-			spin_lock(&ms->lock);
-			list_del_init(&s->node);
-			spin_unlock(&ms->lock);
-			mutex_unlock(&ms->mutex);
-			return ckpt_err(ctx, ret, "cannot watch for exit: %d", ret);
+			ret = ckpt_err(ctx, ret, "cannot watch for exit: %d", ret);
+			goto err_unsubscribe;
 		}
 	}
 	s->id = ++ms->next_id ?: ++ms->next_id;
@@ -474,6 +405,7 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 		ckpt_snap_exclude(s);
 		ms->afl_id = s->id;
 	}
+	list_add_tail(&s->node, &ms->snaps);
 	ms->nr_snaps++;
 	if (s->flags & CKPT_SNAP_EXIT)
 		ms->nr_exit++;
@@ -487,9 +419,15 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 	put_task_struct(ctx->task);
 	ctx->task = NULL;
 	return 0;
+
+err_unsubscribe:
+	/* The mm lock is not held: the notifier may look at s. */
+	ckpt_watch_unsubscribe(ckpt_mmsnap_watch(ms), &s->changed);
+	mutex_unlock(&ms->mutex);
+	return ret;
 }
 
-int ckpt_snap_take(struct ckpt_snapshot *a, bool afl)
+int ckpt_snap_capture(struct ckpt_snapshot *a, bool afl)
 {
 	struct ckpt_snap *s;
 	int ret;
@@ -501,11 +439,12 @@ int ckpt_snap_take(struct ckpt_snapshot *a, bool afl)
 		return -ENOMEM;
 	s->ctx = ckpt_ctx_alloc();
 	if (!s->ctx) {
-		kfree(s);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_free;
 	}
 	refcount_set(&s->ref, 1);
 	INIT_LIST_HEAD(&s->node);
+	ckpt_dirty_init(&s->changed, false);
 	s->flags = a->flags;
 	s->uid = current_uid();
 	s->afl = afl;
@@ -521,6 +460,10 @@ int ckpt_snap_take(struct ckpt_snapshot *a, bool afl)
 	if (ret)
 		ckpt_snap_put(s);
 	return ret;
+
+err_free:
+	kfree(s);
+	return ret;
 }
 
 long ckpt_ioc_snapshot(struct ckpt_file *cf, void __user *arg)
@@ -531,7 +474,7 @@ long ckpt_ioc_snapshot(struct ckpt_file *cf, void __user *arg)
 	ret = ckpt_arg_in(&a, sizeof(a), CKPT_SNAPSHOT_SIZE_VER0, arg);
 	if (ret)
 		return ret;
-	ret = ckpt_snap_take(&a, false);
+	ret = ckpt_snap_capture(&a, false);
 	if (ckpt_arg_out(arg, &a, sizeof(a)) && !ret)
 		ret = -EFAULT;
 	return ret;
@@ -689,26 +632,13 @@ long ckpt_ioc_list(struct ckpt_file *cf, void __user *arg)
 	return ret;
 }
 
+/* The module's snapshot machinery is its watchers' (main.c knows it so). */
 int ckpt_snap_init(void)
 {
-	snap_wq = alloc_workqueue("ckpt_snap", 0, 0);
-	return snap_wq ? 0 : -ENOMEM;
+	return ckpt_watch_init();
 }
 
 void ckpt_snap_exit(void)
 {
-	struct ckpt_mmsnap *ms, *tmp;
-
-	/*
-	 * No snapshot is left (each holds a module reference), and no
-	 * put_work is pending: every ckpt_mmsnap left is idle.
-	 */
-	mutex_lock(&snap_mms_mutex);
-	snap_exiting = true;
-	list_for_each_entry_safe(ms, tmp, &snap_mms, node)
-		mmsnap_unlist(ms);
-	mutex_unlock(&snap_mms_mutex);
-	destroy_workqueue(snap_wq);
-	mmu_notifier_synchronize();
-	rcu_barrier();
+	ckpt_watch_exit();
 }

@@ -5,39 +5,35 @@
  *
  * Objects and their lifetimes:
  *
- *   ckpt_mmsnap  one per mm that has had snapshots.  It carries our MMU
- *                notifier on that mm (the dirty tracker, and the news of
- *                the mm's death), a module reference while it has
- *                snapshots, and the list of snapshots.  Once its last
- *                reference goes it stays, idle, until the mm dies or the
- *                module goes (snap.c says why); then it is freed through
- *                mmu_notifier_put().
+ *   ckpt_mmsnap  one per mm that has had snapshots: the list of them, and
+ *                the state of exit-time and AFL rollback.  It is part of
+ *                the mm's watcher (watch.h), whose lifetime it shares: it
+ *                stays, idle, after its last snapshot, until the mm dies
+ *                or the module goes.
  *   ckpt_snap    one snapshot: a ckpt_ctx in buffering mode (metadata
  *                records in hbuf chunks, COW page references in the page
  *                set, the VMA list), the fd table's open files, and the
- *                dirty state the notifier keeps for it.
+ *                slots whose page changed since (its "changed since" set,
+ *                subscribed to the watcher).
  *
  * Locking, outermost first:
- *   ms->mutex    snapshot, rollback, drop and release on one mm
+ *   ms->mutex    snapshot, rollback, drop and release on one mm; the list
  *   mmap_lock    of that mm
- *   ms->lock     (spinlock) the snapshot list against the notifier, and
- *                every snapshot's dirty state
+ *   w->lock      (the watcher's spinlock) every snapshot's changed set
  */
 #ifndef CKPT_SNAP_H
 #define CKPT_SNAP_H
 
 #include <linux/kref.h>
 #include <linux/list.h>
-#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
-#include <linux/spinlock.h>
 #include <linux/task_work.h>
 #include <linux/uidgid.h>
-#include <linux/workqueue.h>
 
 #include "apply.h"
 #include "ctx.h"
+#include "dirty.h"
 #include "fds.h"
 
 /* A range of addresses, [start, end). */
@@ -48,19 +44,11 @@ struct ckpt_hole {
 #define CKPT_AFL_MAX_RANGES	16
 
 struct ckpt_mmsnap {
-	struct mmu_notifier mn;		/* mn.mm is the mm */
-	struct list_head node;		/* in the global list (RCU) */
-	struct kref ref;
 	struct mutex mutex;		/* see "Locking" above */
-	spinlock_t lock;		/* see "Locking" above */
-	struct list_head snaps;		/* under both mutex and lock */
-	struct list_head tracks;	/* incremental dumps, under lock */
+	struct list_head snaps;		/* under mutex */
 	u32 next_id;
 	unsigned int nr_snaps;
 	unsigned int nr_exit;		/* snapshots with CKPT_SNAP_EXIT */
-	bool registered;		/* mn is on the mm */
-	bool dead;			/* the mm went away */
-	bool mod_ref;			/* holds a module reference */
 	/* Exit-time rollback (snap_exit.c), queued by the sys_enter probe. */
 	struct callback_head exit_work;
 	int exit_queued;		/* exit_work is pending (xchg) */
@@ -70,14 +58,12 @@ struct ckpt_mmsnap {
 	u32 afl_id;
 	unsigned int nr_excl;
 	struct ckpt_hole excl[CKPT_AFL_MAX_RANGES];
-	struct work_struct put_work;
-	struct rcu_head rcu;
 };
 
 struct ckpt_snap {
 	struct list_head node;		/* in ms->snaps */
 	refcount_t ref;
-	struct ckpt_mmsnap *ms;		/* referenced */
+	struct ckpt_mmsnap *ms;		/* referenced (its watcher) */
 	struct ckpt_ctx *ctx;
 	u32 id;
 	u32 flags;			/* CKPT_SNAP_* */
@@ -94,11 +80,8 @@ struct ckpt_snap {
 	const struct ckpt_rec_sighand *sighand;
 	const struct ckpt_rec_signal *signal;
 
-	/* Dirty state, under ms->lock: slots of ctx->ps whose page changed. */
-	unsigned long *dirty;		/* one bit per slot */
-	unsigned int *dlist;		/* the set bits, while they fit */
-	unsigned int nr_dlist, cap_dlist;
-	bool doverflow;			/* dlist is incomplete: scan dirty */
+	/* Slots of ctx->ps whose page changed, under the watcher's lock. */
+	struct ckpt_dirty changed;
 	/*
 	 * Slots whose page a rollback found DMA-pinned (pinned after the
 	 * capture; those pinned before are ctx->ps.copied): a device writes
@@ -110,9 +93,7 @@ struct ckpt_snap {
 	struct ckpt_hole *holes;
 	unsigned long nr_holes;
 
-	struct ckpt_fds fds;		/* the fd table, files held */
-	unsigned int *scratch;		/* rollback: fds open now */
-	unsigned long cap_scratch;
+	struct ckpt_fds fds;		/* the fd table, files held (files.c) */
 };
 
 /* What one rollback did. */
@@ -136,45 +117,36 @@ struct ckpt_rb_req {
 };
 
 /* snap.c */
-int ckpt_snap_take(struct ckpt_snapshot *a, bool afl);
+int ckpt_snap_capture(struct ckpt_snapshot *a, bool afl);
 /* Caller holds ms->mutex; the list's reference passes to the caller. */
 void ckpt_snap_unlink(struct ckpt_mmsnap *ms, struct ckpt_snap *s);
+/* References to the snapshot state of @mm (its watcher's). */
 struct ckpt_mmsnap *ckpt_mmsnap_get_or_make(struct mm_struct *mm);
 struct ckpt_mmsnap *ckpt_mmsnap_find(struct mm_struct *mm);
 void ckpt_mmsnap_put(struct ckpt_mmsnap *ms);
+/* Called by the watcher: when it is made, and when the mm goes away. */
+void ckpt_mmsnap_init(struct ckpt_mmsnap *ms);
+void ckpt_mmsnap_release(struct ckpt_mmsnap *ms);
 struct ckpt_snap *ckpt_snap_find(struct ckpt_mmsnap *ms, u32 id);
 void ckpt_snap_put(struct ckpt_snap *s);
-bool ckpt_mm_notifier_ours(struct mm_struct *mm);
-/* Puts our notifier on @mm if it is not there; mmap_lock held for write. */
-int ckpt_mmsnap_watch(struct ckpt_ctx *ctx, struct ckpt_mmsnap *ms,
-		      struct mm_struct *mm);
-/* Notifier callbacks: the mm goes away; the notifier's memory may go. */
-void ckpt_mmsnap_release(struct mmu_notifier *mn, struct mm_struct *mm);
-void ckpt_mmsnap_free(struct mmu_notifier *mn);
-
-/* snap_dirty.c: the MMU notifier and the dirty state. */
-extern const struct mmu_notifier_ops ckpt_snap_mn_ops;
-int ckpt_snap_dirty_alloc(struct ckpt_snap *s);
-void ckpt_snap_dirty_free(struct ckpt_snap *s);
+/* The notifier saw [start, end) change; the watcher's lock held. */
 void ckpt_snap_mark(struct ckpt_snap *s, unsigned long start,
 		    unsigned long end);
+/*
+ * Every slot matches again, but those a device may write without a fault
+ * (ps->copied, s->pinned); the watcher's lock held.
+ */
 void ckpt_snap_dirty_clear(struct ckpt_snap *s);
-int ckpt_snap_holes(struct ckpt_snap *s);
+
+/* afl_compat.c */
 /* Lets go of held pages in ms->excl ranges; ms->mutex held. */
 void ckpt_snap_exclude(struct ckpt_snap *s);
 /* Whether [start, end) overlaps one of ms->excl. */
 bool ckpt_snap_excluded(const struct ckpt_mmsnap *ms, unsigned long start,
 			unsigned long end);
-/* The address of page slot @idx of the page set. */
-unsigned long ckpt_pgset_addr(const struct pgset *ps, unsigned long idx);
-
-/* snap_files.c: the fd table. */
-int ckpt_snap_files_hold(struct ckpt_snap *s, struct task_struct *t);
-void ckpt_snap_files_release(struct ckpt_snap *s);
-int ckpt_snap_files_rewind(struct ckpt_snap *s);
 
 /* rollback.c: all but registers, in current's context; ms->mutex held. */
-int ckpt_snap_rewind_current(struct ckpt_snap *s, struct ckpt_rb_stats *st);
+int ckpt_rollback_current(struct ckpt_snap *s, struct ckpt_rb_stats *st);
 void ckpt_snap_kill_current(struct ckpt_snap *s, int err);
 /* Registers of current for @s, so that its return to user mode lands there. */
 long ckpt_snap_regs_current(struct ckpt_snap *s);

@@ -25,6 +25,7 @@
 #include <asm/unistd.h>
 
 #include "snap.h"
+#include "watch.h"
 
 static DEFINE_MUTEX(exit_lock);		/* exit_users and the probe */
 static unsigned int exit_users;
@@ -60,7 +61,8 @@ static void exit_work(struct callback_head *cb)
 	if (!current->mm || (current->flags & PF_EXITING))
 		goto out;
 	mutex_lock(&ms->mutex);
-	if (current->mm == ms->mn.mm && !READ_ONCE(ms->dead))
+	if (current->mm == ckpt_mmsnap_watch(ms)->mn.mm &&
+	    !ckpt_watch_dead(ckpt_mmsnap_watch(ms)))
 		s = ckpt_snap_exit_find(ms);
 	if (!s) {
 		mutex_unlock(&ms->mutex);
@@ -71,7 +73,7 @@ static void exit_work(struct callback_head *cb)
 		goto out;
 	}
 	s->ctx->errmsg[0] = 0;
-	ret = ckpt_snap_rewind_current(s, &st);
+	ret = ckpt_rollback_current(s, &st);
 	if (ret) {
 		ckpt_snap_kill_current(s, ret);
 	} else {
@@ -98,7 +100,7 @@ static void exit_probe(void *data, struct pt_regs *regs, long id)
 	ms = ckpt_mmsnap_find(current->mm);
 	if (!ms)
 		return;
-	if (!READ_ONCE(ms->nr_exit) || READ_ONCE(ms->dead) ||
+	if (!READ_ONCE(ms->nr_exit) || ckpt_watch_dead(ckpt_mmsnap_watch(ms)) ||
 	    xchg(&ms->exit_queued, 1))
 		goto put;
 	ms->exit_nr = id;

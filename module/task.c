@@ -5,6 +5,7 @@
  */
 #include <linux/cred.h>
 #include <linux/fs_struct.h>
+#include <linux/personality.h>
 #include <linux/pid.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
@@ -13,7 +14,7 @@
 #include <linux/uidgid.h>
 
 #include "compat.h"
-#include "readin.h"
+#include "apply.h"
 
 static int capture_ids(struct ckpt_ctx *ctx)
 {
@@ -124,11 +125,34 @@ int ckpt_task_capture(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-/* Restore: the rseq area the process had registered, if any. */
-int ckpt_task_apply(struct ckpt_ctx *ctx, struct ckpt_image *img)
+/*
+ * Restore (REBUILD only: a snapshot does not capture the task record).
+ * What the kernel sets here, it sets as the syscalls do, on current, the
+ * process being restored.  Left to the restoring child in userspace:
+ * comm (__set_task_comm() is not exported, and writing ->comm directly
+ * would skip its perf and trace events) and the resource limits
+ * (do_prlimit() is not exported, and its security hook and RLIMIT_CPU
+ * timer cannot be skipped).
+ */
+int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_rec_task *r)
 {
-	const struct ckpt_rec_task *r = img->task;
-
+	/* umask(2); the validator allows only mode bits. */
+	xchg(&current->fs->umask, r->umask & 0777);
+	/* personality(2): any value the validator let through is settable. */
+	set_personality(r->personality);
+	/* prctl(PR_SET_PDEATHSIG) */
+	current->pdeath_signal = r->pdeathsig;
+	/* prctl(PR_SET_NO_NEW_PRIVS): one way only, as there. */
+	if (r->flags & CKPT_TASK_NO_NEW_PRIVS)
+		task_set_no_new_privs(current);
+	/*
+	 * prctl(PR_SET_DUMPABLE) takes 0 or 1 only; SUID_DUMP_ROOT is what
+	 * an exec gives, never set by hand.  set_dumpable() is not
+	 * exported: its one step, open-coded.
+	 */
+	if (r->dumpable <= SUID_DUMP_USER)
+		set_mask_bits(&current->mm->flags, MMF_DUMPABLE_MASK,
+			      r->dumpable);
 	ckpt_set_rseq(current, r->rseq, r->rseq_len, r->rseq_sig);
 	if (r->rseq)
 		rseq_set_notify_resume(current);

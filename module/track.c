@@ -17,28 +17,24 @@
  * the failed capture has write-protected pages whose changes no image
  * holds, so the walk could no longer tell them from unchanged ones.
  */
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 
-#include "snap.h"
 #include "track.h"
+#include "watch.h"
 
 static void track_detach(struct ckpt_track *t)
 {
-	struct ckpt_mmsnap *ms = t->ms;
+	struct ckpt_watch *w = t->w;
 
-	if (!ms)
+	if (!w)
 		return;
-	if (t->listed) {
-		spin_lock(&ms->lock);
-		list_del_init(&t->node);
-		spin_unlock(&ms->lock);
-		t->listed = false;
-	}
-	t->ms = NULL;
+	ckpt_watch_unsubscribe(w, &t->changed);
+	t->w = NULL;
 	t->parent_id = 0;
-	ckpt_mmsnap_put(ms);
+	ckpt_watch_put(w);
 }
 
 void ckpt_track_free(struct ckpt_track *t)
@@ -49,7 +45,7 @@ void ckpt_track_free(struct ckpt_track *t)
 	hbuf_free(&t->hb);
 	kvfree(t->prev);
 	kvfree(t->prev_first);
-	kvfree(t->live);
+	ckpt_dirty_free(&t->changed);
 	kvfree(t->frozen);
 	kvfree(t->taken);
 	kvfree(t->f.present);
@@ -65,15 +61,15 @@ int ckpt_track_begin(struct ckpt_track **tp, struct ckpt_ctx *ctx, bool full)
 		t = kzalloc(sizeof(*t), GFP_KERNEL);
 		if (!t)
 			return -ENOMEM;
-		INIT_LIST_HEAD(&t->node);
+		ckpt_dirty_init(&t->changed, true);
 		*tp = t;
 	}
 	/* Another process, or this one's mm died (exec): a new series. */
-	if (t->ms && (t->ms->mn.mm != ctx->mm || READ_ONCE(t->ms->dead)))
+	if (t->w && (t->w->mn.mm != ctx->mm || ckpt_watch_dead(t->w)))
 		track_detach(t);
-	if (!t->ms) {
-		t->ms = ckpt_mmsnap_get_or_make(ctx->mm);
-		if (!t->ms)
+	if (!t->w) {
+		t->w = ckpt_watch_get_or_make(ctx->mm);
+		if (!t->w)
 			return -ENOMEM;
 	}
 	if (full)
@@ -92,100 +88,41 @@ int ckpt_track_begin(struct ckpt_track **tp, struct ckpt_ctx *ctx, bool full)
 	return hbuf_prealloc(&ctx->hb, hbuf_hint_get((unsigned long)ctx->mm));
 }
 
-/* Caller holds ms->lock. */
-static void mark_pages(struct ckpt_track *t, unsigned long start,
-		       unsigned long end)
+void ckpt_track_mark_all(struct ckpt_watch *w)
 {
-	unsigned long lo = 0, hi = t->nr_prev, mid, a, b, first;
-	const struct ckpt_range *r;
-	bool hit = false;
-
-	/* The first range of prev that ends after @start. */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (t->prev[mid].end <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < t->nr_prev && t->prev[lo].start < end; lo++) {
-		r = &t->prev[lo];
-		a = max_t(u64, start, r->start);
-		b = min_t(u64, end, r->end);
-		first = t->prev_first[lo] + ((a - r->start) >> PAGE_SHIFT);
-		bitmap_set(t->live, first,
-			   DIV_ROUND_UP(b - r->start, PAGE_SIZE) -
-			   ((a - r->start) >> PAGE_SHIFT));
-		hit = true;
-	}
-	if (hit && t->walking)
-		t->walk_hit = true;
-}
-
-void ckpt_track_mark(struct ckpt_track *t, unsigned long start,
-		     unsigned long end)
-{
-	if (t->nr_prev && start < end)
-		mark_pages(t, start, end);
-}
-
-/* Every tracker of @ms but @except. */
-static void mark_all_but(struct ckpt_mmsnap *ms, struct ckpt_track *except)
-{
-	struct ckpt_track *t;
-
-	spin_lock(&ms->lock);
-	list_for_each_entry(t, &ms->tracks, node) {
-		if (t == except || !t->nr_prev)
-			continue;
-		bitmap_fill(t->live, t->nbits);
-		if (t->walking)
-			t->walk_hit = true;
-	}
-	spin_unlock(&ms->lock);
-}
-
-void ckpt_track_mark_all(struct ckpt_mmsnap *ms)
-{
-	mark_all_but(ms, NULL);
+	ckpt_watch_mark_unseen(w, NULL);
 }
 
 void ckpt_track_foreign(struct mm_struct *mm, struct ckpt_track *self)
 {
-	struct ckpt_mmsnap *ms = ckpt_mmsnap_find(mm);
+	struct ckpt_watch *w = ckpt_watch_find(mm);
 
-	if (!ms)
+	if (!w)
 		return;
-	mark_all_but(ms, self);
-	ckpt_mmsnap_put(ms);
+	ckpt_watch_mark_unseen(w, self ? &self->changed : NULL);
+	ckpt_watch_put(w);
 }
 
 /* Before the walk: freezes the marks (again, with the new ones, on a retry). */
 static int walk_start(struct ckpt_ctx *ctx, struct mm_struct *mm)
 {
 	struct ckpt_track *t = ctx->track;
-	struct ckpt_mmsnap *ms = t->ms;
+	struct ckpt_watch *w = t->w;
 	int ret;
 
-	ret = ckpt_mmsnap_watch(ctx, ms, mm);
+	mmap_assert_write_locked(mm);
+	ret = ckpt_watch_register(ctx, w, mm);
 	if (ret)
 		return ret;
-	spin_lock(&ms->lock);
-	if (!t->listed) {
-		/* From here on every change is marked. */
-		list_add_tail(&t->node, &ms->tracks);
-		t->listed = true;
-	}
-	if (t->nr_prev) {
-		if (t->walking)
-			bitmap_or(t->frozen, t->frozen, t->live, t->nbits);
-		else
-			swap(t->frozen, t->live);
-		bitmap_zero(t->live, t->nbits);
-	}
+	spin_lock(&w->lock);
+	/* From here on every change is marked. */
+	if (list_empty(&t->changed.node))
+		ckpt_watch_subscribe(w, &t->changed);
+	/* On a retry the new marks join those of the last try. */
+	ckpt_dirty_take(&t->changed, &t->frozen, t->walking);
 	t->walking = true;
-	t->walk_hit = false;
-	spin_unlock(&ms->lock);
+	t->changed.hit = false;
+	spin_unlock(&w->lock);
 	t->f.prev = t->prev;
 	t->f.prev_first = t->prev_first;
 	t->f.nr_prev = t->nr_prev;
@@ -244,7 +181,7 @@ static int freeze_taken(struct ckpt_track *t)
 static int walk_end(struct ckpt_ctx *ctx)
 {
 	struct ckpt_track *t = ctx->track;
-	struct ckpt_mmsnap *ms = t->ms;
+	struct ckpt_watch *w = t->w;
 	unsigned long *first, *live, *frozen, i, n = 0;
 	int ret;
 
@@ -263,9 +200,9 @@ static int walk_end(struct ckpt_ctx *ctx)
 		ret = -ENOMEM;
 		goto out;
 	}
-	spin_lock(&ms->lock);
-	if (t->walk_hit && !t->f.all) {
-		spin_unlock(&ms->lock);
+	spin_lock(&w->lock);
+	if (t->changed.hit && !t->f.all) {
+		spin_unlock(&w->lock);
 		ret = -EAGAIN;
 		goto out;
 	}
@@ -273,11 +210,11 @@ static int walk_end(struct ckpt_ctx *ctx)
 	swap(t->cap_prev, t->f.cap_present);
 	t->nr_prev = t->f.nr_present;
 	swap(t->prev_first, first);
-	swap(t->live, live);
+	ckpt_dirty_rebase(&t->changed, t->prev, t->prev_first, t->nr_prev,
+			  &live, n);
 	swap(t->frozen, frozen);
-	t->nbits = n;
 	t->walking = false;
-	spin_unlock(&ms->lock);
+	spin_unlock(&w->lock);
 	t->f.nr_present = 0;
 out:
 	kvfree(first);
@@ -383,9 +320,7 @@ void ckpt_track_end(struct ckpt_ctx *ctx, int err)
 	if (err) {
 		/* Pages were write-protected for nothing: the next is full. */
 		t->parent_id = 0;
-		spin_lock(&t->ms->lock);
 		t->walking = false;
-		spin_unlock(&t->ms->lock);
 	} else {
 		t->parent_id = ctx->image_id;
 		hbuf_hint_set((unsigned long)ctx->mm, hbuf_used(&ctx->hb));

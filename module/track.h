@@ -16,8 +16,9 @@
  * not used: VMA merges lose it, and its users must not be disturbed.
  *
  * Locking: a tracker belongs to one open /dev/ckpt (its ioctl mutex).
- * Its marks are written by the notifier and taken by a capture under the
- * mm's ms->lock.
+ * Its "changed since" set is subscribed to the mm's watcher (watch.h):
+ * marks are written by the notifier and taken by a capture under the
+ * watcher's lock.
  */
 #ifndef CKPT_TRACK_H
 #define CKPT_TRACK_H
@@ -25,32 +26,33 @@
 #include <linux/list.h>
 
 #include "ctx.h"
+#include "dirty.h"
 #include "hbuf.h"
 #include "pages.h"
 
-struct ckpt_mmsnap;
+struct ckpt_watch;
 
 /*
  * The pages present at the last capture (prev) and, a bit per page, the
- * ones the notifier saw change since.  Only those pages need marks: a
- * page that was not there is new anyway.  So marks are exact and never
- * run out, whatever the task does between two images.
+ * ones the notifier saw change since: the basis and the marks of the
+ * tracker's changed set.  Only those pages need marks: a page that was
+ * not there is new anyway.  So marks are exact and never run out,
+ * whatever the task does between two images.
  */
 struct ckpt_track {
-	struct list_head node;		/* in ms->tracks, under ms->lock */
-	struct ckpt_mmsnap *ms;		/* referenced, or NULL */
-	bool listed;			/* on ms->tracks */
+	struct ckpt_watch *w;		/* referenced, or NULL */
 	u64 parent_id;			/* the last complete image, or 0 */
 
-	/* Under ms->lock (the notifier reads prev and sets bits in live). */
+	/*
+	 * The basis of @changed: changed under the watcher's lock, since the
+	 * notifier reads it.  changed.hit: a mark on prev came during the walk.
+	 */
+	struct ckpt_dirty changed;
 	struct ckpt_range *prev;
 	unsigned long nr_prev, cap_prev;
 	unsigned long *prev_first;	/* page index of each prev range */
-	unsigned long *live;		/* marked by the notifier */
 	unsigned long *frozen;		/* the marks the walk goes by */
-	unsigned long nbits;		/* pages in prev */
 	bool walking;			/* between the walk's start and its end */
-	bool walk_hit;			/* a mark on prev came meanwhile */
 
 	/* The frozen marks as address ranges, for the CHANGED records. */
 	struct ckpt_range *taken;
@@ -85,16 +87,16 @@ int ckpt_track_emit(struct ckpt_ctx *ctx);
 /* After the writeout (or a failure, @err): the next image's parent. */
 void ckpt_track_end(struct ckpt_ctx *ctx, int err);
 
-/* Every page of the mm may have changed unseen (a snapshot rollback). */
-void ckpt_track_mark_all(struct ckpt_mmsnap *ms);
+/*
+ * Every page of the mm behind @w may have changed unseen (a snapshot
+ * rollback writes pages in place): for every series on it.
+ */
+void ckpt_track_mark_all(struct ckpt_watch *w);
 /*
  * A capture of @mm (a plain dump, a snapshot, or the series @self) write-
  * protected pages, changed ones among them, that the images of the other
  * series do not hold.
  */
 void ckpt_track_foreign(struct mm_struct *mm, struct ckpt_track *self);
-/* The notifier saw [start, end) change; ms->lock held. */
-void ckpt_track_mark(struct ckpt_track *t, unsigned long start,
-		     unsigned long end);
 
 #endif /* CKPT_TRACK_H */

@@ -31,7 +31,7 @@ install)
 	[ $# -gt 0 ] || { echo "dkms.sh install: no kernel given" >&2; exit 2; }
 	remove
 	mkdir -p "$SRC"
-	cp -r "$TOP/dkms.conf" "$TOP/Kbuild" "$TOP/VERSION" "$TOP/module" "$TOP/uapi" "$SRC/"
+	cp -r "$TOP/dkms.conf" "$TOP/Kbuild" "$TOP/VERSION" "$TOP/module" "$TOP/format" "$TOP/uapi" "$SRC/"
 	dkms add "ckpt/$VERSION"
 	for k in "$@"; do
 		dkms build "ckpt/$VERSION" -k "$k"

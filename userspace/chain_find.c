@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "chain_int.h"
+#include "index.h"
 #include "periodic.h"
+#include "search.h"
 #include "tool.h"
 
 void chain_say(const struct chain *ch, const char *fmt, ...)
@@ -229,56 +231,66 @@ static int add_range(struct ckpt_range **arr, size_t *n, u64 start, u64 end)
 	return 0;
 }
 
-/* What the merge needs of record @h of image @i. */
-static int keep(struct chain *ch, size_t i, const struct img_reader *r,
-		const struct ckpt_hdr *h)
+/*
+ * What the merge needs of image @i: its header, CHANGED ranges and runs,
+ * and of the newest also its VMAs.
+ */
+static u32 index_types(size_t i)
 {
-	const struct ckpt_rec_header *hd = (const void *)h;
-	const struct ckpt_rec_changed *c = (const void *)h;
-	const struct ckpt_rec_pages *p = (const void *)h;
-	const struct ckpt_rec_vma *v = (const void *)h;
-	struct img *im = &ch->imgs[i];
-	struct run *run;
-	u64 k;
+	return CKPT_IDX(CKPT_REC_HEADER) | CKPT_IDX(CKPT_REC_CHANGED) |
+	       CKPT_IDX(CKPT_REC_PAGES) | (i ? 0 : CKPT_IDX(CKPT_REC_VMA));
+}
 
+/* Record @h of image @i, just validated, into @idx. */
+static int keep(struct chain *ch, size_t i, struct ckpt_index *idx,
+		const struct img_reader *r, const struct ckpt_hdr *h)
+{
 	if (!i && !ch->meta_end && (h->type == CKPT_REC_CHANGED ||
 				    h->type == CKPT_REC_PAGES ||
 				    h->type == CKPT_REC_TRAILER)) {
 		ch->meta_end = img_reader_offset(r);
 		ch->meta_records = img_reader_index(r);
 	}
-	switch (h->type) {
-	case CKPT_REC_HEADER:
-		im->id = hd->image_id;
-		im->parent = hd->parent_id;
-		im->incremental = hd->flags & CKPT_IMG_INCREMENTAL;
-		if (!i) {
-			ch->hdr = *hd;
-			ch->page_shift = (unsigned int)__builtin_ctz(hd->page_size);
-		}
-		break;
-	case CKPT_REC_VMA:
-		if (!i && holds_pages(v->kind))
-			return add_range(&ch->vmas, &ch->nr_vmas, v->start,
-					 v->end);
-		break;
-	case CKPT_REC_CHANGED:
-		for (k = 0; k < c->nr; k++)
-			if (add_range(&im->ranges, &im->nr_ranges,
-				      c->range[k].start, c->range[k].end))
-				return -1;
-		break;
-	case CKPT_REC_PAGES:
-		run = grow(im->runs, im->nr_runs, sizeof(*run));
-		if (!run)
-			return -1;
-		im->runs = run;
-		run[im->nr_runs].vaddr = p->vaddr;
-		run[im->nr_runs].npages = p->npages;
-		run[im->nr_runs].off = img_reader_offset(r) + h->len;
-		im->nr_runs++;
-		break;
+	return ckpt_index_add(idx, h, img_reader_offset(r));
+}
+
+/* The merge's compact view of image @i, from its whole, valid index. */
+static int adopt(struct chain *ch, size_t i, const struct ckpt_index *idx)
+{
+	const struct ckpt_rec_header *hd = idx->hdr;
+	const struct ckpt_rec_changed *c;
+	struct img *im = &ch->imgs[i];
+	unsigned int k;
+	u64 j;
+
+	im->id = hd->image_id;
+	im->parent = hd->parent_id;
+	im->incremental = hd->flags & CKPT_IMG_INCREMENTAL;
+	if (!i) {
+		ch->hdr = *hd;
+		ch->page_shift = (unsigned int)__builtin_ctz(hd->page_size);
 	}
+	for (k = 0; k < idx->nr_vmas; k++)
+		if (holds_pages(idx->vmas[k]->kind) &&
+		    add_range(&ch->vmas, &ch->nr_vmas, idx->vmas[k]->start,
+			      idx->vmas[k]->end))
+			return -1;
+	for (k = 0; k < idx->nr_changed; k++) {
+		c = idx->changed[k];
+		for (j = 0; j < c->nr; j++)
+			if (add_range(&im->ranges, &im->nr_ranges,
+				      c->range[j].start, c->range[j].end))
+				return -1;
+	}
+	im->runs = calloc(idx->nr_runs ? idx->nr_runs : 1, sizeof(*im->runs));
+	if (!im->runs)
+		return -1;
+	for (k = 0; k < idx->nr_runs; k++) {
+		im->runs[k].vaddr = idx->runs[k].vaddr;
+		im->runs[k].npages = idx->runs[k].npages;
+		im->runs[k].off = idx->run_data[k];
+	}
+	im->nr_runs = idx->nr_runs;
 	return 0;
 }
 
@@ -287,6 +299,7 @@ static int load(struct chain *ch, size_t i, const char *child)
 {
 	struct img *im = &ch->imgs[i];
 	const struct ckpt_hdr *h;
+	struct ckpt_index idx;
 	struct img_reader r;
 	int fd, ret;
 
@@ -301,14 +314,21 @@ static int load(struct chain *ch, size_t i, const char *child)
 		return -1;
 	}
 	keep_open(ch, i, fd);
+	/* The reader reuses its buffer: the index keeps copies. */
+	ckpt_index_init(&idx, index_types(i), CKPT_IDX_COPY | CKPT_IDX_RUN_DATA);
 	ret = img_reader_open_fd(&r, fd, NULL);
 	while (!ret && (ret = img_reader_next(&r, &h)) > 0) {
-		ret = keep(ch, i, &r, h);
+		ret = keep(ch, i, &idx, &r, h);
 		if (ret) {
 			chain_no_memory(ch, im->path);
 			ret = -ENOMEM;
 		}
 	}
+	if (!ret && adopt(ch, i, &idx)) {
+		chain_no_memory(ch, im->path);
+		ret = -ENOMEM;
+	}
+	ckpt_index_free(&idx);
 	if (ret < 0 && ret != -ENOMEM) {
 		if (child)
 			chain_say(ch, "%s (parent of %s): %s", im->path, child,
@@ -417,18 +437,24 @@ nomem:
 }
 
 /* The file name of the image with id @id in the directory, or NULL. */
+struct id_key {
+	const struct chain *ch;
+	u64 id;
+};
+
+static bool id_below(const void *arg, unsigned long i)
+{
+	const struct id_key *k = arg;
+
+	return k->ch->ents[i].id < k->id;
+}
+
 static const char *find_id(const struct chain *ch, u64 id)
 {
-	size_t lo = 0, hi = ch->nr_ents, mid;
-
+	struct id_key k = { .ch = ch, .id = id };
 	/* the first entry with that id: the names are sorted within it */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (ch->ents[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	unsigned long lo = ckpt_lower_bound(ch->nr_ents, id_below, &k);
+
 	return lo < ch->nr_ents && ch->ents[lo].id == id ?
 	       ch->ents[lo].name : NULL;
 }

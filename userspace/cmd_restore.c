@@ -219,6 +219,7 @@ static pid_t make_child(const struct plan *p, bool new_pid)
 static void child(const struct plan *p, int img, int dev, int sync_rd)
 {
 	int keep[4] = { img, dev, sync_rd, dup(STDERR_FILENO) };
+	int pipe_fd;
 	char c;
 
 	/* Our messages keep going to the tool's stderr, wherever fd 2 goes. */
@@ -226,7 +227,7 @@ static void child(const struct plan *p, int img, int dev, int sync_rd)
 	/* Wait until the parent has seized us. */
 	if (read(sync_rd, &c, 1) != 1)
 		_exit(127);
-	if (child_prepare(p, keep, 4))
+	if (child_prepare(p, keep, 4, &pipe_fd))
 		_exit(127);
 	close(keep[2]);
 	/*
@@ -241,7 +242,7 @@ static void child(const struct plan *p, int img, int dev, int sync_rd)
 	 * raise() would make another syscall after the kill.
 	 */
 	syscall(SYS_tgkill, getpid(), gettid(), SIGSTOP);
-	ckpt_restore(keep[1], keep[0], keep[1], &restore_arg);
+	ckpt_restore_files(keep[1], keep[0], keep[1], pipe_fd, &restore_arg);
 	_exit(127);
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * image_read: reads an image stream in userspace and validates all of it
- * with the module's own validator (module/image_check.c), through the
- * module's own reader buffer (module/hbuf.c in HBUF_READ mode).
+ * with the module's own validator (format/image_check.c), through the
+ * module's own reader buffer (format/hbuf.c in HBUF_READ mode).
  *
  *	struct img_reader r;
  *	const struct ckpt_hdr *h;
@@ -120,8 +120,5 @@ static inline const char *img_reader_error(const struct img_reader *r)
 }
 
 void img_reader_close(struct img_reader *r);
-
-/* hbuf_shim.c: hbuf chunks alive in this process, for leak checks. */
-void hbuf_shim_live(long *chunks, long *bytes);
 
 #endif /* CKPT_IMAGE_READ_H */

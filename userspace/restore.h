@@ -47,12 +47,13 @@ int plan_load(int fd, struct plan *p);
 void plan_free(struct plan *p);
 
 /*
- * restore_child.c: in the forked child, before the restore ioctl: fds,
- * cwd, limits, signal handlers, timers, identity, the vDSO's place.
+ * restore_child.c: in the forked child, before the restore ioctl: pipes,
+ * cwd, limits, timers, identity, the vDSO's place.
  * @keep are the child's own fds (image, device) that must survive; they
- * are moved out of the way and their new numbers written back.
+ * are moved out of the way and their new numbers written back.  The
+ * pipes are left from *pipe_fd on, for CKPT_RESTORE_FILES.
  * Returns 0, or -1 after printing why.
  */
-int child_prepare(const struct plan *p, int *keep, size_t nr_keep);
+int child_prepare(const struct plan *p, int *keep, size_t nr_keep, int *pipe_fd);
 
 #endif /* CKPT_RESTORE_H */

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The restoring child, before the restore ioctl: what the kernel cannot
- * apply for it, each step saying why: fds at exact numbers, limits,
- * identity, directories, interval timers, and moving the vDSO to the
- * image's address.  The kernel applies the rest (mappings, pages, signal
+ * apply for it, each step saying why: pipes, limits, identity,
+ * directories, interval timers, and moving the vDSO to the image's
+ * address.  The kernel applies the rest (fds, mappings, pages, signal
  * handlers, altstack, queued signals, the mask) with rollback's appliers.
  *
  * All signals are blocked by the caller; the kernel sets the image's mask
  * last.  After the vDSO moves, nothing here may call into it (no
  * clock_gettime()), which is why the timers are set before.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,12 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -33,47 +30,15 @@
 /* Fds of the restorer itself are parked above every image fd. */
 static int park_base;
 
-static bool is_kept(int fd, const int *keep, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (keep[i] == fd)
-			return true;
-	return false;
-}
-
-static const struct plan_file *file_by_id(const struct plan *p, uint32_t id)
-{
-	size_t i;
-
-	for (i = 0; i < p->nr_files; i++)
-		if (p->files[i].rec.id == id)
-			return &p->files[i];
-	return NULL;
-}
-
-static bool fd_inherited(const struct plan *p, int fd)
-{
-	const struct plan_file *f;
-	size_t i;
-
-	for (i = 0; i < p->nr_fds; i++) {
-		if ((int)p->fds[i].fd != fd)
-			continue;
-		f = file_by_id(p, p->fds[i].file_id);
-		return f && f->rec.kind == CKPT_FILE_INHERIT;
-	}
-	return false;
-}
-
-/* Moves our own fds out of the image's way; closes everything else. */
+/*
+ * Moves our own fds out of the image's way: the kernel installs the
+ * image's fds at their numbers (CKPT_RESTORE_FILES) and closes every
+ * other fd but the image and the device, which it closes at the end.
+ */
 static int park_fds(const struct plan *p, int *keep, size_t nr_keep)
 {
-	struct dirent *de;
 	size_t i;
-	DIR *d;
-	int fd, nfd;
+	int nfd;
 
 	park_base = 3;
 	for (i = 0; i < p->nr_fds; i++)
@@ -90,185 +55,112 @@ static int park_fds(const struct plan *p, int *keep, size_t nr_keep)
 			tool_errfd = nfd;
 		keep[i] = nfd;
 	}
-	d = opendir("/proc/self/fd");
-	if (!d) {
-		errmsg("restore: /proc/self/fd: %s", strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		fd = atoi(de->d_name);
-		if (fd == dirfd(d) || is_kept(fd, keep, nr_keep) ||
-		    fd_inherited(p, fd))
-			continue;
-		close(fd);
-	}
-	closedir(d);
 	return 0;
 }
 
-/*
- * Moves *fd above every image fd: a low number would be taken over by a
- * dup2() of the image's fds, and closing ours later would close theirs.
- */
-static int park(int *fd)
+/* Moves *fd to @base or above, out of the way of the fds placed below. */
+static int park(int *fd, int base)
 {
 	int nfd;
 
-	if (*fd >= park_base)
+	if (*fd >= base)
 		return 0;
-	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, park_base);
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, base);
 	close(*fd);
 	*fd = nfd;
 	return nfd < 0 ? -1 : 0;
 }
 
-/* Opens one FILE record at a temporary fd above the image's range. */
-static int open_file(const struct plan *p, const struct plan_file *f,
-		     int *pipes)
+/* Makes the pipe of FILE record @i, and of every record of its pipe_id. */
+static int make_pipe(const struct plan *p, size_t i, int *pipes, int above)
 {
-	int acc = f->rec.flags & O_ACCMODE, fd, flags, pfd[2];
-	struct stat st;
-	size_t i;
+	int pfd[2];
+	size_t j;
 
-	flags = f->rec.flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT |
-				O_NOATIME | O_SYNC | O_DSYNC | O_LARGEFILE |
-				O_DIRECTORY | O_NOFOLLOW | O_PATH);
-	switch (f->rec.kind) {
-	case CKPT_FILE_PIPE:
-		/* Both ends of a pipe come from one pipe2(), by pipe_id. */
-		for (i = 0; i < p->nr_files; i++)
-			if (&p->files[i] == f)
-				break;
-		if (pipes[2 * i] < 0) {
-			if (pipe2(pfd, O_CLOEXEC) || park(&pfd[0]) || park(&pfd[1])) {
-				errmsg("restore: pipe: %s", strerror(errno));
-				return -1;
-			}
-			for (size_t j = 0; j < p->nr_files; j++) {
-				if (p->files[j].rec.kind != CKPT_FILE_PIPE ||
-				    p->files[j].rec.pipe_id != f->rec.pipe_id)
-					continue;
-				pipes[2 * j] = pfd[0];
-				pipes[2 * j + 1] = pfd[1];
-			}
-		}
-		fd = dup(acc == O_RDONLY ? pipes[2 * i] : pipes[2 * i + 1]);
-		if (fd >= 0 && f->data && f->rec.data_len) {
-			if (fcntl(pipes[2 * i + 1], F_SETPIPE_SZ, f->rec.data_len) < 0 &&
-			    f->rec.data_len > 65536) {
-				errmsg("restore: fd with pipe data: cannot size the pipe: %s",
-				       strerror(errno));
-				return -1;
-			}
-			if (write(pipes[2 * i + 1], f->data, f->rec.data_len) !=
-			    (ssize_t)f->rec.data_len) {
-				errmsg("restore: cannot refill a pipe: %s", strerror(errno));
-				return -1;
-			}
-		}
-		if (fd >= 0 && fcntl(fd, F_SETFL, flags & ~O_ACCMODE) < 0)
-			return -1;
-		return fd;
-	case CKPT_FILE_FIFO:
-		/* Opening one end alone would block until the other opens. */
-		fd = open(f->path, O_RDWR | O_CLOEXEC | (flags & O_NONBLOCK));
-		if (fd >= 0 && f->data && f->rec.data_len &&
-		    write(fd, f->data, f->rec.data_len) != (ssize_t)f->rec.data_len) {
-			errmsg("restore: %s: cannot refill the FIFO: %s", f->path,
-			       strerror(errno));
-			close(fd);
-			return -1;
-		}
-		break;
-	default:
-		fd = open(f->path, flags | O_CLOEXEC);
-		break;
-	}
-	if (fd < 0) {
-		errmsg("restore: cannot open %s: %s", f->path, strerror(errno));
+	if (pipe2(pfd, O_CLOEXEC) || park(&pfd[0], above) || park(&pfd[1], above)) {
+		errmsg("restore: pipe: %s", strerror(errno));
 		return -1;
 	}
-	if (f->rec.kind == CKPT_FILE_REG &&
-	    (fstat(fd, &st) || st.st_ino != f->rec.ino ||
-	     st.st_dev != f->rec.dev)) {
-		errmsg("restore: %s is not the file the process had open (replaced since the checkpoint)",
-		       f->path);
-		close(fd);
+	for (j = 0; j < p->nr_files; j++) {
+		if (p->files[j].rec.kind != CKPT_FILE_PIPE ||
+		    p->files[j].rec.pipe_id != p->files[i].rec.pipe_id)
+			continue;
+		pipes[2 * j] = pfd[0];
+		pipes[2 * j + 1] = pfd[1];
+	}
+	return 0;
+}
+
+/* Puts the data in flight back into the pipe of FILE record @i. */
+static int refill_pipe(const struct plan_file *f, int wr)
+{
+	if (fcntl(wr, F_SETPIPE_SZ, f->rec.data_len) < 0 &&
+	    f->rec.data_len > 65536) {
+		errmsg("restore: fd with pipe data: cannot size the pipe: %s",
+		       strerror(errno));
 		return -1;
 	}
-	if ((f->rec.kind == CKPT_FILE_REG || f->rec.kind == CKPT_FILE_DIR) &&
-	    lseek(fd, f->rec.pos, SEEK_SET) < 0) {
-		errmsg("restore: %s: cannot seek to %llu: %s", f->path,
-		       (unsigned long long)f->rec.pos, strerror(errno));
-		close(fd);
+	if (write(wr, f->data, f->rec.data_len) != (ssize_t)f->rec.data_len) {
+		errmsg("restore: cannot refill a pipe: %s", strerror(errno));
 		return -1;
 	}
-	return fd;
+	return 0;
 }
 
 /*
- * Still in userspace: opening files by path and making pipes is easy
- * here.  The kernel's fd installer for rollback (snap_files.c) is to take
- * this over, so that restore and rollback share one (issue 11).
+ * Pipes stay in userspace: a module cannot make one (create_pipe_files()
+ * and do_pipe_flags() are not exported), so the pipes are made, given
+ * their status flags and refilled here, and the kernel takes the end of
+ * FILE record i from fd *pipe_fd + i (CKPT_RESTORE_FILES).  Every other
+ * file is opened by the kernel, which also installs all of the image's
+ * fds (files.c, the installer of a rollback).
  */
-static int restore_fds(const struct plan *p)
+static int hand_over_pipes(const struct plan *p, const int *keep,
+			   size_t nr_keep, int *pipe_fd)
 {
 	const struct plan_file *f;
-	int *tmp, *pipes, ret = -1;
+	int *pipes, base = park_base, end, ret = -1;
 	size_t i, j;
 
-	tmp = calloc(p->nr_files + 1, sizeof(*tmp));
+	for (i = 0; i < nr_keep; i++)
+		if (keep[i] >= base)
+			base = keep[i] + 1;
+	*pipe_fd = base;
 	pipes = malloc((2 * p->nr_files + 2) * sizeof(*pipes));
-	if (!tmp || !pipes) {
+	if (!pipes) {
 		errmsg("restore: out of memory");
-		goto out;
+		return -1;
 	}
 	for (i = 0; i < 2 * p->nr_files; i++)
 		pipes[i] = -1;
 	for (i = 0; i < p->nr_files; i++) {
 		f = &p->files[i];
-		tmp[i] = -1;
-		if (f->rec.kind == CKPT_FILE_INHERIT)
+		if (f->rec.kind != CKPT_FILE_PIPE)
 			continue;
-		tmp[i] = open_file(p, f, pipes);
-		if (tmp[i] < 0 || park(&tmp[i]))
+		/* Both ends of a pipe come from one pipe2(), by pipe_id. */
+		if (pipes[2 * i] < 0 &&
+		    make_pipe(p, i, pipes, base + (int)p->nr_files))
 			goto out;
-	}
-	for (i = 0; i < p->nr_fds; i++) {
-		const struct ckpt_rec_fd *d = &p->fds[i];
-
-		for (j = 0; j < p->nr_files; j++)
-			if (p->files[j].rec.id == d->file_id)
-				break;
-		if (p->files[j].rec.kind == CKPT_FILE_INHERIT) {
-			if (fcntl(d->fd, F_GETFD) < 0) {
-				errmsg("restore: fd %u was connected outside the process, and this restore has no fd %u to give it",
-				       d->fd, d->fd);
-				goto out;
-			}
-		} else if (dup2(tmp[j], d->fd) < 0) {
-			errmsg("restore: fd %u: %s", d->fd, strerror(errno));
+		end = (f->rec.flags & O_ACCMODE) == O_RDONLY ? pipes[2 * i] :
+							       pipes[2 * i + 1];
+		if (f->data && f->rec.data_len && refill_pipe(f, pipes[2 * i + 1]))
+			goto out;
+		if (fcntl(end, F_SETFL, f->rec.flags & (O_APPEND | O_NONBLOCK |
+							O_DIRECT | O_NOATIME)) < 0 ||
+		    dup3(end, base + (int)i, O_CLOEXEC) < 0) {
+			errmsg("restore: pipe: %s", strerror(errno));
 			goto out;
 		}
-		if (fcntl(d->fd, F_SETFD,
-			  d->flags & CKPT_FD_CLOEXEC ? FD_CLOEXEC : 0) < 0)
-			goto out;
 	}
 	ret = 0;
 out:
-	for (i = 0; tmp && i < p->nr_files; i++)
-		if (tmp[i] >= 0)
-			close(tmp[i]);
-	for (i = 0; pipes && i < 2 * p->nr_files; i++)
+	for (i = 0; i < 2 * p->nr_files; i++)
 		if (pipes[i] >= 0) {
 			for (j = i + 1; j < 2 * p->nr_files; j++)
 				if (pipes[j] == pipes[i])
 					pipes[j] = -1;
 			close(pipes[i]);
 		}
-	free(tmp);
 	free(pipes);
 	return ret;
 }
@@ -304,12 +196,12 @@ static int restore_timers(const struct plan *p)
 }
 
 /*
- * In userspace because the kernel's setters are not exported to modules:
- * do_prlimit() (a direct write of the limits would skip the LSM hook and
- * RLIMIT_CPU's timer), __set_task_comm() and set_dumpable().  umask,
- * personality, pdeathsig and no_new_privs could be written by the module;
- * they stay here with the rest of the identity until the task applier
- * takes them (issue 11).
+ * The part of the identity that stays in userspace, because the kernel's
+ * setters are not exported to modules: do_prlimit() (a direct write of the
+ * limits would skip the LSM hook and RLIMIT_CPU's timer) and
+ * __set_task_comm() (a direct write of ->comm would skip its perf and
+ * trace events).  umask, personality, pdeathsig, no_new_privs, dumpable
+ * and rseq are set by the module (task.c ckpt_task_apply()).
  */
 static int restore_identity(const struct plan *p)
 {
@@ -325,16 +217,8 @@ static int restore_identity(const struct plan *p)
 			return -1;
 		}
 	}
-	umask(t->umask);
-	if (prctl(PR_SET_NAME, t->comm) ||
-	    (personality(0xffffffff) != (int)t->personality &&
-	     personality(t->personality) < 0) ||
-	    prctl(PR_SET_PDEATHSIG, t->pdeathsig) ||
-	    ((t->flags & CKPT_TASK_NO_NEW_PRIVS) &&
-	     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) ||
-	    (t->dumpable <= 1 && prctl(PR_SET_DUMPABLE, t->dumpable))) {
-		errmsg("restore: process identity (comm, personality, prctl): %s",
-		       strerror(errno));
+	if (prctl(PR_SET_NAME, t->comm)) {
+		errmsg("restore: process name: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -460,9 +344,10 @@ static int move_vdso(const struct plan *p)
 	return 0;
 }
 
-int child_prepare(const struct plan *p, int *keep, size_t nr_keep)
+int child_prepare(const struct plan *p, int *keep, size_t nr_keep, int *pipe_fd)
 {
-	if (park_fds(p, keep, nr_keep) || restore_fds(p) ||
+	if (park_fds(p, keep, nr_keep) ||
+	    hand_over_pipes(p, keep, nr_keep, pipe_fd) ||
 	    restore_identity(p) || restore_dirs(p) || restore_timers(p))
 		return -1;
 	/* Last: from here on the old vDSO is gone. */

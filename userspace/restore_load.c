@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tool's view of an image for restore: read whole and checked by the
- * module's own validator (img_reader), the records it acts on copied out.
+ * module's own validator (img_reader), the records it acts on found by the
+ * shared record index (format/index.h) and copied out.
  * A bad image is refused here, before any process is made.
  */
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "image_read.h"
+#include "index.h"
 #include "restore.h"
 #include "tool.h"
 
@@ -21,118 +23,118 @@ static void *dup_mem(const void *src, size_t len)
 	return p;
 }
 
-static void *grow(void *arr, size_t n, size_t elem)
+/*
+ * What the tool acts on: all but the queued signals (the kernel applies
+ * them) and the runs (only counted: the validator does that).
+ */
+#define PLAN_TYPES	(CKPT_IDX_SINGLETONS | CKPT_IDX(CKPT_REC_VMA) | \
+			 CKPT_IDX(CKPT_REC_FILE) | CKPT_IDX(CKPT_REC_FD))
+
+static int copy_fs(struct plan *p, const struct ckpt_rec_fs *fs)
 {
-	/* Doubling at powers of two. */
-	if (n & (n - 1))
-		return arr;
-	return realloc(arr, (n ? 2 * n : 1) * elem);
+	p->cwd = dup_mem(fs->paths, fs->cwd_len);
+	p->root = dup_mem(fs->paths + fs->cwd_len, fs->root_len);
+	return p->cwd && p->root ? 0 : -1;
 }
 
-static int keep_vma(struct plan *p, const struct ckpt_rec_vma *v)
+static int copy_xstate(struct plan *p, const struct ckpt_rec_xstate *xs)
 {
-	struct plan_vma *n = grow(p->vmas, p->nr_vmas, sizeof(*n));
-
-	if (!n)
-		return -1;
-	p->vmas = n;
-	n[p->nr_vmas].start = v->start;
-	n[p->nr_vmas].end = v->end;
-	n[p->nr_vmas].kind = v->kind;
-	p->nr_vmas++;
-	return 0;
+	p->xstate_size = xs->size;
+	p->xcr0 = xs->xcr0;
+	p->xstate = dup_mem(xs->data, xs->size);
+	return p->xstate ? 0 : -1;
 }
 
-static int keep_file(struct plan *p, const struct ckpt_rec_file *f)
+static int copy_vmas(struct plan *p, const struct ckpt_index *idx)
 {
-	struct plan_file *n = grow(p->files, p->nr_files, sizeof(*n));
-	struct plan_file *pf;
+	unsigned int i;
 
-	if (!n)
+	p->vmas = calloc(idx->nr_vmas ? idx->nr_vmas : 1, sizeof(*p->vmas));
+	if (!p->vmas)
 		return -1;
-	p->files = n;
-	pf = &n[p->nr_files];
-	memset(pf, 0, sizeof(*pf));
-	memcpy(&pf->rec, f, sizeof(pf->rec));
-	if (f->path_len && !(pf->path = dup_mem(f->data, f->path_len)))
-		return -1;
-	if (f->data_len && !(pf->data = dup_mem(f->data + f->path_len,
-						  f->data_len)))
-		return -1;
-	p->nr_files++;
-	return 0;
-}
-
-static int keep_fd(struct plan *p, const struct ckpt_rec_fd *d)
-{
-	struct ckpt_rec_fd *n = grow(p->fds, p->nr_fds, sizeof(*n));
-
-	if (!n)
-		return -1;
-	p->fds = n;
-	n[p->nr_fds++] = *d;
-	return 0;
-}
-
-static int keep(struct plan *p, const struct ckpt_hdr *h)
-{
-	const struct ckpt_rec_fs *fs;
-	const struct ckpt_rec_xstate *xs;
-
-	switch (h->type) {
-	case CKPT_REC_HEADER:
-		memcpy(&p->hdr, h, sizeof(p->hdr));
-		break;
-	case CKPT_REC_TASK:
-		memcpy(&p->task, h, sizeof(p->task));
-		break;
-	case CKPT_REC_FS:
-		fs = (const void *)h;
-		p->cwd = dup_mem(fs->paths, fs->cwd_len);
-		p->root = dup_mem(fs->paths + fs->cwd_len, fs->root_len);
-		return p->cwd && p->root ? 0 : -1;
-	case CKPT_REC_CPU:
-		memcpy(&p->cpu, h, sizeof(p->cpu));
-		break;
-	case CKPT_REC_XSTATE:
-		xs = (const void *)h;
-		p->xstate_size = xs->size;
-		p->xcr0 = xs->xcr0;
-		p->xstate = dup_mem(xs->data, xs->size);
-		return p->xstate ? 0 : -1;
-	case CKPT_REC_SIGHAND:
-		memcpy(&p->sighand, h, sizeof(p->sighand));
-		break;
-	case CKPT_REC_SIGNAL:
-		memcpy(&p->signal, h, sizeof(p->signal));
-		break;
-	case CKPT_REC_MM:
-		memcpy(&p->mm, h, sizeof(p->mm));
-		break;
-	case CKPT_REC_VMA:
-		return keep_vma(p, (const void *)h);
-	case CKPT_REC_FILE:
-		return keep_file(p, (const void *)h);
-	case CKPT_REC_FD:
-		return keep_fd(p, (const void *)h);
-	case CKPT_REC_PAGES:
-		p->nr_pages += ((const struct ckpt_rec_pages *)h)->npages;
-		break;
+	for (i = 0; i < idx->nr_vmas; i++) {
+		p->vmas[i].start = idx->vmas[i]->start;
+		p->vmas[i].end = idx->vmas[i]->end;
+		p->vmas[i].kind = idx->vmas[i]->kind;
 	}
+	p->nr_vmas = idx->nr_vmas;
+	return 0;
+}
+
+static int copy_files(struct plan *p, const struct ckpt_index *idx)
+{
+	const struct ckpt_rec_file *f;
+	struct plan_file *pf;
+	unsigned int i;
+
+	p->files = calloc(idx->nr_files ? idx->nr_files : 1, sizeof(*p->files));
+	if (!p->files)
+		return -1;
+	for (i = 0; i < idx->nr_files; i++) {
+		f = idx->files[i];
+		/* Counted first: plan_free() frees what is copied so far. */
+		pf = &p->files[p->nr_files++];
+		memcpy(&pf->rec, f, sizeof(pf->rec));
+		if (f->path_len && !(pf->path = dup_mem(f->data, f->path_len)))
+			return -1;
+		if (f->data_len && !(pf->data = dup_mem(f->data + f->path_len,
+							  f->data_len)))
+			return -1;
+	}
+	return 0;
+}
+
+static int copy_fds(struct plan *p, const struct ckpt_index *idx)
+{
+	unsigned int i;
+
+	p->fds = calloc(idx->nr_fds ? idx->nr_fds : 1, sizeof(*p->fds));
+	if (!p->fds)
+		return -1;
+	for (i = 0; i < idx->nr_fds; i++)
+		p->fds[i] = *idx->fds[i];
+	p->nr_fds = idx->nr_fds;
+	return 0;
+}
+
+/* The plan's own copies of what the index found: it outlives the reader. */
+static int copy_plan(struct plan *p, const struct ckpt_index *idx)
+{
+	if (idx->hdr)
+		memcpy(&p->hdr, idx->hdr, sizeof(p->hdr));
+	if (idx->task)
+		memcpy(&p->task, idx->task, sizeof(p->task));
+	if (idx->cpu)
+		memcpy(&p->cpu, idx->cpu, sizeof(p->cpu));
+	if (idx->sighand)
+		memcpy(&p->sighand, idx->sighand, sizeof(p->sighand));
+	if (idx->signal)
+		memcpy(&p->signal, idx->signal, sizeof(p->signal));
+	if (idx->mm)
+		memcpy(&p->mm, idx->mm, sizeof(p->mm));
+	if (idx->fs && copy_fs(p, idx->fs))
+		return -1;
+	if (idx->xstate && copy_xstate(p, idx->xstate))
+		return -1;
+	if (copy_vmas(p, idx) || copy_files(p, idx) || copy_fds(p, idx))
+		return -1;
 	return 0;
 }
 
 int plan_load(int fd, struct plan *p)
 {
 	const struct ckpt_hdr *h;
+	struct ckpt_index idx;
 	struct img_reader r;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
+	/* The reader reuses its buffer: the index keeps copies. */
+	ckpt_index_init(&idx, PLAN_TYPES, CKPT_IDX_COPY);
 	ret = img_reader_open_fd(&r, fd, NULL);
 	while (!ret && (ret = img_reader_next(&r, &h)) > 0) {
 		ret = 0;
-		if (keep(p, h)) {
+		if (ckpt_index_add(&idx, h, img_reader_offset(&r))) {
 			errmsg("restore: out of memory");
 			ret = -ENOMEM;
 		}
@@ -140,7 +142,15 @@ int plan_load(int fd, struct plan *p)
 	if (ret < 0 && ret != -ENOMEM)
 		errmsg("restore: bad image: %s", img_reader_error(&r)[0] ?
 		       img_reader_error(&r) : strerror(-ret));
+	if (!ret) {
+		p->nr_pages = r.chk.nr_pages;
+		if (copy_plan(p, &idx)) {
+			errmsg("restore: out of memory");
+			ret = -ENOMEM;
+		}
+	}
 	img_reader_close(&r);
+	ckpt_index_free(&idx);
 	if (ret)
 		plan_free(p);
 	return ret ? -1 : 0;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: arbitrary bytes, as an image stream in memory, through
- * the userspace reader (module/hbuf.c in HBUF_READ mode) and the validator
- * the module uses (module/image_check.c).  Build with
+ * the userspace reader (format/hbuf.c in HBUF_READ mode) and the validator
+ * the module uses (format/image_check.c).  Build with
  * -fsanitize=fuzzer,address,undefined (make fuzz-smoke).
  *
  * Besides "no crash, no UB, no leak" it checks what callers rely on: an

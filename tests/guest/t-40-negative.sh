@@ -102,6 +102,43 @@ unsupported_fd() {
 }
 run_test dump-unsupported-fd unsupported_fd
 
+# An open file replaced or removed since the dump: restore opens each file
+# by path (in the kernel) and refuses another inode, in words naming the
+# fd, before any change; with the file back, the same image restores.
+replaced_file() {
+	local dir pid out rc rpid
+	dir=$(mktemp -d)
+	spawn_ready "$dir" files
+	pid=$SPID
+	ckpt dump -t "$pid" -o "$dir/img" --kill || { kill -9 "$pid"; echo "FAIL: dump"; return 1; }
+	wait "$pid" 2>/dev/null
+	mv "$dir/sub/data" "$dir/sub/data.orig"
+	echo other >"$dir/sub/data"
+	out=$(ckpt restore -i "$dir/img" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] || { echo "FAIL: replaced: exit $rc: $out"; return 1; }
+	echo "$out" | grep -Eq "restore: fd [0-9]+: $dir/sub/data is not the file the process had open \(replaced since the checkpoint\)" ||
+		{ echo "FAIL: replaced: message: $out"; return 1; }
+	! kill -0 "$pid" 2>/dev/null || { echo "FAIL: replaced: a process $pid exists"; return 1; }
+	rm "$dir/sub/data"
+	out=$(ckpt restore -i "$dir/img" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] || { echo "FAIL: removed: exit $rc: $out"; return 1; }
+	echo "$out" | grep -Eq "restore: fd [0-9]+: cannot open $dir/sub/data: No such file or directory" ||
+		{ echo "FAIL: removed: message: $out"; return 1; }
+	echo "$out"
+	mv "$dir/sub/data.orig" "$dir/sub/data"
+	ckpt restore -i "$dir/img" &
+	rpid=$!
+	poke_until_done "$pid" "$rpid" &
+	wait "$rpid"
+	rc=$?
+	[ $rc -eq 0 ] && tail -n1 "$dir/out" | grep -q '^PASS' ||
+		{ echo "FAIL: with the file back: status $rc: $(tail -n 3 "$dir/out" | tr '\n' ' ')"; return 1; }
+	rm -rf "$dir"
+}
+run_test restore-replaced-file replaced_file
+
 other_user() {
 	local pid out
 	setsid setpriv --reuid=1000 --regid=1000 --clear-groups sleep 1000 &

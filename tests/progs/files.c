@@ -2,20 +2,22 @@
 /*
  * Open files: a regular file with an offset, O_APPEND and O_NONBLOCK,
  * close-on-exec, two fds sharing one offset (dup), a pipe and a FIFO with
- * data in flight, /dev/null, /dev/zero, /dev/urandom, the cwd and the
- * umask.
+ * data in flight, /dev/null, /dev/zero, /dev/urandom, a directory read
+ * part way (its offset is the readdir position), the cwd and the umask.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "zdtm.h"
 
 int main(int argc, char **argv)
 {
-	char buf[64], cwd[PATH_MAX], cwd2[PATH_MAX];
-	int f, fa, fd2, p[2], dn, dz, du, fl, ff;
+	char buf[64], cwd[PATH_MAX], cwd2[PATH_MAX], ents[4096];
+	int f, fa, fd2, p[2], dn, dz, du, fl, ff, dd;
+	off_t dpos;
 
 	zdtm_init(&argc, argv);
 	umask(027);
@@ -42,6 +44,11 @@ int main(int argc, char **argv)
 	dz = open("/dev/zero", O_RDONLY);
 	du = open("/dev/urandom", O_RDONLY);
 	CHECK(dn >= 0 && dz >= 0 && du >= 0, "open devices");
+	/* One small getdents64 reads a few entries of /dev, not all. */
+	dd = open("/dev", O_RDONLY | O_DIRECTORY);
+	CHECK(dd >= 0 && syscall(SYS_getdents64, dd, ents, 128) > 0, "read /dev");
+	dpos = lseek(dd, 0, SEEK_CUR);
+	CHECK(dpos > 0, "readdir position of /dev");
 
 	zdtm_ready();
 	zdtm_wait();
@@ -75,5 +82,8 @@ int main(int argc, char **argv)
 	CHECK(write(dn, "x", 1) == 1, "/dev/null");
 	CHECK(read(dz, buf, 4) == 4 && !buf[0] && !buf[3], "/dev/zero");
 	CHECK(read(du, buf, 4) == 4, "/dev/urandom");
+	CHECK(lseek(dd, 0, SEEK_CUR) == dpos, "readdir position %lld, want %lld",
+	      (long long)lseek(dd, 0, SEEK_CUR), (long long)dpos);
+	CHECK(syscall(SYS_getdents64, dd, ents, sizeof(ents)) >= 0, "readdir after restore");
 	zdtm_pass();
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host run of the hbuf self-test (module/hbuf_selftest.c), built with
+ * Host run of the hbuf self-test (format/hbuf_selftest.c), built with
  * AddressSanitizer, plus the global accounting that the module keeps in
  * debugfs: every chunk allocated must be freed.
  */

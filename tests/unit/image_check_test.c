@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host tests of the image validator (module/image_check.c), CRC32C
- * (module/crc32c.c) and the userspace reader (userspace/image_read.c),
- * built with ASan and UBSan.
+ * Host tests of the image validator (format/image_check.c), CRC32C
+ * (format/crc32c.c), the record index (format/index.c) and the userspace
+ * reader (userspace/image_read.c), built with ASan and UBSan.
  *
  * A small valid image is built in memory as a list of records; each test
  * changes a copy (a field, a length, the order), serializes it with a
@@ -20,6 +20,7 @@
 
 #include "crc32c.h"
 #include "image_check.h"
+#include "index.h"
 #include "../../userspace/image_read.h"
 
 #define PS		4096U
@@ -1653,6 +1654,191 @@ static int write_corpus(const char *dir)
 	return ret ? 1 : 0;
 }
 
+/* The record index (format/index.c): what each reader finds through it. */
+
+static int count_type(const struct timg *m, u32 type)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->n; i++)
+		n += ((struct ckpt_hdr *)m->r[i].buf)->type == type;
+	return n;
+}
+
+/* Whether @idx holds every record of @m, each equal to @m's. */
+static bool index_matches(const struct ckpt_index *idx, const struct timg *m,
+			  const u64 *offs, char *why, size_t len)
+{
+	const void *one[] = { idx->hdr, idx->task, idx->fs, idx->cpu,
+			      idx->xstate, idx->sighand, idx->signal, idx->mm };
+	static const u32 one_type[] = { CKPT_REC_HEADER, CKPT_REC_TASK,
+		CKPT_REC_FS, CKPT_REC_CPU, CKPT_REC_XSTATE, CKPT_REC_SIGHAND,
+		CKPT_REC_SIGNAL, CKPT_REC_MM };
+	unsigned int k;
+	u64 pages = 0;
+	int i;
+
+	for (k = 0; k < ARRAY_SIZE(one); k++) {
+		i = find(m, one_type[k], 0);
+		if (!one[k] || memcmp(one[k], m->r[i].buf, m->r[i].len)) {
+			snprintf(why, len, "%s missing or wrong",
+				 ckpt_rec_type_name(one_type[k]));
+			return false;
+		}
+	}
+	if (idx->nr_sigs != (unsigned int)count_type(m, CKPT_REC_SIGPENDING) ||
+	    idx->nr_vmas != (unsigned int)count_type(m, CKPT_REC_VMA) ||
+	    idx->nr_files != (unsigned int)count_type(m, CKPT_REC_FILE) ||
+	    idx->nr_fds != (unsigned int)count_type(m, CKPT_REC_FD) ||
+	    idx->nr_changed != (unsigned int)count_type(m, CKPT_REC_CHANGED) ||
+	    idx->nr_runs != (unsigned int)count_type(m, CKPT_REC_PAGES)) {
+		snprintf(why, len, "counts %u %u %u %u %u %u", idx->nr_sigs,
+			 idx->nr_vmas, idx->nr_files, idx->nr_fds,
+			 idx->nr_changed, idx->nr_runs);
+		return false;
+	}
+	for (k = 0; k < idx->nr_vmas; k++) {
+		i = find(m, CKPT_REC_VMA, (int)k);
+		if (memcmp(idx->vmas[k], m->r[i].buf, m->r[i].len)) {
+			snprintf(why, len, "VMA %u differs", k);
+			return false;
+		}
+	}
+	for (k = 0; k < idx->nr_changed; k++) {
+		i = find(m, CKPT_REC_CHANGED, (int)k);
+		if (memcmp(idx->changed[k], m->r[i].buf, m->r[i].len)) {
+			snprintf(why, len, "CHANGED %u differs", k);
+			return false;
+		}
+	}
+	for (k = 0; k < idx->nr_runs; k++) {
+		i = find(m, CKPT_REC_PAGES, (int)k);
+		pages += idx->runs[k].npages;
+		if (memcmp(&idx->runs[k], m->r[i].buf, m->r[i].len) ||
+		    (offs && idx->run_data[k] != offs[i] + m->r[i].len)) {
+			snprintf(why, len, "run %u differs", k);
+			return false;
+		}
+	}
+	if (idx->nr_pages != pages) {
+		snprintf(why, len, "nr_pages %llu",
+			 (unsigned long long)idx->nr_pages);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Indexes image @buf with the reader (flags IMG_READ_*) into @idx:
+ * 0, or the first error of the reader or the index.
+ */
+static int index_read(const u8 *buf, size_t len, unsigned int rflags,
+		      struct ckpt_index *idx, struct img_reader *r)
+{
+	struct img_reader_opts o = { .page_size = PS, .user_addr_max = UMAX,
+				     .chunk_size = 4096, .flags = rflags };
+	const struct ckpt_hdr *h;
+	int ret;
+
+	img_reader_open_mem(r, buf, len, &o);
+	while ((ret = img_reader_next(r, &h)) > 0) {
+		ret = ckpt_index_add(idx, h, img_reader_offset(r));
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+static void test_index(void)
+{
+	u32 all = CKPT_IDX_SINGLETONS | CKPT_IDX(CKPT_REC_SIGPENDING) |
+		  CKPT_IDX(CKPT_REC_VMA) | CKPT_IDX(CKPT_REC_FILE) |
+		  CKPT_IDX(CKPT_REC_FD) | CKPT_IDX(CKPT_REC_CHANGED) |
+		  CKPT_IDX(CKPT_REC_PAGES);
+	u64 offs[MAX_RECS + 1];
+	struct ckpt_index idx;
+	struct img_reader r;
+	struct hbuf hb;
+	char why[128];
+	unsigned int n;
+	size_t len;
+	void *rec;
+	u8 *buf;
+	int i, ret;
+
+	buf = serialize(&incr, &len, offs);
+	/* As the tool reads: the reader reuses its buffer, the index copies. */
+	ckpt_index_init(&idx, all, CKPT_IDX_COPY | CKPT_IDX_RUN_DATA);
+	ret = index_read(buf, len, 0, &idx, &r);
+	img_reader_close(&r);
+	if (ret || !index_matches(&idx, &incr, offs, why, sizeof(why)))
+		failf("index/copy", "%d: %s", ret, ret ? r.chk.err : why);
+	else
+		pass("index/copy (every type, copies outlive the reader)");
+	ckpt_index_free(&idx);
+
+	/* As readin reads: the records stay in the reader's chunks. */
+	ckpt_index_init(&idx, all, 0);
+	ret = index_read(buf, len, IMG_READ_KEEP, &idx, &r);
+	if (ret || !index_matches(&idx, &incr, NULL, why, sizeof(why)))
+		failf("index/in-place", "%d: %s", ret, ret ? r.chk.err : why);
+	else if (idx.run_data || idx.copies)
+		failf("index/in-place", "copies or run_data without asking");
+	else
+		pass("index/in-place (pointers into the kept chunks)");
+	ckpt_index_free(&idx);
+	img_reader_close(&r);
+
+	/* Only what the mask asks for. */
+	ckpt_index_init(&idx, CKPT_IDX(CKPT_REC_HEADER) | CKPT_IDX(CKPT_REC_VMA),
+			CKPT_IDX_COPY);
+	ret = index_read(buf, len, 0, &idx, &r);
+	img_reader_close(&r);
+	if (ret || !idx.hdr || idx.task || idx.cpu || idx.nr_sigs ||
+	    idx.nr_files || idx.nr_changed || idx.nr_runs || idx.nr_pages ||
+	    idx.nr_vmas != (unsigned int)count_type(&incr, CKPT_REC_VMA))
+		failf("index/mask", "%d: other records indexed", ret);
+	else
+		pass("index/mask");
+	ckpt_index_free(&idx);
+
+	/* Every allocation failing in turn: -ENOMEM, and no leak (ASan). */
+	for (n = 1;; n++) {
+		ckpt_index_init(&idx, all, CKPT_IDX_COPY | CKPT_IDX_RUN_DATA);
+		idx.fail_alloc = n;
+		ret = index_read(buf, len, 0, &idx, &r);
+		img_reader_close(&r);
+		ckpt_index_free(&idx);
+		if (ret != -ENOMEM)
+			break;
+	}
+	if (ret || n < 10)
+		failf("index/alloc-fail", "allocation %u: %d", n, ret);
+	else
+		pass("index/alloc-fail (each of the allocations in turn)");
+	free(buf);
+
+	/* As a snapshot finds its records: a BUFFER hbuf, no I/O. */
+	hbuf_init(&hb, HBUF_BUFFER, 4096, NULL);
+	for (i = 0; i < base.n; i++) {
+		rec = hbuf_get(&hb, base.r[i].len);
+		if (!rec)
+			break;
+		memcpy(rec, base.r[i].buf, base.r[i].len);
+		hbuf_put(&hb, base.r[i].len);
+	}
+	ckpt_index_init(&idx, all, CKPT_IDX_RUN_DATA);
+	ret = i == base.n ? ckpt_index_scan(&idx, &hb) : -ENOMEM;
+	if (ret || hb.nr_chunks < 2 ||
+	    !index_matches(&idx, &base, NULL, why, sizeof(why)))
+		failf("index/scan", "%d (%u chunks): %s", ret, hb.nr_chunks,
+		      ret ? "" : why);
+	else
+		pass("index/scan (a buffered hbuf over several chunks)");
+	ckpt_index_free(&idx);
+	hbuf_free(&hb);
+}
+
 int main(int argc, char **argv)
 {
 	int ret;
@@ -1680,6 +1866,7 @@ int main(int argc, char **argv)
 	test_truncate_flip();
 	test_checker_api();
 	test_changed_limit();
+	test_index();
 	timg_free(&base);
 	timg_free(&incr);
 	printf("unit/image_check: %d passed, %d failed\n", nr_pass, nr_fail);

@@ -152,9 +152,19 @@ struct ckpt_dump {
  * as a rollback, the mappings and their contents, the mm fields, the
  * signal handlers, the alternate stack, the image's queued signals (on top
  * of any that arrived meanwhile) and, last, the blocked mask.  What only
- * userspace can do comes before, in the caller: its fds, cwd, limits,
- * interval timers, and moving its vDSO to the image's address.  On
+ * userspace can do comes before, in the caller: its cwd, limits, interval
+ * timers, its pipes, and moving its vDSO to the image's address.  On
  * success @fd and @close_fd are closed.
+ *
+ * With CKPT_RESTORE_FILES (since CKPT_RESTORE_SIZE_VER1) the kernel also
+ * makes the caller's fd table the image's, as a rollback does: it opens
+ * each file by path (a regular file must be the inode the process had),
+ * before anything changes, and then closes every other fd but @fd and
+ * @close_fd.  Pipes cannot be made by a module: the caller makes each
+ * and refills it, and leaves the end of FILE record i (in image order, of
+ * kind CKPT_FILE_PIPE) at fd @pipe_fd + i.  An fd of kind
+ * CKPT_FILE_INHERIT is the caller's own fd of that number.  Without the
+ * flag the caller has set its fds itself, and they are left alone.
  *
  * The registers and xstate cannot be written on current.  So the caller's
  * tracer, at the restore's syscall-exit stop, calls CKPT_IOC_RESTORE with
@@ -163,15 +173,16 @@ struct ckpt_dump {
  * Signals that arrived are delivered after that, against the image's state.
  */
 #define CKPT_RESTORE_REGS	_BITUL(0)	/* the registers of @pid's restore */
+#define CKPT_RESTORE_FILES	_BITUL(1)	/* the image's fds, by the kernel */
 
 struct ckpt_restore {
 	__u32 size;		/* in: sizeof(struct ckpt_restore) */
-	__u32 flags;		/* in: 0 or CKPT_RESTORE_REGS */
+	__u32 flags;		/* in: CKPT_RESTORE_FILES, or CKPT_RESTORE_REGS */
 	__s32 fd;		/* in: the image */
 	__s32 close_fd;		/* in: another fd to close on success, or -1 */
 	char errmsg[128];	/* out: why it failed (caller still intact) */
 	__s32 pid;		/* in, CKPT_RESTORE_REGS: the restored process */
-	__u32 __pad;
+	__s32 pipe_fd;		/* in, CKPT_RESTORE_FILES: see above (was padding) */
 };
 
 #define CKPT_RESTORE_SIZE_VER0	144

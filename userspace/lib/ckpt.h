@@ -121,6 +121,15 @@ int ckpt_writeout(int fd, struct ckpt_dump *d);
 int ckpt_restore(int fd, int image_fd, int close_fd, struct ckpt_restore *r);
 
 /*
+ * ckpt_restore(), and the kernel makes the caller's fds the image's as
+ * well (CKPT_RESTORE_FILES): it opens the files, takes the pipes the
+ * caller made from @pipe_fd on (FILE record i's end at @pipe_fd + i), and
+ * closes every other fd but @image_fd and @close_fd.
+ */
+int ckpt_restore_files(int fd, int image_fd, int close_fd, int pipe_fd,
+		       struct ckpt_restore *r);
+
+/*
  * The tracer's half: at the syscall-exit stop of ckpt_restore() in @pid,
  * called on the same open file @fd (inherited by the child), writes the
  * image's registers and xstate into @pid.  On failure, r->errmsg says why.

@@ -132,14 +132,28 @@ API int ckpt_writeout(int fd, struct ckpt_dump *d)
 	return ioctl(fd, CKPT_IOC_WRITEOUT, d) < 0 ? -1 : 0;
 }
 
-API int ckpt_restore(int fd, int image_fd, int close_fd,
-		     struct ckpt_restore *r)
+static int restore(int fd, unsigned int flags, int image_fd, int close_fd,
+		   int pipe_fd, struct ckpt_restore *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->size = sizeof(*r);
+	r->flags = flags;
 	r->fd = image_fd;
 	r->close_fd = close_fd;
+	r->pipe_fd = pipe_fd;
 	return ioctl(fd, CKPT_IOC_RESTORE, r) < 0 ? -1 : 0;
+}
+
+API int ckpt_restore(int fd, int image_fd, int close_fd,
+		     struct ckpt_restore *r)
+{
+	return restore(fd, 0, image_fd, close_fd, 0, r);
+}
+
+API int ckpt_restore_files(int fd, int image_fd, int close_fd, int pipe_fd,
+			   struct ckpt_restore *r)
+{
+	return restore(fd, CKPT_RESTORE_FILES, image_fd, close_fd, pipe_fd, r);
 }
 
 API int ckpt_restore_regs(int fd, pid_t pid, struct ckpt_restore *r)

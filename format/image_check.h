@@ -4,7 +4,7 @@
  *
  * Every image is hostile input.  This pure C code builds into the module
  * (restore) and into userspace (ckpt show, the unit tests, the fuzzer)
- * with tests/unit/shim.h, so what userspace proves is what guards the
+ * with format/shim.h, so what userspace proves is what guards the
  * kernel.  It checks every record and the stream as a whole:
  *  - order: HEADER, TASK, FS, CPU, XSTATE, SIGHAND, SIGNAL, SIGPENDING*,
  *    MM, VMA*, FILE*, FD*, CHANGED*, PAGES*, TRAILER (uapi/linux/ckpt.h);

@@ -40,4 +40,7 @@ typedef int64_t s64;
 void *shim_vmalloc(size_t size);
 void shim_vfree(void *p);
 
+/* hbuf_shim.c: hbuf chunks alive in this process, for leak checks. */
+void hbuf_shim_live(long *chunks, long *bytes);
+
 #endif /* CKPT_SHIM_H */

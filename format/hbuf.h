@@ -18,7 +18,7 @@
  *               hbuf_free(), so a reader can validate everything first.
  *
  * This file and hbuf.c build both in the kernel and in userspace (with
- * tests/unit/shim.h), so the allocator is unit-tested on the host.
+ * format/shim.h), so the allocator is unit-tested on the host.
  *
  * Locking: an hbuf belongs to one thread at a time; the caller serialises.
  * Only the sizing hint table is shared, under its own lock.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * CRC32C (Castagnoli) of the image stream, built both into the module and
- * into userspace (with tests/unit/shim.h).  It does not use the kernel's
+ * into userspace (with format/shim.h).  It does not use the kernel's
  * crc32c/crypto: the module is loaded without dependencies.
  *
  * The convention is the one of iSCSI, ext4 and SSE4.2 "crc32", the one

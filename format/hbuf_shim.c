@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What module/hbuf.c needs from its host when it is built into userspace
+ * What format/hbuf.c needs from its host when it is built into userspace
  * (the tool, the unit tests, the fuzzer): chunk memory and accounting.
  */
 #include <stdlib.h>
 
-#include "image_read.h"
+#include "hbuf.h"
 
 static long live_chunks, live_bytes;
 

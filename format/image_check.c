@@ -18,6 +18,7 @@
 
 #include "crc32c.h"
 #include "image_check.h"
+#include "search.h"
 
 #ifdef __KERNEL__
 #define chk_alloc(n)	kvmalloc(n, GFP_KERNEL_ACCOUNT)
@@ -957,20 +958,24 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 	return 0;
 }
 
+struct file_key {
+	const struct img_check *c;
+	u32 id;
+};
+
+static bool file_below(const void *arg, unsigned long i)
+{
+	const struct file_key *k = arg;
+
+	return k->c->files[i].id < k->id;
+}
+
 static bool file_exists(const struct img_check *c, u32 id)
 {
-	u32 lo = 0, hi = c->nr_files, mid;
+	struct file_key k = { .c = c, .id = id };
+	unsigned long i = ckpt_lower_bound(c->nr_files, file_below, &k);
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (c->files[mid].id == id)
-			return true;
-		if (c->files[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return i < c->nr_files && c->files[i].id == id;
 }
 
 static int check_fd(struct img_check *c, const struct ckpt_rec_fd *r)
