@@ -224,6 +224,11 @@ static int restore_identity(const struct plan *p)
 	return 0;
 }
 
+/*
+ * Root and working directory stay in userspace: set_fs_root() and
+ * set_fs_pwd() are not exported to modules on either kernel, and chroot()
+ * and chdir() also make the permission checks a restore must pass.
+ */
 static int restore_dirs(const struct plan *p)
 {
 	if (p->root && strcmp(p->root, "/") && chroot(p->root)) {
