@@ -6,9 +6,11 @@
  * Every MS milliseconds: stop the process, capture it (the module takes
  * only what changed since the last image, and buffers the metadata), let
  * it run, write the image, make it durable, point latest at it.  One
- * thread does it all, so there is never more than one writeout; when a
- * writeout overruns the interval, the checkpoints it overlapped are
- * skipped and counted as missed.
+ * thread captures and writes, so there is never more than one writeout;
+ * when a writeout overruns the interval, the checkpoints it overlapped
+ * are skipped and counted as missed.  --keep's merge rewrites the whole
+ * base image, so it runs in a thread of its own (series.c) and never
+ * holds up a tick.
  */
 #include <errno.h>
 #include <signal.h>
@@ -243,6 +245,8 @@ int periodic_run(int dev, struct target *t, const struct periodic_opts *o)
 	}
 	if (stop)
 		target_detach(t);
+	if (ret >= 0 && series_finish(&s, o->keep))
+		ret = -1;
 	series_close(&s);
 	if (ret < 0)
 		ret = 1;

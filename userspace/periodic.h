@@ -8,6 +8,8 @@
 #ifndef CKPT_PERIODIC_H
 #define CKPT_PERIODIC_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +54,12 @@ struct series {
 	unsigned long seq;	/* newest complete image, 0: none yet */
 	int part_fd;		/* the image being written */
 	char part[32];
+	/* --keep's merge runs beside the captures (series_keep()). */
+	pthread_t merger;
+	bool merging;		/* started, not yet joined */
+	atomic_bool merged;	/* the merger has finished */
+	unsigned long merge_k;	/* the image it rewrites as full */
+	int merge_ret;
 };
 
 int series_open(struct series *s, const char *dir);
@@ -60,8 +68,14 @@ int series_begin(struct series *s);
 /* Syncs it, names it NNNNNN.img, points latest at it. */
 int series_commit(struct series *s);
 void series_abort(struct series *s);
-/* Merges the images older than the @keep newest into the oldest kept. */
+/*
+ * Merges the images older than the @keep newest into the oldest kept, in
+ * a thread of its own: it starts one merge if none runs and collects a
+ * finished one.  -1 if a merge failed.
+ */
 int series_keep(struct series *s, unsigned int keep);
+/* Waits for a running merge, then merges down to @keep images. */
+int series_finish(struct series *s, unsigned int keep);
 void series_close(struct series *s);
 
 /*

@@ -8,7 +8,10 @@
  * symlink.  A crash at any moment leaves latest at a complete image (and
  * perhaps a stray .part file).  --keep rewrites the oldest kept image as
  * a full one under the same id (its child finds it by id), and only after
- * that is durable removes the older ones.
+ * that is durable removes the older ones.  The merge runs beside the
+ * captures, one at a time; while one runs the series may hold more than
+ * --keep images, and the end of the run waits for it and merges down to
+ * exactly --keep.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,16 +189,12 @@ static int merge_into(struct series *s, unsigned long k)
 	return sync_dir(s);
 }
 
-int series_keep(struct series *s, unsigned int keep)
+/* Removes the images older than @k, which is full now. */
+static int drop_older(struct series *s, unsigned long k)
 {
-	unsigned long k, i;
+	unsigned long i;
 	char name[16];
 
-	if (!keep || s->seq < s->first || s->seq - s->first + 1 <= keep)
-		return 0;
-	k = s->seq - keep + 1;
-	if (merge_into(s, k))
-		return -1;
 	for (i = s->first; i < k; i++) {
 		image_name(name, sizeof(name), i);
 		if (unlinkat(s->dirfd, name, 0) && errno != ENOENT) {
@@ -203,12 +203,84 @@ int series_keep(struct series *s, unsigned int keep)
 			return -1;
 		}
 	}
-	s->first = k;
 	return sync_dir(s);
+}
+
+/*
+ * The merge thread.  It reads and writes only images older than the
+ * newest (the captures write the next one, under another name) and
+ * reads s->first, dirfd and dir, which nobody changes while it runs.
+ */
+static void *merger(void *arg)
+{
+	struct series *s = arg;
+
+	/* The captures and the process come first on a busy machine. */
+	setpriority(PRIO_PROCESS, gettid(), 10);
+	s->merge_ret = merge_into(s, s->merge_k) || drop_older(s, s->merge_k) ?
+		       -1 : 0;
+	atomic_store(&s->merged, true);
+	return NULL;
+}
+
+static int merge_join(struct series *s)
+{
+	if (!s->merging)
+		return 0;
+	pthread_join(s->merger, NULL);
+	s->merging = false;
+	if (s->merge_ret)
+		return -1;
+	s->first = s->merge_k;
+	return 0;
+}
+
+static bool too_many(const struct series *s, unsigned int keep)
+{
+	return keep && s->seq >= s->first && s->seq - s->first + 1 > keep;
+}
+
+int series_keep(struct series *s, unsigned int keep)
+{
+	int err;
+
+	if (s->merging) {
+		/* Still merging: the next checkpoint looks again. */
+		if (!atomic_load(&s->merged))
+			return 0;
+		if (merge_join(s))
+			return -1;
+	}
+	if (!too_many(s, keep))
+		return 0;
+	s->merge_k = s->seq - keep + 1;
+	s->merge_ret = 0;
+	atomic_store(&s->merged, false);
+	err = pthread_create(&s->merger, NULL, merger, s);
+	if (err) {
+		errmsg("--keep: cannot start the merge: %s", strerror(err));
+		return -1;
+	}
+	s->merging = true;
+	return 0;
+}
+
+int series_finish(struct series *s, unsigned int keep)
+{
+	if (merge_join(s))
+		return -1;
+	if (!too_many(s, keep))
+		return 0;
+	s->merge_k = s->seq - keep + 1;
+	if (merge_into(s, s->merge_k) || drop_older(s, s->merge_k))
+		return -1;
+	s->first = s->merge_k;
+	return 0;
 }
 
 void series_close(struct series *s)
 {
+	merge_join(s);
 	series_abort(s);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
