@@ -206,6 +206,12 @@ static int drop_older(struct series *s, unsigned long k)
 	return sync_dir(s);
 }
 
+/* Leaves image @k full and nothing older: the whole of one --keep step. */
+static int merge_down(struct series *s, unsigned long k)
+{
+	return merge_into(s, k) || drop_older(s, k) ? -1 : 0;
+}
+
 /*
  * The merge thread.  It reads and writes only images older than the
  * newest (the captures write the next one, under another name) and
@@ -217,8 +223,7 @@ static void *merger(void *arg)
 
 	/* The captures and the process come first on a busy machine. */
 	setpriority(PRIO_PROCESS, gettid(), 10);
-	s->merge_ret = merge_into(s, s->merge_k) || drop_older(s, s->merge_k) ?
-		       -1 : 0;
+	s->merge_ret = merge_down(s, s->merge_k);
 	atomic_store(&s->merged, true);
 	return NULL;
 }
@@ -272,7 +277,7 @@ int series_finish(struct series *s, unsigned int keep)
 	if (!too_many(s, keep))
 		return 0;
 	s->merge_k = s->seq - keep + 1;
-	if (merge_into(s, s->merge_k) || drop_older(s, s->merge_k))
+	if (merge_down(s, s->merge_k))
 		return -1;
 	s->first = s->merge_k;
 	return 0;
