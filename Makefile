@@ -134,7 +134,12 @@ $(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/format/hbuf.c \
 PROGS := $(notdir $(basename $(wildcard $(TOP)/tests/progs/*.c)))
 TEST_PROGS := $(B)/tests/devtest $(B)/tests/cowcheck $(B)/tests/imgrecs \
 	$(B)/tests/imgpatch $(addprefix $(B)/tests/,$(PROGS))
-tests: $(TEST_PROGS) $(B)/tests/afl_target
+tests: $(TEST_PROGS) $(B)/tests/afl_target $(B)/tests/java/Counter.class
+
+# The Java program of the real-program tests (t-76).
+$(B)/tests/java/Counter.class: $(TOP)/tests/real/Counter.java
+	@mkdir -p $(dir $@)
+	javac -d $(dir $@) $<
 
 # The AFL++ target: instrumented by afl-clang-fast (Debian's afl++).
 $(B)/tests/afl_target: $(TOP)/tests/afl/target.c

@@ -63,6 +63,10 @@
 #define X_MXCSR_OFF		24U
 #define X_XSAVE_HDR_OFF		512U
 #define X_SUID_DUMP_MAX		2U
+#define X_SCHED_FIFO		1U
+#define X_SCHED_RR		2U
+#define X_SCHED_ISO		4U	/* reserved, never implemented */
+#define X_SCHED_IDLE		5U
 
 /* Record kinds in stream order: rank 1 comes first. */
 enum {
@@ -75,6 +79,7 @@ enum {
 	R_SIGHAND,
 	R_SIGNAL,
 	R_SIGPENDING,
+	R_THREAD,
 	R_MM,
 	R_VMA,
 	R_FILE,
@@ -111,6 +116,9 @@ static const struct rec_info rec_info[R_NR] = {
 	[R_SIGNAL] = REC_FIXED("SIGNAL", struct ckpt_rec_signal, false, true),
 	[R_SIGPENDING] = REC_FIXED("SIGPENDING", struct ckpt_rec_sigpending,
 				   true, false),
+	/* nested records: check_thread() says what is wrong with the length */
+	[R_THREAD] = { "THREAD", sizeof(struct ckpt_rec_thread),
+		       CKPT_REC_MAX_LEN, true, false },
 	[R_MM] = { "MM", sizeof(struct ckpt_rec_mm),
 		   ALIGN8(sizeof(struct ckpt_rec_mm) + IMG_PATH_MAX),
 		   false, true },
@@ -148,6 +156,8 @@ static u32 rank_of(u32 type)
 		return R_SIGNAL;
 	case CKPT_REC_SIGPENDING:
 		return R_SIGPENDING;
+	case CKPT_REC_THREAD:
+		return R_THREAD;
 	case CKPT_REC_MM:
 		return R_MM;
 	case CKPT_REC_VMA:
@@ -471,6 +481,7 @@ static int check_task(struct img_check *c, const struct ckpt_rec_task *r)
 				    "rlimit %u: soft limit 0x%llx is above the hard limit 0x%llx",
 				    i, XULL(r->rlim[i].cur), XULL(r->rlim[i].max));
 	}
+	c->task_tid = r->tid;
 	return check_cstr(c, "comm", r->comm, sizeof(r->comm));
 }
 
@@ -628,19 +639,14 @@ static int check_itimer(struct img_check *c, const struct ckpt_itimer *t,
 	return 0;
 }
 
-static int check_signal(struct img_check *c, const struct ckpt_rec_signal *r)
+/* A thread's blocked mask and alternate stack (SIGNAL, THREAD). */
+static int check_mask_altstack(struct img_check *c, u64 blocked, u64 sp,
+			       u64 size, u32 fl)
 {
-	u32 fl = r->altstack_flags;
-	unsigned int i;
-	int ret;
-
-	ret = check_pad(c, r->__pad, "__pad");
-	if (ret)
-		return ret;
-	if (r->blocked & X_SIG_UNBLOCKABLE)
+	if (blocked & X_SIG_UNBLOCKABLE)
 		return fail(c, -EINVAL,
 			    "blocked mask 0x%llx blocks SIGKILL or SIGSTOP",
-			    XULL(r->blocked));
+			    XULL(blocked));
 	if (fl & ~(X_SS_ONSTACK | X_SS_DISABLE | X_SS_AUTODISARM))
 		return fail(c, -EINVAL, "altstack flags 0x%x have unknown bits",
 			    fl);
@@ -648,15 +654,29 @@ static int check_signal(struct img_check *c, const struct ckpt_rec_signal *r)
 		return fail(c, -EINVAL,
 			    "altstack flags 0x%x: both SS_ONSTACK and SS_DISABLE",
 			    fl);
-	if ((fl & X_SS_DISABLE) && (r->altstack_sp || r->altstack_size))
+	if ((fl & X_SS_DISABLE) && (sp || size))
 		return fail(c, -EINVAL,
 			    "altstack disabled but sp 0x%llx size %llu",
-			    XULL(r->altstack_sp), XULL(r->altstack_size));
-	if (r->altstack_sp > c->user_addr_max ||
-	    r->altstack_size > c->user_addr_max - r->altstack_sp)
+			    XULL(sp), XULL(size));
+	if (sp > c->user_addr_max || size > c->user_addr_max - sp)
 		return fail(c, -EINVAL,
 			    "altstack 0x%llx size %llu is not in user space",
-			    XULL(r->altstack_sp), XULL(r->altstack_size));
+			    XULL(sp), XULL(size));
+	return 0;
+}
+
+static int check_signal(struct img_check *c, const struct ckpt_rec_signal *r)
+{
+	unsigned int i;
+	int ret;
+
+	ret = check_pad(c, r->__pad, "__pad");
+	if (ret)
+		return ret;
+	ret = check_mask_altstack(c, r->blocked, r->altstack_sp,
+				  r->altstack_size, r->altstack_flags);
+	if (ret)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(r->itimer); i++) {
 		ret = check_itimer(c, &r->itimer[i], i);
 		if (ret)
@@ -684,6 +704,117 @@ static int check_sigpending(struct img_check *c,
 			    "siginfo si_signo %d differs from signal number %u",
 			    si_signo, r->signo);
 	c->nr_sigpending++;
+	return 0;
+}
+
+/*
+ * A record nested in a THREAD: its header must fit in what is left and
+ * name @type, at a size the top-level record of that type may have.
+ */
+static const struct ckpt_hdr *nested(struct img_check *c, const u8 **p,
+				     const u8 *end, u32 type, u32 tid)
+{
+	const struct rec_info *ri = &rec_info[rank_of(type)];
+	const struct ckpt_hdr *h = (const void *)*p;
+
+	if (end - *p < (long)sizeof(*h) || h->type != type ||
+	    h->len % CKPT_REC_ALIGN || h->len < ri->min_len ||
+	    h->len > ri->max_len || h->len > (u64)(end - *p)) {
+		fail(c, -EINVAL, "thread %u: no whole %s record where one is due",
+		     tid, ri->name);
+		return NULL;
+	}
+	*p += h->len;
+	return h;
+}
+
+static int check_thread(struct img_check *c, const struct ckpt_rec_thread *r)
+{
+	const u8 *p = (const u8 *)(r + 1), *end = (const u8 *)r + r->h.len;
+	bool leader = r->flags & CKPT_THREAD_LEADER;
+	const struct ckpt_rec_sigpending *sp;
+	const struct ckpt_rec_xstate *xs;
+	const struct ckpt_hdr *h;
+	u32 i;
+	int ret;
+
+	if (c->nr_threads >= IMG_MAX_THREADS)
+		return fail(c, -E2BIG, "more than %u threads", IMG_MAX_THREADS);
+	if (r->flags & ~(u32)CKPT_THREAD_LEADER)
+		return fail(c, -EINVAL, "unknown flags 0x%x", r->flags);
+	if (!r->tid || r->tid >= IMG_PID_MAX)
+		return fail(c, -EINVAL, "tid %u is not a valid pid", r->tid);
+	if (leader != !c->nr_threads)
+		return fail(c, -EINVAL, leader ?
+			    "a second leader's record (tid %u)" :
+			    "the first THREAD record (tid %u) is not the leader's",
+			    r->tid);
+	if (leader != (r->tid == c->task_tid))
+		return fail(c, -EINVAL,
+			    "tid %u: the leader is the TASK tid %u, and only it",
+			    r->tid, c->task_tid);
+	if (!leader && c->nr_threads > 1 && r->tid <= c->last_tid)
+		return fail(c, -EINVAL, "tid %u after tid %u: not ascending",
+			    r->tid, c->last_tid);
+	ret = check_cstr(c, "comm", r->comm, sizeof(r->comm));
+	if (!ret)
+		ret = check_pad(c, r->__pad, "__pad");
+	if (ret)
+		return ret;
+	if (r->policy > X_SCHED_IDLE || r->policy == X_SCHED_ISO)
+		return fail(c, -EINVAL, "thread %u: scheduling policy %u",
+			    r->tid, r->policy);
+	if ((r->policy == X_SCHED_FIFO || r->policy == X_SCHED_RR) ?
+	    r->rt_priority < 1 || r->rt_priority > 99 : r->rt_priority)
+		return fail(c, -EINVAL,
+			    "thread %u: priority %u under policy %u", r->tid,
+			    r->rt_priority, r->policy);
+	if (r->nice < -20 || r->nice > 19)
+		return fail(c, -EINVAL, "thread %u: nice %d is not in -20..19",
+			    r->tid, r->nice);
+	if (r->clear_child_tid >= c->user_addr_max ||
+	    r->robust_list >= c->user_addr_max || r->rseq >= c->user_addr_max)
+		return fail(c, -EINVAL,
+			    "thread %u: clear_child_tid, robust_list or rseq is not a user address",
+			    r->tid);
+	c->nr_threads++;
+	if (leader) {
+		if (r->h.len != sizeof(*r) || r->nr_pending || r->blocked ||
+		    r->altstack_sp || r->altstack_size || r->altstack_flags)
+			return fail(c, -EINVAL,
+				    "the leader's record holds state of the process records (CPU, SIGNAL, SIGPENDING)");
+		return 0;
+	}
+	c->last_tid = r->tid;
+	ret = check_mask_altstack(c, r->blocked, r->altstack_sp,
+				  r->altstack_size, r->altstack_flags);
+	if (ret)
+		return ret;
+	h = nested(c, &p, end, CKPT_REC_CPU, r->tid);
+	if (!h || check_cpu(c, (const void *)h))
+		return c->error;
+	h = nested(c, &p, end, CKPT_REC_XSTATE, r->tid);
+	xs = (const void *)h;
+	if (!h || check_xstate(c, xs))
+		return c->error;
+	if (xs->size != c->xstate_size)
+		return fail(c, -EINVAL,
+			    "thread %u: xstate size %u, the leader's is %u",
+			    r->tid, xs->size, c->xstate_size);
+	for (i = 0; i < r->nr_pending; i++) {
+		h = nested(c, &p, end, CKPT_REC_SIGPENDING, r->tid);
+		sp = (const void *)h;
+		if (!h || check_sigpending(c, sp))
+			return c->error;
+		if (sp->shared)
+			return fail(c, -EINVAL,
+				    "thread %u: a process-wide signal among its own",
+				    r->tid);
+	}
+	if (p != end)
+		return fail(c, -EINVAL,
+			    "thread %u: %ld bytes after its %u pending signals",
+			    r->tid, (long)(end - p), r->nr_pending);
 	return 0;
 }
 
@@ -1245,6 +1376,7 @@ int img_check_record(struct img_check *c, const void *rec)
 		break;
 	case R_XSTATE:
 		ret = check_xstate(c, rec);
+		c->xstate_size = ((const struct ckpt_rec_xstate *)rec)->size;
 		break;
 	case R_SIGHAND:
 		ret = check_sighand(c, rec);
@@ -1254,6 +1386,9 @@ int img_check_record(struct img_check *c, const void *rec)
 		break;
 	case R_SIGPENDING:
 		ret = check_sigpending(c, rec);
+		break;
+	case R_THREAD:
+		ret = check_thread(c, rec);
 		break;
 	case R_MM:
 		ret = check_mm(c, rec);

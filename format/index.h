@@ -19,8 +19,9 @@
  *  - singletons (HEADER, TASK, FS, CPU, XSTATE, SIGHAND, SIGNAL, MM): a
  *    pointer to the record, NULL if there is none; the first one counts
  *    (the validator refuses a second one in an image);
- *  - repeated records (SIGPENDING, VMA, FILE, FD, CHANGED): arrays of
- *    pointers, in stream order;
+ *  - repeated records (SIGPENDING, THREAD, VMA, FILE, FD, CHANGED):
+ *    arrays of pointers, in stream order (a THREAD's nested records stay
+ *    inside it);
  *  - PAGES: the records copied into runs[] (their page data is never
  *    kept, and a reader may read them into a stack buffer), with
  *    nr_pages their total; with CKPT_IDX_RUN_DATA also the stream offset
@@ -81,6 +82,9 @@ struct ckpt_index_copy;
 	const struct ckpt_rec_sigpending **sigs;			\
 	unsigned int nr_sigs;						\
 	unsigned long cap_sigs;						\
+	const struct ckpt_rec_thread **threads;				\
+	unsigned int nr_threads;					\
+	unsigned long cap_threads;					\
 	const struct ckpt_rec_vma **vmas;				\
 	unsigned int nr_vmas;						\
 	unsigned long cap_vmas;						\

@@ -74,7 +74,12 @@ int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_vma_map *m);
  */
 int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_rec_task *r);
 
-/* signal.c: handlers, alternate stack, pending signals, blocked mask. */
+/*
+ * signal.c: handlers, alternate stack, pending signals, blocked mask.
+ * A thread other than the leader has no @sighand (the handlers are the
+ * process's, which the leader applies), and its @signal is made from its
+ * THREAD record: only the mask and the altstack are read from it.
+ */
 struct ckpt_sigstate {
 	const struct ckpt_rec_sighand *sighand;
 	const struct ckpt_rec_signal *signal;
@@ -87,7 +92,31 @@ int ckpt_signal_apply(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss,
 /* @t is stopped: nothing but SIGKILL is delivered until its mask is set. */
 void ckpt_signal_block_all(struct task_struct *t);
 
+/*
+ * A stopped thread's own signal state into its THREAD record @r (mask,
+ * altstack), and its private queue as whole SIGPENDING records, into
+ * *@recs (kmalloc'd, the caller frees it) and *@nr.
+ */
+int ckpt_signal_thread_read(struct ckpt_ctx *ctx, struct task_struct *t,
+			    struct ckpt_rec_thread *r,
+			    struct ckpt_rec_sigpending **recs,
+			    unsigned int *nr);
+
+/*
+ * thread.c: a thread's own state from its THREAD record, in its own
+ * context (clear_child_tid, robust list, rseq, scheduling, affinity).
+ * The leader's too (REBUILD).
+ */
+int ckpt_thread_apply(struct ckpt_ctx *ctx, const struct ckpt_rec_thread *r);
+
 /* cpu.c: general registers and xstate. */
+
+/* Reading a stopped thread's (thread.c builds its THREAD record with them). */
+int ckpt_cpu_read(struct ckpt_ctx *ctx, struct task_struct *t,
+		  struct ckpt_rec_cpu *r);
+unsigned int ckpt_xstate_size(struct task_struct *t);
+int ckpt_xstate_read(struct ckpt_ctx *ctx, struct task_struct *t,
+		     struct ckpt_rec_xstate *r);
 
 /* Into @t, stopped and not current (the regset setters refuse current). */
 int ckpt_cpu_apply(struct ckpt_ctx *ctx, struct task_struct *t,

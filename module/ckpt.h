@@ -6,7 +6,10 @@
 #define CKPT_CKPT_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/types.h>
 
 #include "../uapi/linux/ckpt.h"
@@ -45,6 +48,18 @@ struct ckpt_rb_req;
 struct ckpt_restored;
 
 /*
+ * The threads of a restore, parked in CKPT_IOC_RESTORE_THREAD until the
+ * process's restore is done (restore_thread.c).  @lock guards the list,
+ * @nr and each entry's state; @wq wakes both sides.
+ */
+struct ckpt_park {
+	spinlock_t lock;
+	wait_queue_head_t wq;
+	struct list_head threads;	/* struct ckpt_parked, waiting */
+	unsigned int nr;
+};
+
+/*
  * Per-open state of /dev/ckpt.  Operations on one open file are
  * serialised by @lock; several opens work independently.
  */
@@ -54,6 +69,7 @@ struct ckpt_file {
 	struct ckpt_track *track;	/* CKPT_DUMP_TRACK series */
 	struct ckpt_rb_req *rb;	/* external rollback, waiting for its result */
 	struct ckpt_restored *restored;	/* registers for the restore's tracer */
+	struct ckpt_park park;	/* not under @lock: it has its own */
 };
 
 /* ioctl handlers; @arg is the user pointer. */
@@ -63,6 +79,8 @@ long ckpt_ioc_selftest(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_dump(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_writeout(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_restore(struct ckpt_file *cf, void __user *arg);
+long ckpt_ioc_restore_thread(struct ckpt_file *cf, void __user *arg);
+void ckpt_park_init(struct ckpt_park *pk);
 long ckpt_ioc_snapshot(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_rollback(struct ckpt_file *cf, void __user *arg);
 long ckpt_ioc_drop(struct ckpt_file *cf, void __user *arg);

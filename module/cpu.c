@@ -54,54 +54,77 @@ static void normalise_restart(struct ckpt_rec_cpu *r)
 	}
 }
 
-static int capture_gp(struct ckpt_ctx *ctx, const struct user_regset *rs)
+/* @r: a CPU record with its header, filled from stopped @t. */
+int ckpt_cpu_read(struct ckpt_ctx *ctx, struct task_struct *t,
+		  struct ckpt_rec_cpu *r)
 {
-	struct ckpt_rec_cpu *r;
+	const struct user_regset *rs = find_regset(t, NT_PRSTATUS);
 	int ret;
 
 	BUILD_BUG_ON(sizeof(struct user_regs_struct) !=
 		     sizeof(*r) - sizeof(struct ckpt_hdr));
-	r = ckpt_rec_get(ctx, CKPT_REC_CPU, sizeof(*r));
-	if (!r)
-		return hbuf_error(&ctx->hb);
-	ret = regset_get(ctx->task, rs, sizeof(struct user_regs_struct),
+	if (!rs)
+		return ckpt_err(ctx, -EOPNOTSUPP, "this kernel has no register set");
+	ret = regset_get(t, rs, sizeof(struct user_regs_struct),
 			 (u8 *)r + sizeof(r->h));
 	if (ret < 0)
-		return ckpt_err(ctx, ret, "cannot read the registers");
+		return ckpt_err(ctx, ret, "thread %d: cannot read the registers",
+				task_pid_vnr(t));
 	normalise_restart(r);
-	return ckpt_rec_put(ctx, r);
+	return 0;
 }
 
-static int capture_xstate(struct ckpt_ctx *ctx, const struct user_regset *rs)
+/* Bytes of @t's xstate regset (NT_X86_XSTATE), 0 if there is none. */
+unsigned int ckpt_xstate_size(struct task_struct *t)
 {
-	unsigned int size = rs->n * rs->size;
-	struct ckpt_rec_xstate *r;
+	const struct user_regset *rs = find_regset(t, NT_X86_XSTATE);
+
+	if (!rs || !boot_cpu_has(X86_FEATURE_XSAVE))
+		return 0;
+	return rs->n * rs->size;
+}
+
+/* @r: an XSTATE record of ckpt_xstate_size(@t) bytes, filled from @t. */
+int ckpt_xstate_read(struct ckpt_ctx *ctx, struct task_struct *t,
+		     struct ckpt_rec_xstate *r)
+{
+	const struct user_regset *rs = find_regset(t, NT_X86_XSTATE);
 	int ret;
 
-	r = ckpt_rec_get(ctx, CKPT_REC_XSTATE, sizeof(*r) + size);
-	if (!r)
-		return hbuf_error(&ctx->hb);
-	r->size = size;
+	r->size = ckpt_xstate_size(t);
 	r->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	ret = regset_get(ctx->task, rs, size, r->data);
+	ret = rs ? regset_get(t, rs, r->size, r->data) : -EOPNOTSUPP;
 	if (ret < 0)
-		return ckpt_err(ctx, ret, "cannot read the FPU/xstate registers");
-	return ckpt_rec_put(ctx, r);
+		return ckpt_err(ctx, ret,
+				"thread %d: cannot read the FPU/xstate registers",
+				task_pid_vnr(t));
+	return 0;
 }
 
 int ckpt_cpu_capture(struct ckpt_ctx *ctx)
 {
-	const struct user_regset *gp, *xs;
+	unsigned int size = ckpt_xstate_size(ctx->task);
+	struct ckpt_rec_xstate *xs;
+	struct ckpt_rec_cpu *r;
 	int ret;
 
-	gp = find_regset(ctx->task, NT_PRSTATUS);
-	xs = find_regset(ctx->task, NT_X86_XSTATE);
-	if (!gp || !xs || !boot_cpu_has(X86_FEATURE_XSAVE))
+	if (!size || !find_regset(ctx->task, NT_PRSTATUS))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"this CPU or kernel has no XSAVE regset");
-	ret = capture_gp(ctx, gp);
+	r = ckpt_rec_get(ctx, CKPT_REC_CPU, sizeof(*r));
+	if (!r)
+		return hbuf_error(&ctx->hb);
+	ret = ckpt_cpu_read(ctx, ctx->task, r);
 	if (!ret)
-		ret = capture_xstate(ctx, xs);
+		ret = ckpt_rec_put(ctx, r);
+	if (ret)
+		return ret;
+	xs = ckpt_rec_get(ctx, CKPT_REC_XSTATE, sizeof(*xs) + size);
+	if (!xs)
+		return hbuf_error(&ctx->hb);
+	ret = ckpt_xstate_read(ctx, ctx->task, xs);
+	if (!ret)
+		ret = ckpt_rec_put(ctx, xs);
 	return ret;
 }
 

@@ -78,6 +78,9 @@ void ckpt_ctx_free(struct ckpt_ctx *ctx)
 		mmput(ctx->mm);
 	if (ctx->task)
 		put_task_struct(ctx->task);
+	while (ctx->nr_threads)
+		put_task_struct(ctx->threads[--ctx->nr_threads]);
+	kvfree(ctx->threads);
 	kfree(ctx->path);
 	kfree(ctx);
 	atomic_long_dec(&ckpt_stats.ctxs);

@@ -40,8 +40,11 @@ struct ckpt_ctx {
 	struct hbuf_io io;
 	struct pgset ps;
 
-	struct task_struct *task;	/* referenced */
+	struct task_struct *task;	/* referenced: the thread-group leader */
 	struct mm_struct *mm;		/* mmget() */
+	/* Its other threads, referenced, in ascending tid order. */
+	struct task_struct **threads;
+	unsigned int nr_threads;
 
 	struct file *out;		/* the image, referenced */
 	loff_t pos;
@@ -89,12 +92,16 @@ const char *ckpt_path(struct ckpt_ctx *ctx, const struct path *path);
 
 /* State captured per kind: one file each (DESIGN.md, section 1). */
 /*
- * target.c: @pid, a process of one thread, ptrace-stopped by the caller,
- * into ctx->task.  ckpt_target_get() also takes its mm into ctx->mm and
- * checks that it may be captured.
+ * target.c: @pid, a process every thread of which is ptrace-stopped by
+ * the caller: the leader into ctx->task, the others into ctx->threads.
+ * ckpt_target_get() also takes its mm into ctx->mm and checks that it may
+ * be captured.  ckpt_thread_get() takes one stopped thread, any thread
+ * of a process, into ctx->task (the restore's tracer, for its registers).
  */
 int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid);
+int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid);
+int ckpt_thread_capture(struct ckpt_ctx *ctx);
 int ckpt_task_capture(struct ckpt_ctx *ctx);
 int ckpt_cpu_capture(struct ckpt_ctx *ctx);
 int ckpt_signal_capture(struct ckpt_ctx *ctx);

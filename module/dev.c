@@ -19,6 +19,7 @@ static int ckpt_open(struct inode *inode, struct file *file)
 	if (!cf)
 		return -ENOMEM;
 	mutex_init(&cf->lock);
+	ckpt_park_init(&cf->park);
 	file->private_data = cf;
 	atomic_long_inc(&ckpt_stats.opens);
 	return 0;
@@ -64,6 +65,7 @@ struct ckpt_ioc {
 	unsigned int dir;
 	size_t min_size;
 	long (*fn)(struct ckpt_file *cf, void __user *arg);
+	bool unlocked;		/* waits on other ioctls: never under cf->lock */
 };
 
 /* Indexed by _IOC_NR: a struct may grow without a new number. */
@@ -82,6 +84,9 @@ static const struct ckpt_ioc ckpt_iocs[] = {
 	[_IOC_NR(CKPT_IOC_RESTORE)] = {
 		_IOC_DIR(CKPT_IOC_RESTORE), CKPT_RESTORE_SIZE_VER0,
 		ckpt_ioc_restore },
+	[_IOC_NR(CKPT_IOC_RESTORE_THREAD)] = {
+		_IOC_DIR(CKPT_IOC_RESTORE_THREAD), CKPT_RESTORE_THREAD_SIZE_VER0,
+		ckpt_ioc_restore_thread, true },
 	[_IOC_NR(CKPT_IOC_SNAPSHOT)] = {
 		_IOC_DIR(CKPT_IOC_SNAPSHOT), CKPT_SNAPSHOT_SIZE_VER0,
 		ckpt_ioc_snapshot },
@@ -121,6 +126,8 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	if (usize != _IOC_SIZE(cmd))
 		return -EINVAL;
 
+	if (ioc->unlocked)
+		return ioc->fn(cf, uarg);
 	if (mutex_lock_interruptible(&cf->lock))
 		return -EINTR;
 	ret = ioc->fn(cf, uarg);

@@ -48,6 +48,7 @@ static int img_io_read(void *priv, void *buf, size_t len, size_t *got)
  * data again).  CHANGED is refused here: only the tool merges a chain.
  */
 #define READIN_TYPES	(CKPT_IDX_SINGLETONS | CKPT_IDX(CKPT_REC_SIGPENDING) | \
+			 CKPT_IDX(CKPT_REC_THREAD) | \
 			 CKPT_IDX(CKPT_REC_VMA) | CKPT_IDX(CKPT_REC_FILE) | \
 			 CKPT_IDX(CKPT_REC_FD) | CKPT_IDX(CKPT_REC_PAGES))
 

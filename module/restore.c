@@ -24,22 +24,34 @@
 
 #include "fds.h"
 #include "readin.h"
+#include "restore_thread.h"
 
 /*
  * The image's registers, kept on the open file the restore came through
- * (its tracer holds it too, inherited) until the tracer has them applied.
+ * (its tracer holds it too, inherited) until the tracer has them applied,
+ * the leader's and every thread's.
  */
 struct ckpt_restored {
 	struct pid *pid;		/* the restored process */
+	bool done;			/* the leader's registers are applied */
+	unsigned int nr_threads, nr_done;	/* the others */
+	struct ckpt_restored_thread *threads;
 	struct ckpt_rec_cpu cpu;
 	struct ckpt_rec_xstate xs;	/* with its data: last */
 };
 
 static void restored_free(struct ckpt_restored *rs)
 {
+	unsigned int i;
+
 	if (!rs)
 		return;
 	put_pid(rs->pid);
+	for (i = 0; rs->threads && i < rs->nr_threads; i++) {
+		put_pid(rs->threads[i].pid);
+		kvfree(rs->threads[i].rec);
+	}
+	kvfree(rs->threads);
 	kfree(rs);
 }
 
@@ -47,15 +59,35 @@ static void restored_free(struct ckpt_restored *rs)
 static struct ckpt_restored *restored_alloc(const struct ckpt_image *img)
 {
 	struct ckpt_restored *rs;
+	const struct ckpt_rec_thread *r;
+	unsigned int i;
 
-	rs = kmalloc(sizeof(*rs) + img->xstate->size, GFP_KERNEL);
+	rs = kzalloc(sizeof(*rs) + img->xstate->size, GFP_KERNEL);
 	if (!rs)
 		return NULL;
 	rs->pid = get_task_pid(current, PIDTYPE_PID);
 	rs->cpu = *img->cpu;
 	rs->xs = *img->xstate;
 	memcpy(rs->xs.data, img->xstate->data, img->xstate->size);
+	/* threads[0] is the leader's record: the others follow, by tid. */
+	if (img->nr_threads <= 1)
+		return rs;
+	rs->threads = kvcalloc(img->nr_threads - 1, sizeof(*rs->threads),
+			       GFP_KERNEL);
+	if (!rs->threads)
+		goto fail;
+	for (i = 1; i < img->nr_threads; i++) {
+		r = img->threads[i];
+		rs->threads[i - 1].rec = kvmalloc(r->h.len, GFP_KERNEL);
+		if (!rs->threads[i - 1].rec)
+			goto fail;
+		memcpy(rs->threads[i - 1].rec, r, r->h.len);
+		rs->nr_threads = i;
+	}
 	return rs;
+fail:
+	restored_free(rs);
+	return NULL;
 }
 
 void ckpt_restore_file_release(struct ckpt_file *cf)
@@ -64,16 +96,43 @@ void ckpt_restore_file_release(struct ckpt_file *cf)
 	cf->restored = NULL;
 }
 
-static int check_caller(struct ckpt_ctx *ctx)
+/*
+ * The caller alone, or with its other threads parked here: nothing but
+ * the caller runs in its memory, which the restore is about to replace.
+ */
+static int check_caller(struct ckpt_file *cf, struct ckpt_ctx *ctx)
 {
+	unsigned int others = get_nr_threads(current) - 1;
+	int ret;
+
 	if (!checkpoint_restore_ns_capable(current_user_ns()))
 		return ckpt_err(ctx, -EPERM,
 				"restore needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN");
-	if (get_nr_threads(current) != 1 ||
-	    atomic_read(&current->mm->mm_users) != 1)
+	if (others) {
+		ret = ckpt_park_wait(ctx, &cf->park, others);
+		if (ret)
+			return ret;
+	}
+	if (get_nr_threads(current) != others + 1 ||
+	    atomic_read(&current->mm->mm_users) != others + 1)
 		return ckpt_err(ctx, -EBUSY,
-				"the restoring process must be single-threaded and own its memory");
+				"the restoring process must own its memory, and its other threads must be parked");
 	return 0;
+}
+
+/* Every thread of the image has a parked thread to stand for it. */
+static int check_threads(struct ckpt_file *cf, struct ckpt_ctx *ctx,
+			 struct ckpt_image *img, struct ckpt_restored *rs)
+{
+	unsigned int others = img->nr_threads ? img->nr_threads - 1 : 0;
+
+	if (others != get_nr_threads(current) - 1)
+		return ckpt_err(ctx, -EINVAL,
+				"the image has %u threads, the restoring process %d: it must make one per THREAD record",
+				others + 1, get_nr_threads(current));
+	if (!others)
+		return 0;
+	return ckpt_park_assign(ctx, &cf->park, rs->threads, others);
 }
 
 static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
@@ -86,7 +145,7 @@ static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 	int ret;
 
 	lockdep_assert_held(&cf->lock);
-	ret = check_caller(ctx);
+	ret = check_caller(cf, ctx);
 	if (!ret)
 		ret = ckpt_image_read(ctx, img, r->fd);
 	/* The fds first, as when the tool opened them, then the mappings. */
@@ -98,6 +157,8 @@ static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 	rs = ret ? NULL : restored_alloc(img);
 	if (!ret && !rs)
 		ret = -ENOMEM;
+	if (!ret)
+		ret = check_threads(cf, ctx, img, rs);
 	/*
 	 * The fds before the line, the files being open: nothing of the
 	 * caller's memory is touched, so on an error here it still runs to
@@ -115,6 +176,8 @@ static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 	ret = ckpt_mm_apply(ctx, &mem, CKPT_REBUILD);
 	if (!ret)
 		ret = ckpt_task_apply(ctx, img->task);
+	if (!ret && img->nr_threads)
+		ret = ckpt_thread_apply(ctx, img->threads[0]);
 	if (!ret) {
 		ss.sighand = img->sighand;
 		ss.signal = img->signal;
@@ -137,11 +200,29 @@ static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 	return 0;
 }
 
-/* The tracer's half: the registers of the restore it saw end. */
+/* The image thread @pid stands for, by the thread's struct pid. */
+static struct ckpt_restored_thread *find_thread(struct ckpt_restored *rs,
+						struct task_struct *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < rs->nr_threads; i++)
+		if (rs->threads[i].pid == task_pid(t))
+			return &rs->threads[i];
+	return NULL;
+}
+
+/*
+ * The tracer's half: the registers of the restore it saw end.  The
+ * leader's first, which releases the parked threads; then each thread's,
+ * once it has stopped on its way out.
+ */
 static int restore_regs(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 			const struct ckpt_restore *r)
 {
 	struct ckpt_restored *rs = cf->restored;
+	struct ckpt_restored_thread *rt = NULL;
+	const struct ckpt_rec_cpu *cpu;
 	int ret;
 
 	lockdep_assert_held(&cf->lock);
@@ -149,16 +230,39 @@ static int restore_regs(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 		return ckpt_err(ctx, -ENOENT,
 				"process %d: no restore through this open of the device left registers to apply",
 				r->pid);
-	ret = ckpt_tracee_get(ctx, r->pid);
+	ret = ckpt_thread_get(ctx, r->pid);
 	if (ret)
 		return ret;
-	if (task_pid(ctx->task) != rs->pid)
+	if (task_pid(ctx->task) != rs->pid) {
+		rt = find_thread(rs, ctx->task);
+		if (!rt || !rs->done || rt->done)
+			return ckpt_err(ctx, -ESRCH,
+					"%d is not a thread the restore made, or not one whose registers are due",
+					r->pid);
+	} else if (rs->done) {
 		return ckpt_err(ctx, -ESRCH,
-				"process %d is not the one the restore made",
+				"process %d: its registers are applied already",
 				r->pid);
-	cf->restored = NULL;
-	ret = ckpt_cpu_apply(ctx, ctx->task, &rs->cpu, &rs->xs);
-	restored_free(rs);
+	} else if (rs->nr_threads) {
+		ret = ckpt_park_check(ctx, &cf->park);
+		if (ret)
+			return ret;
+	}
+	if (rt) {
+		cpu = (const void *)(rt->rec + 1);
+		ret = ckpt_cpu_apply(ctx, ctx->task, cpu, (const void *)(cpu + 1));
+		rt->done = true;
+		rs->nr_done++;
+	} else {
+		ret = ckpt_cpu_apply(ctx, ctx->task, &rs->cpu, &rs->xs);
+		rs->done = true;
+		if (rs->nr_threads)
+			ckpt_park_release(&cf->park);
+	}
+	if (rs->done && rs->nr_done == rs->nr_threads) {
+		cf->restored = NULL;
+		restored_free(rs);
+	}
 	return ret;
 }
 
@@ -184,10 +288,14 @@ long ckpt_ioc_restore(struct ckpt_file *cf, void __user *arg)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (r.flags & CKPT_RESTORE_REGS)
+	if (r.flags & CKPT_RESTORE_REGS) {
 		ret = restore_regs(cf, ctx, &r);
-	else
+	} else {
 		ret = do_restore(cf, ctx, img, &r);
+		/* Parked threads go back to report it, or die with the caller. */
+		if (ret)
+			ckpt_park_abort(&cf->park);
+	}
 	/* A failure before the point of no return leaves the caller, with words. */
 	if (ret && !fatal_signal_pending(current)) {
 		strscpy(r.errmsg, ctx->errmsg[0] ? ctx->errmsg : "restore failed",

@@ -227,6 +227,66 @@ static int capture_pending(struct ckpt_ctx *ctx)
 	return ret;
 }
 
+struct thread_arg {
+	struct ckpt_rec_thread *r;
+	struct pending_arg p;
+};
+
+static void read_thread(struct task_struct *t, struct sighand_struct *sh,
+			void *arg)
+{
+	struct thread_arg *a = arg;
+
+	lockdep_assert_held(&sh->siglock);
+	/* As read_state(): the mask a restarted call puts back. */
+	a->r->blocked = test_tsk_restore_sigmask(t) ? t->saved_sigmask.sig[0] :
+						      t->blocked.sig[0];
+	a->r->altstack_sp = t->sas_ss_sp;
+	a->r->altstack_size = t->sas_ss_size;
+	a->r->altstack_flags = t->sas_ss_flags;
+	a->p.n = collect(&t->pending, 0, a->p.ps, 0, a->p.max);
+}
+
+int ckpt_signal_thread_read(struct ckpt_ctx *ctx, struct task_struct *t,
+			    struct ckpt_rec_thread *r,
+			    struct ckpt_rec_sigpending **recs,
+			    unsigned int *nr)
+{
+	struct thread_arg a = { .r = r };
+	struct ckpt_rec_sigpending *out;
+	unsigned int i;
+
+	for (;;) {
+		if (with_sighand(t, read_thread, &a)) {
+			kfree(a.p.ps);
+			return ckpt_err(ctx, -ESRCH, "thread %d is exiting",
+					task_pid_vnr(t));
+		}
+		if (a.p.n <= a.p.max)
+			break;
+		kfree(a.p.ps);
+		a.p.max = a.p.n + 8;
+		a.p.ps = kmalloc_array(a.p.max, sizeof(*a.p.ps), GFP_KERNEL);
+		if (!a.p.ps)
+			return -ENOMEM;
+	}
+	out = a.p.n ? kcalloc(a.p.n, sizeof(*out), GFP_KERNEL) : NULL;
+	if (a.p.n && !out) {
+		kfree(a.p.ps);
+		return -ENOMEM;
+	}
+	for (i = 0; i < a.p.n; i++) {
+		out[i].h.type = CKPT_REC_SIGPENDING;
+		out[i].h.len = sizeof(out[i]);
+		out[i].signo = a.p.ps[i].signo;
+		memcpy(out[i].siginfo, &a.p.ps[i].info, sizeof(a.p.ps[i].info));
+	}
+	kfree(a.p.ps);
+	*recs = out;
+	*nr = a.p.n;
+	return 0;
+}
+
 int ckpt_signal_capture(struct ckpt_ctx *ctx)
 {
 	int ret;
@@ -260,6 +320,35 @@ static void write_handlers(struct task_struct *t, struct sighand_struct *sh,
 }
 
 /*
+ * send_sig_info() queues on the thread; a process-wide signal belongs on
+ * the process's queue, where any thread that does not block it takes it
+ * (no exported call queues there with a siginfo).  So the entry just
+ * queued for @arg's signal moves there, as __send_signal() would have put
+ * it.  A legacy signal already pending on the thread was not queued
+ * again: then that one moves, which is the same signal.
+ */
+static void move_to_shared(struct task_struct *t, struct sighand_struct *sh,
+			   void *arg)
+{
+	struct sigpending *own = &t->pending, *all = &t->signal->shared_pending;
+	int sig = *(int *)arg;
+	struct sigqueue *q, *last = NULL;
+	bool more = false;
+
+	lockdep_assert_held(&sh->siglock);
+	list_for_each_entry(q, &own->list, list)
+		if (q->info.si_signo == sig)
+			last = q;
+	if (last)
+		list_move_tail(&last->list, &all->list);
+	list_for_each_entry(q, &own->list, list)
+		more |= q->info.si_signo == sig;
+	if (!more)
+		sigdelset(&own->signal, sig);
+	sigaddset(&all->signal, sig);
+}
+
+/*
  * Queued signals of the image, queued again on top of any that arrived
  * while the process was being restored: those are its own now, and must
  * be delivered after the restore, never replaced.
@@ -269,7 +358,7 @@ static int queue_pending(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss)
 	const struct ckpt_rec_sigpending *r;
 	kernel_siginfo_t info;
 	unsigned int i;
-	int ret;
+	int ret, sig;
 
 	for (i = 0; i < ss->nr_pending; i++) {
 		r = ss->pending[i];
@@ -279,6 +368,9 @@ static int queue_pending(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss)
 		if (ret)
 			return ckpt_err(ctx, ret, "cannot queue signal %u",
 					r->signo);
+		sig = r->signo;
+		if (r->shared && with_sighand(current, move_to_shared, &sig))
+			return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	}
 	return 0;
 }
@@ -296,7 +388,8 @@ int ckpt_signal_apply(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss,
 	sigset_t set;
 	int ret;
 
-	if (with_sighand(current, write_handlers, (void *)ss->sighand))
+	if (ss->sighand &&
+	    with_sighand(current, write_handlers, (void *)ss->sighand))
 		return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	current->sas_ss_sp = sig->altstack_sp;
 	current->sas_ss_size = sig->altstack_size;

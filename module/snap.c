@@ -335,7 +335,7 @@ static int self_target(struct ckpt_ctx *ctx)
 {
 	if (get_nr_threads(current) != 1)
 		return ckpt_err(ctx, -EBUSY,
-				"multi-threaded processes are not supported yet");
+				"snapshots of multi-threaded processes are not supported yet");
 	if (atomic_read(&current->mm->mm_users) > 1)
 		return ckpt_err(ctx, -EBUSY,
 				"the process shares its memory with another task (vfork child, io_uring or vhost worker)");
@@ -380,6 +380,10 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 	int ret;
 
 	ret = a->pid ? ckpt_target_get(ctx, a->pid) : self_target(ctx);
+	if (!ret && ctx->nr_threads)
+		ret = ckpt_err(ctx, -EBUSY,
+			       "process %d has %u threads: snapshots of multi-threaded processes are not supported yet",
+			       a->pid, ctx->nr_threads + 1);
 	if (ret)
 		return ret;
 	ms = ckpt_mmsnap_get_or_make(ctx->mm);

@@ -2,8 +2,8 @@
 /*
  * Finding the process to checkpoint, and making sure it holds still.
  *
- * The caller must have ptrace-attached the process and stopped it.  A
- * successful PTRACE_SEIZE already passed ptrace's permission checks (uids,
+ * The caller must have ptrace-attached every thread of the process and
+ * stopped each.  A successful PTRACE_SEIZE already passed ptrace's permission checks (uids,
  * dumpability, CAP_SYS_PTRACE, Yama, LSMs), so "traced and stopped by
  * current" is our permission proof as well: ptrace_may_access() is not
  * exported, and we need no weaker rule than ptrace's.  Only the tracer can
@@ -18,6 +18,8 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "ctx.h"
 
@@ -32,33 +34,101 @@ static int wait_stopped(struct ckpt_ctx *ctx, struct task_struct *t)
 	rcu_read_unlock();
 	if (!ours)
 		return ckpt_err(ctx, -EPERM,
-				"process %d is not ptrace-attached by the caller",
-				task_pid_vnr(t));
+				"thread %d of process %d is not ptrace-attached by the caller",
+				task_pid_vnr(t), task_tgid_vnr(t));
 	if (!task_is_traced(t))
-		return ckpt_err(ctx, -EBUSY, "process %d is not stopped",
-				task_pid_vnr(t));
+		return ckpt_err(ctx, -EBUSY,
+				"thread %d of process %d is not stopped",
+				task_pid_vnr(t), task_tgid_vnr(t));
 	/* wait_task_inactive() is not exported: its registers must be saved. */
 	while (READ_ONCE(t->on_cpu)) {
 		if (++spins > 1000000)
 			return ckpt_err(ctx, -EBUSY,
-					"process %d does not get off its CPU",
-					task_pid_vnr(t));
+					"thread %d of process %d does not get off its CPU",
+					task_pid_vnr(t), task_tgid_vnr(t));
 		cpu_relax();
 	}
 	if (!task_is_traced(t))
-		return ckpt_err(ctx, -EBUSY, "process %d was woken up",
-				task_pid_vnr(t));
+		return ckpt_err(ctx, -EBUSY,
+				"thread %d of process %d was woken up",
+				task_pid_vnr(t), task_tgid_vnr(t));
+	return 0;
+}
+
+static struct task_struct *find_task(pid_t nr)
+{
+	struct task_struct *t;
+	struct pid *p;
+
+	p = find_get_pid(nr);
+	t = p ? get_pid_task(p, PIDTYPE_PID) : NULL;
+	put_pid(p);
+	return t;
+}
+
+static int tid_cmp(const void *a, const void *b)
+{
+	pid_t x = task_pid_vnr(*(struct task_struct *const *)a);
+	pid_t y = task_pid_vnr(*(struct task_struct *const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The leader's other threads, referenced.  A stopped thread cannot clone,
+ * so once all are seen stopped the set is the group's; the count is
+ * compared again after the checks, for a thread that had been running.
+ */
+static int collect_threads(struct ckpt_ctx *ctx, struct task_struct *leader)
+{
+	unsigned int n, max, i;
+	struct task_struct *t;
+	int ret;
+
+	max = get_nr_threads(leader) - 1;
+	if (!max)
+		return 0;
+	ctx->threads = kvmalloc_array(max, sizeof(*ctx->threads), GFP_KERNEL);
+	if (!ctx->threads)
+		return -ENOMEM;
+	n = 0;
+	rcu_read_lock();
+	for_each_thread(leader, t) {
+		if (t == leader)
+			continue;
+		if (n == max) {
+			n++;
+			break;
+		}
+		ctx->threads[n++] = get_task_struct(t);
+	}
+	rcu_read_unlock();
+	if (n > max) {
+		ctx->nr_threads = max;
+		return ckpt_err(ctx, -EBUSY,
+				"process %d made a thread while being stopped",
+				task_pid_vnr(leader));
+	}
+	ctx->nr_threads = n;
+	sort(ctx->threads, n, sizeof(*ctx->threads), tid_cmp, NULL);
+	for (i = 0; i < n; i++) {
+		ret = wait_stopped(ctx, ctx->threads[i]);
+		if (ret)
+			return ret;
+	}
+	if (get_nr_threads(leader) != n + 1)
+		return ckpt_err(ctx, -EBUSY,
+				"process %d gained or lost a thread while being captured",
+				task_pid_vnr(leader));
 	return 0;
 }
 
 int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid)
 {
 	struct task_struct *t;
-	struct pid *p;
+	int ret;
 
-	p = find_get_pid(pid);
-	t = p ? get_pid_task(p, PIDTYPE_PID) : NULL;
-	put_pid(p);
+	t = find_task(pid);
 	if (!t)
 		return ckpt_err(ctx, -ESRCH, "no process %d", pid);
 	ctx->task = t;
@@ -67,10 +137,23 @@ int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid)
 				pid);
 	if (task_tgid_vnr(t) != pid)
 		return ckpt_err(ctx, -EINVAL, "%d is a thread, not a process", pid);
-	if (get_nr_threads(t) != 1)
-		return ckpt_err(ctx, -EBUSY,
-				"process %d has %d threads: multi-threaded processes are not supported yet",
-				pid, get_nr_threads(t));
+	ret = wait_stopped(ctx, t);
+	if (!ret)
+		ret = collect_threads(ctx, t);
+	return ret;
+}
+
+int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid)
+{
+	struct task_struct *t;
+
+	t = find_task(tid);
+	if (!t)
+		return ckpt_err(ctx, -ESRCH, "no thread %d", tid);
+	ctx->task = t;
+	if (t->flags & (PF_KTHREAD | PF_EXITING))
+		return ckpt_err(ctx, -EINVAL, "thread %d is a kernel thread or exiting",
+				tid);
 	return wait_stopped(ctx, t);
 }
 
@@ -78,23 +161,28 @@ int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
 {
 	struct task_struct *t;
 	struct mm_struct *mm;
+	unsigned int i;
 	int ret;
 
 	ret = ckpt_tracee_get(ctx, pid);
 	if (ret)
 		return ret;
 	t = ctx->task;
-	if (!user_64bit_mode(task_pt_regs(t)) ||
-	    test_tsk_thread_flag(t, TIF_ADDR32))
-		return ckpt_err(ctx, -EINVAL,
-				"process %d runs 32-bit code: only x86_64 processes are supported",
-				pid);
+	for (i = 0; i <= ctx->nr_threads; i++) {
+		struct task_struct *th = i ? ctx->threads[i - 1] : t;
+
+		if (!user_64bit_mode(task_pt_regs(th)) ||
+		    test_tsk_thread_flag(th, TIF_ADDR32))
+			return ckpt_err(ctx, -EINVAL,
+					"thread %d of process %d runs 32-bit code: only x86_64 processes are supported",
+					task_pid_vnr(th), pid);
+	}
 	mm = get_task_mm(t);
 	if (!mm)
 		return ckpt_err(ctx, -EINVAL, "process %d has no memory", pid);
 	ctx->mm = mm;
-	/* Ours and the task's: anyone else (vfork, io_uring, vhost) could write. */
-	if (atomic_read(&mm->mm_users) > 2)
+	/* Ours and the threads': anyone else (vfork, io_uring, vhost) could write. */
+	if (atomic_read(&mm->mm_users) > 2 + ctx->nr_threads)
 		return ckpt_err(ctx, -EBUSY,
 				"process %d shares its memory with another task (vfork child, io_uring or vhost worker)",
 				pid);

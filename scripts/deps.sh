@@ -16,6 +16,7 @@ PKGS=(
 	clang libclang-rt-14-dev
 	afl++
 	mandoc groff-base
+	python3 xz-utils openjdk-17-jdk-headless
 )
 
 missing=()

@@ -43,6 +43,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_RESTORE, "restore" },
 	{ CKPT_FEAT_SNAPSHOT, "snapshot" },
 	{ CKPT_FEAT_INCREMENTAL, "incremental" },
+	{ CKPT_FEAT_THREADS, "threads" },
 };
 
 static const struct bitname kfacts[] = {

@@ -19,6 +19,7 @@
  *     it go.  Signals sent to it meanwhile are delivered then.
  *  5. Without --detach it waits and exits as the child does.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -216,7 +217,8 @@ static pid_t make_child(const struct plan *p, bool new_pid)
 	return pid;
 }
 
-static void child(const struct plan *p, int img, int dev, int sync_rd)
+static void child(const struct plan *p, int img, int dev, int sync_rd,
+		  bool new_pid)
 {
 	int keep[4] = { img, dev, sync_rd, dup(STDERR_FILENO) };
 	int pipe_fd;
@@ -227,7 +229,8 @@ static void child(const struct plan *p, int img, int dev, int sync_rd)
 	/* Wait until the parent has seized us. */
 	if (read(sync_rd, &c, 1) != 1)
 		_exit(127);
-	if (child_prepare(p, keep, 4, &pipe_fd))
+	if (child_prepare(p, keep, 4, &pipe_fd) ||
+	    child_threads(p, keep[1], new_pid))
 		_exit(127);
 	close(keep[2]);
 	/*
@@ -282,10 +285,83 @@ static int set_regs(int dev, pid_t pid)
 }
 
 /*
- * Drives the child from its SIGSTOP to the end of the restore ioctl,
- * during which a progress thread follows what it reads (@ps).
+ * The child's other threads, parked in the kernel: each seized and
+ * interrupted, so that once released it stops before any user code.
  */
-static int trace_restore(pid_t pid, int dev, struct progress_spec *ps)
+static int seize_threads(pid_t pid, size_t nr, pid_t *tids)
+{
+	char path[64];
+	struct dirent *d;
+	size_t n = 0;
+	pid_t tid;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir) {
+		errmsg("restore: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((d = readdir(dir))) {
+		tid = atoi(d->d_name);
+		if (tid <= 0 || tid == pid)
+			continue;
+		if (n == nr) {
+			n++;
+			break;
+		}
+		if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_EXITKILL) ||
+		    ptrace(PTRACE_INTERRUPT, tid, 0, 0)) {
+			errmsg("restore: cannot trace thread %d: %s", tid,
+			       strerror(errno));
+			closedir(dir);
+			return -1;
+		}
+		tids[n++] = tid;
+	}
+	closedir(dir);
+	if (n != nr) {
+		errmsg("restore: the restoring process has %zu threads besides its leader, the image %zu",
+		       n, nr);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Released by the leader's registers, each thread applies its own state
+ * in the kernel and stops on its way out: its registers go in there.
+ */
+static int thread_regs(int dev, size_t nr, const pid_t *tids)
+{
+	int status;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		for (;;) {
+			if (wait_stop(tids[i], &status)) {
+				errmsg("restore: thread %d died during restore (see the kernel log)",
+				       tids[i]);
+				return -1;
+			}
+			if ((status >> 16) == PTRACE_EVENT_STOP)
+				break;
+			/* A signal: it stays queued, delivered after the restore. */
+			ptrace(PTRACE_CONT, tids[i], 0, 0);
+		}
+		if (set_regs(dev, tids[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Drives the child from its SIGSTOP to the end of the restore ioctl,
+ * during which a progress thread follows what it reads (@ps); then its
+ * threads, which it leaves in @tids.
+ */
+static int trace_restore(pid_t pid, int dev, struct progress_spec *ps,
+			 size_t nr_threads, pid_t *tids)
 {
 	struct progress prog;
 	struct user_regs_struct regs;
@@ -329,7 +405,11 @@ static int trace_restore(pid_t pid, int dev, struct progress_spec *ps)
 			errmsg("restore: %s", strerror(-regs.rax));
 		return -1;
 	}
-	return set_regs(dev, pid);
+	if (nr_threads && seize_threads(pid, nr_threads, tids))
+		return -1;
+	if (set_regs(dev, pid))
+		return -1;
+	return nr_threads ? thread_regs(dev, nr_threads, tids) : 0;
 }
 
 static int exit_status(int status)
@@ -360,8 +440,9 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	int c, img, dev, sync[2], status, ret = 1;
 	sigset_t all, old_mask;
 	struct ckpt_version v;
+	pid_t pid, *tids = NULL;
 	struct plan p;
-	pid_t pid;
+	size_t i;
 
 	while ((c = getopt_long(argc, argv, ":i:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -422,7 +503,7 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	pid = make_child(&p, new_pid);
 	if (pid == 0) {
 		close(sync[1]);
-		child(&p, img, dev, sync[0]);
+		child(&p, img, dev, sync[0], new_pid);
 	}
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	close(sync[0]);
@@ -448,7 +529,9 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 			goto close_dev;
 		}
 	}
-	if (write(sync[1], "", 1) != 1 || trace_restore(pid, dev, &ps)) {
+	tids = calloc(p.nr_threads ? p.nr_threads : 1, sizeof(*tids));
+	if (!tids || write(sync[1], "", 1) != 1 ||
+	    trace_restore(pid, dev, &ps, p.nr_threads, tids)) {
 		close(sync[1]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);
@@ -457,6 +540,9 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	close(sync[1]);
 	close(dev);
 	dev = -1;
+	/* All at once: no thread ran before every one was restored. */
+	for (i = 0; i < p.nr_threads; i++)
+		ptrace(PTRACE_DETACH, tids[i], 0, 0);
 	ptrace(PTRACE_DETACH, pid, 0, 0);
 	if (detach) {
 		printf("%d\n", pid);
@@ -470,6 +556,7 @@ close_dev:
 	if (dev >= 0)
 		close(dev);
 free_plan:
+	free(tids);
 	plan_free(&p);
 close_img:
 	close(img);

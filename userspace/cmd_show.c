@@ -38,7 +38,7 @@ struct show {
 	struct json j;		/* JSON: the writer, on @out */
 	/* the group of records being printed (a heading or a JSON array) */
 	u32 group;
-	bool have_fs, have_sigpending, have_files, have_fds;
+	bool have_fs, have_sigpending, have_threads, have_files, have_fds;
 	/* SIGHAND in text: how many actions are default */
 	/* page runs, printed at the trailer */
 	struct { u64 vaddr, npages; } *runs;
@@ -489,6 +489,62 @@ static void show_sigpending(struct show *s,
 		r->shared ? "process" : "thread", code, errno_);
 }
 
+/* CPUs of a THREAD record's affinity, counted. */
+static unsigned int nr_cpus(const struct ckpt_rec_thread *r)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < CKPT_THREAD_CPUS / 64; i++)
+		n += __builtin_popcountll(r->cpus[i]);
+	return n;
+}
+
+static void show_thread(struct show *s, const struct ckpt_rec_thread *r)
+{
+	const struct ckpt_rec_cpu *cpu = (const void *)(r + 1);
+	bool leader = r->flags & CKPT_THREAD_LEADER;
+
+	s->have_threads = true;
+	if (s->json) {
+		j_open(&s->j, NULL, '{');
+		j_u64(&s->j, "tid", r->tid);
+		j_str(&s->j, "comm", r->comm);
+		j_str(&s->j, "role", leader ? "leader" : "thread");
+		j_u64(&s->j, "policy", r->policy);
+		j_u64(&s->j, "rt_priority", r->rt_priority);
+		j_s64(&s->j, "nice", r->nice);
+		j_u64(&s->j, "cpus", nr_cpus(r));
+		j_hex(&s->j, "clear_child_tid", r->clear_child_tid);
+		j_hex(&s->j, "robust_list", r->robust_list);
+		j_hex(&s->j, "rseq", r->rseq);
+		if (!leader) {
+			j_hex(&s->j, "blocked", r->blocked);
+			j_sigmask(s, "blocked_names", r->blocked);
+			j_hex(&s->j, "altstack_sp", r->altstack_sp);
+			j_u64(&s->j, "altstack_size", r->altstack_size);
+			j_u64(&s->j, "pending", r->nr_pending);
+			j_hex(&s->j, "rip", cpu->ip);
+			j_hex(&s->j, "rsp", cpu->sp);
+			j_hex(&s->j, "fs_base", cpu->fs_base);
+			j_s64(&s->j, "orig_rax", (long long)cpu->orig_ax);
+		}
+		j_close(&s->j, '}');
+		return;
+	}
+	fprintf(s->out, "  THREAD   %u '%s'%s policy %u prio %u nice %d on %u CPUs; clear_child_tid 0x%llx robust_list 0x%llx rseq 0x%llx\n",
+		r->tid, r->comm, leader ? " (leader)" : "", r->policy,
+		r->rt_priority, r->nice, nr_cpus(r), (ull)r->clear_child_tid,
+		(ull)r->robust_list, (ull)r->rseq);
+	if (leader)
+		return;
+	fprintf(s->out, "           rip 0x%llx rsp 0x%llx fs_base 0x%llx orig_rax %lld; blocked ",
+		(ull)cpu->ip, (ull)cpu->sp, (ull)cpu->fs_base,
+		(long long)cpu->orig_ax);
+	t_sigmask(s, r->blocked);
+	fprintf(s->out, "; altstack 0x%llx size %llu; %u pending\n",
+		(ull)r->altstack_sp, (ull)r->altstack_size, r->nr_pending);
+}
+
 static void show_mm(struct show *s, const struct ckpt_rec_mm *r)
 {
 	const struct {
@@ -801,6 +857,7 @@ static void group(struct show *s, u32 type)
 		const char *title;
 	} groups[] = {
 		{ CKPT_REC_SIGPENDING, "sigpending", "pending" },
+		{ CKPT_REC_THREAD, "threads", "threads" },
 		{ CKPT_REC_VMA, "vmas", "vmas" },
 		{ CKPT_REC_FILE, "files", "files" },
 		{ CKPT_REC_FD, "fds", "fds" },
@@ -851,6 +908,9 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 	case CKPT_REC_SIGPENDING:
 		show_sigpending(s, (const void *)h);
 		break;
+	case CKPT_REC_THREAD:
+		show_thread(s, (const void *)h);
+		break;
 	case CKPT_REC_MM:
 		show_mm(s, (const void *)h);
 		break;
@@ -874,6 +934,8 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 				j_str(&s->j, "fs", NULL);
 			if (!s->have_sigpending)
 				j_empty(&s->j, "sigpending");
+			if (!s->have_threads)
+				j_empty(&s->j, "threads");
 			if (!s->have_files)
 				j_empty(&s->j, "files");
 			if (!s->have_fds)

@@ -41,9 +41,8 @@ bool target_dying(struct target *t)
 int target_seize(struct target *t, pid_t pid)
 {
 	memset(t, 0, sizeof(*t));
-	t->tr.pid = pid;
 	t->tr.exec_done = true;
-	return ptrace_seize(pid);
+	return tracee_seize(&t->tr, pid, 0);
 }
 
 /* The child: waits to be seized, then becomes CMD. */
@@ -89,7 +88,8 @@ int target_spawn(struct target *t, char **argv)
 	}
 	close(go[0]);
 	close(err[1]);
-	if (ptrace(PTRACE_SEIZE, t->tr.pid, 0, PTRACE_O_TRACEEXEC)) {
+	if (ptrace(PTRACE_SEIZE, t->tr.pid, 0,
+		   PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE)) {
 		errmsg("run: cannot trace %s: %s", argv[0], strerror(errno));
 		kill(t->tr.pid, SIGKILL);
 		close(go[1]);
@@ -106,6 +106,17 @@ int target_spawn(struct target *t, char **argv)
 		return -1;
 	}
 	close(go[1]);
+	/* One thread yet: CMD's threads come through PTRACE_EVENT_CLONE. */
+	t->tr.thr = calloc(1, sizeof(*t->tr.thr));
+	if (!t->tr.thr) {
+		errmsg("run: out of memory");
+		kill(t->tr.pid, SIGKILL);
+		close(err[0]);
+		waitpid(t->tr.pid, NULL, __WALL);
+		return -1;
+	}
+	t->tr.thr[0].tid = t->tr.pid;
+	t->tr.nr_thr = t->tr.cap_thr = 1;
 	n = read(err[0], &e, sizeof(e));
 	close(err[0]);
 	if (n == sizeof(e)) {
@@ -128,9 +139,12 @@ void target_resume(struct target *t)
 
 void target_detach(struct target *t)
 {
-	if (t->tr.exited)
+	if (t->tr.exited) {
+		tracee_free(&t->tr);
 		return;
+	}
 	/* Only a stopped tracee can be detached: stop it first. */
 	if (target_stop(t) == 0)
-		ptrace(PTRACE_DETACH, t->tr.pid, 0, t->tr.listening ? SIGSTOP : 0);
+		tracee_detach(&t->tr);
+	tracee_free(&t->tr);
 }

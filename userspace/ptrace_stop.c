@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Holding a process still with ptrace: PTRACE_SEIZE + PTRACE_INTERRUPT,
- * and letting it go again.  A signal that arrives meanwhile is passed on,
- * never lost; a group-stop stays one.  One wait loop (tracee_stop()) for
- * every caller: see ptrace_stop.h.
+ * Holding a process still with ptrace: every thread seized (PTRACE_SEIZE,
+ * PTRACE_O_TRACECLONE), PTRACE_INTERRUPT to each, and letting them go
+ * again.  A signal that arrives meanwhile is passed on, never lost; a
+ * group-stop stays one.  One wait loop (tracee_stop()) for every caller:
+ * see ptrace_stop.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "ptrace_stop.h"
@@ -30,55 +35,216 @@ static bool is_stop_signal(int sig)
 	       sig == SIGTTOU;
 }
 
-bool tracee_handle(struct tracee *t, int status, bool want_stop)
+static struct tracee_thread *thr_find(struct tracee *t, pid_t tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_thr; i++)
+		if (t->thr[i].tid == tid)
+			return &t->thr[i];
+	return NULL;
+}
+
+static struct tracee_thread *thr_add(struct tracee *t, pid_t tid)
+{
+	struct tracee_thread *n = thr_find(t, tid);
+
+	if (n)
+		return n;
+	if (t->nr_thr == t->cap_thr) {
+		unsigned int cap = t->cap_thr ? t->cap_thr * 2 : 16;
+
+		n = realloc(t->thr, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		t->thr = n;
+		t->cap_thr = cap;
+	}
+	n = &t->thr[t->nr_thr++];
+	memset(n, 0, sizeof(*n));
+	n->tid = tid;
+	return n;
+}
+
+/* A thread gone: the leader stays (its exit is the process's). */
+static void thr_del(struct tracee *t, struct tracee_thread *th)
+{
+	unsigned int i = th - t->thr;
+
+	if (!i)
+		return;
+	t->thr[i] = t->thr[--t->nr_thr];
+}
+
+static bool in_group(pid_t pid, pid_t tid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, tid);
+	return !stat(path, &st);
+}
+
+/*
+ * A clone of a traced thread, now traced too.  A thread is added; a
+ * process (a clone without CLONE_THREAD) is let go once it has stopped.
+ */
+static void new_clone(struct tracee *t, pid_t from)
+{
+	unsigned long msg = 0;
+	pid_t child;
+	int status;
+
+	if (ptrace(PTRACE_GETEVENTMSG, from, 0, &msg) || !msg)
+		return;
+	child = (pid_t)msg;
+	if (in_group(t->pid, child)) {
+		thr_add(t, child);
+		return;
+	}
+	if (ptrace_waitpid(child, &status) == child && WIFSTOPPED(status))
+		ptrace(PTRACE_DETACH, child, 0, 0);
+}
+
+/*
+ * One wait status of thread @th.  Returns true if it is now held in a
+ * stop of ours (kept only if @want_stop); @th may be gone after it.
+ */
+static bool handle(struct tracee *t, struct tracee_thread *th, int status,
+		   bool want_stop)
 {
 	int event = status >> 16, sig;
+	pid_t tid = th->tid;
 
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		t->exited = true;
-		t->status = status;
+		if (tid == t->pid) {
+			t->exited = true;
+			t->status = status;
+		} else {
+			thr_del(t, th);
+		}
 		return false;
 	}
 	if (!WIFSTOPPED(status))
 		return false;
 	sig = WSTOPSIG(status);
 	if (event == PTRACE_EVENT_EXEC) {
+		/* Only the exec'ing thread is left, under the leader's pid. */
 		t->exec_done = true;
+		t->nr_thr = 1;
+		t->thr[0].tid = t->pid;
 		ptrace(PTRACE_CONT, t->pid, 0, 0);
+		return false;
+	}
+	if (event == PTRACE_EVENT_CLONE) {
+		new_clone(t, tid);
+		ptrace(PTRACE_CONT, tid, 0, 0);
+		/* Stopped inside clone(): stop it again past the call. */
+		if (want_stop)
+			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
 		return false;
 	}
 	if (event == PTRACE_EVENT_STOP) {
 		/* Ours (SIGTRAP), or a group-stop, which an interrupt also gives. */
-		t->listening = is_stop_signal(sig);
-		if (want_stop)
+		th->listening = is_stop_signal(sig);
+		if (tid == t->pid)
+			t->listening = th->listening;
+		if (want_stop) {
+			th->stopped = true;
 			return true;
-		if (t->listening)
-			ptrace(PTRACE_LISTEN, t->pid, 0, 0);
-		else
-			ptrace(PTRACE_CONT, t->pid, 0, 0);
+		}
+		ptrace(th->listening ? PTRACE_LISTEN : PTRACE_CONT, tid, 0, 0);
 		return false;
 	}
 	/*
-	 * A signal on its way in: deliver it.  Should that fail, the process
+	 * A signal on its way in: deliver it.  Should that fail, the thread
 	 * is gone, and the next wait says so.
 	 */
-	ptrace(PTRACE_CONT, t->pid, 0, sig);
+	ptrace(PTRACE_CONT, tid, 0, sig);
 	return false;
+}
+
+/* Seizes the threads of t->pid not seized yet; how many it found. */
+static int seize_new_threads(struct tracee *t, long opts)
+{
+	char path[64];
+	struct dirent *d;
+	int found = 0;
+	pid_t tid;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", t->pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		tid = atoi(d->d_name);
+		if (tid <= 0 || thr_find(t, tid))
+			continue;
+		/* ESRCH: it has just exited; EPERM: it is already ours. */
+		if (ptrace(PTRACE_SEIZE, tid, 0, opts | PTRACE_O_TRACECLONE))
+			continue;
+		thr_add(t, tid);
+		found++;
+	}
+	closedir(dir);
+	return found;
+}
+
+int tracee_seize(struct tracee *t, pid_t pid, long opts)
+{
+	t->pid = pid;
+	if (!thr_add(t, pid))
+		return -1;
+	if (ptrace(PTRACE_SEIZE, pid, 0, opts | PTRACE_O_TRACECLONE)) {
+		if (errno == EPERM)
+			errmsg("cannot attach to process %d: %s (another user's process, not dumpable, already traced, or ptrace restricted by Yama)",
+			       pid, strerror(errno));
+		else if (errno == ESRCH)
+			errmsg("no process %d", pid);
+		else
+			errmsg("cannot attach to process %d: %s", pid,
+			       strerror(errno));
+		return -1;
+	}
+	/*
+	 * Each seized thread's clones are seized by the kernel; a thread
+	 * that an unseized one made meanwhile shows up in the next pass.
+	 */
+	while (seize_new_threads(t, opts))
+		;
+	return 0;
 }
 
 void tracee_events(struct tracee *t)
 {
+	unsigned int i;
 	int status;
 
-	while (!t->exited && waitpid(t->pid, &status, WNOHANG | __WALL) > 0)
-		tracee_handle(t, status, false);
+	for (i = 0; i < t->nr_thr && !t->exited; i++) {
+		struct tracee_thread *th = &t->thr[i];
+		pid_t tid = th->tid;
+
+		if (waitpid(tid, &status, WNOHANG | __WALL) > 0) {
+			handle(t, th, status, false);
+			/* More events, or another thread moved here: again. */
+			i--;
+		}
+	}
 }
 
 int tracee_stop(struct tracee *t)
 {
+	struct tracee_thread *th;
+	unsigned int i;
 	int status, err;
+	bool all;
 
-	if (ptrace(PTRACE_INTERRUPT, t->pid, 0, 0)) {
+	for (i = 0; i < t->nr_thr; i++) {
+		th = &t->thr[i];
+		th->stopped = false;
+		if (!ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) || i)
+			continue;
 		err = errno;
 		tracee_events(t);
 		if (t->exited)
@@ -86,52 +252,83 @@ int tracee_stop(struct tracee *t)
 		errmsg("cannot stop process %d: %s", t->pid, strerror(err));
 		return -1;
 	}
-	for (;;) {
-		if (ptrace_waitpid(t->pid, &status) < 0) {
-			errmsg("waiting for process %d: %s", t->pid,
-			       strerror(errno));
-			return -1;
+	do {
+		all = true;
+		for (i = 0; i < t->nr_thr; i++) {
+			th = &t->thr[i];
+			if (th->stopped)
+				continue;
+			all = false;
+			if (ptrace_waitpid(th->tid, &status) < 0) {
+				if (errno == ECHILD && i) {
+					thr_del(t, th);
+					break;
+				}
+				errmsg("waiting for thread %d of process %d: %s",
+				       th->tid, t->pid, strerror(errno));
+				return -1;
+			}
+			handle(t, th, status, true);
+			if (t->exited)
+				return 1;
+			/* Threads may have come or gone: start over. */
+			break;
 		}
-		if (tracee_handle(t, status, true))
-			return 0;
-		if (t->exited)
-			return 1;
-	}
+	} while (!all);
+	return 0;
 }
 
 void tracee_resume(struct tracee *t)
 {
-	ptrace(t->listening ? PTRACE_LISTEN : PTRACE_CONT, t->pid, 0, 0);
+	unsigned int i;
+
+	for (i = 0; i < t->nr_thr; i++) {
+		if (!t->thr[i].stopped)
+			continue;
+		t->thr[i].stopped = false;
+		ptrace(t->thr[i].listening ? PTRACE_LISTEN : PTRACE_CONT,
+		       t->thr[i].tid, 0, 0);
+	}
 }
+
+void tracee_detach(struct tracee *t)
+{
+	unsigned int i;
+
+	for (i = t->nr_thr; i-- > 0;)
+		ptrace(PTRACE_DETACH, t->thr[i].tid, 0,
+		       t->thr[i].listening ? SIGSTOP : 0);
+}
+
+void tracee_free(struct tracee *t)
+{
+	free(t->thr);
+	t->thr = NULL;
+	t->nr_thr = t->cap_thr = 0;
+}
+
+/* The process ptrace_stop() holds, for ptrace_resume() and ptrace_kill(). */
+static struct tracee held;
 
 int ptrace_seize(pid_t pid)
 {
-	if (!ptrace(PTRACE_SEIZE, pid, 0, 0))
-		return 0;
-	if (errno == EPERM)
-		errmsg("cannot attach to process %d: %s (another user's process, not dumpable, already traced, or ptrace restricted by Yama)",
-		       pid, strerror(errno));
-	else if (errno == ESRCH)
-		errmsg("no process %d", pid);
-	else
-		errmsg("cannot attach to process %d: %s", pid, strerror(errno));
-	return -1;
+	tracee_free(&held);
+	memset(&held, 0, sizeof(held));
+	return tracee_seize(&held, pid, 0);
 }
 
 int ptrace_stop(pid_t pid)
 {
-	struct tracee t = { .pid = pid };
-
 	if (ptrace_seize(pid))
 		return -1;
-	switch (tracee_stop(&t)) {
+	switch (tracee_stop(&held)) {
 	case 0:
 		return 0;
 	case 1:
 		errmsg("process %d exited while being stopped", pid);
 		return -1;
 	}
-	ptrace(PTRACE_DETACH, pid, 0, 0);
+	tracee_detach(&held);
 	return -1;
 }
 
@@ -141,21 +338,36 @@ int ptrace_stop(pid_t pid)
  */
 void ptrace_resume(pid_t pid)
 {
-	ptrace(PTRACE_DETACH, pid, 0, 0);
+	if (held.pid != pid) {
+		ptrace(PTRACE_DETACH, pid, 0, 0);
+		return;
+	}
+	tracee_detach(&held);
+	tracee_free(&held);
 }
 
 /*
  * Kill a process held by ptrace_stop() and wait until it is gone, so that
  * its pid is free for a restore once we return (its real parent still
- * reaps it).  SIGKILL ends the stop with no user instruction run.
+ * reaps it).  SIGKILL ends the stop with no user instruction run.  The
+ * leader's exit is reported last, once every thread is gone.
  */
 int ptrace_kill(pid_t pid)
 {
+	unsigned int i;
 	int status;
+	pid_t tid;
 
 	/* ESRCH: it is already dying (another SIGKILL); reap it all the same. */
 	if (kill(pid, SIGKILL) && errno != ESRCH)
 		return -1;
+	for (i = held.pid == pid ? held.nr_thr : 0; i-- > 1;) {
+		tid = held.thr[i].tid;
+		while (ptrace_waitpid(tid, &status) == tid &&
+		       !WIFEXITED(status) && !WIFSIGNALED(status))
+			ptrace(PTRACE_CONT, tid, 0, 0);
+	}
+	tracee_free(&held);
 	for (;;) {
 		if (ptrace_waitpid(pid, &status) < 0)
 			return errno == ECHILD ? 0 : -1;

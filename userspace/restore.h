@@ -5,6 +5,7 @@
 #ifndef CKPT_RESTORE_H
 #define CKPT_RESTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,12 @@ struct plan_file {
 	struct ckpt_rec_file rec;	/* fixed part */
 	char *path;			/* NULL if none */
 	void *data;			/* pipe data in flight */
+};
+
+/* A thread but the leader: the child makes it, with this tid and name. */
+struct plan_thread {
+	int32_t tid;
+	char comm[16];
 };
 
 /* The records the tool acts on, copied out of a checked image. */
@@ -39,6 +46,8 @@ struct plan {
 	size_t nr_files;
 	struct ckpt_rec_fd *fds;
 	size_t nr_fds;
+	struct plan_thread *threads;	/* in image order: ascending tid */
+	size_t nr_threads;
 	uint64_t nr_pages;
 };
 
@@ -55,5 +64,13 @@ void plan_free(struct plan *p);
  * Returns 0, or -1 after printing why.
  */
 int child_prepare(const struct plan *p, int *keep, size_t nr_keep, int *pipe_fd);
+
+/*
+ * restore_child.c, last before the restore ioctl: one thread per
+ * p->threads entry (clone3 set_tid = its tid, unless @new_tids), each
+ * named and parked in CKPT_IOC_RESTORE_THREAD on @dev.  Returns 0, or -1
+ * after printing why.
+ */
+int child_threads(const struct plan *p, int dev, bool new_tids);
 
 #endif /* CKPT_RESTORE_H */

@@ -24,6 +24,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <linux/sched.h>
+
 #include "restore.h"
 #include "tool.h"
 
@@ -357,4 +359,110 @@ int child_prepare(const struct plan *p, int *keep, size_t nr_keep, int *pipe_fd)
 		return -1;
 	/* Last: from here on the old vDSO is gone. */
 	return move_vdso(p);
+}
+
+/*
+ * The image's other threads.  Each is made with raw clone3 (glibc has no
+ * call that gives set_tid to a thread) and runs only raw syscalls: it
+ * shares the TLS of the thread that made it until the tracer writes its
+ * registers, so nothing in it may touch errno or any other TLS.  It names
+ * itself (__set_task_comm() is not exported) and parks in the kernel,
+ * which it leaves only released by the tracer, to stop at once, or with
+ * the restore failed, to exit.
+ */
+struct park_arg {
+	int dev;
+	char comm[16];
+	struct ckpt_restore_thread rt;
+};
+
+#define PARK_STACK	(16 * 1024)
+
+static long raw_syscall3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+__attribute__((noreturn, used)) static void park_thread(struct park_arg *a)
+{
+	raw_syscall3(SYS_prctl, PR_SET_NAME, (long)a->comm, 0);
+	raw_syscall3(SYS_ioctl, a->dev, CKPT_IOC_RESTORE_THREAD, (long)&a->rt);
+	for (;;)
+		raw_syscall3(SYS_exit, 0, 0, 0);
+}
+
+/* clone3(@ca); the new thread calls park_thread(@a) on its own stack. */
+static long clone3_parked(struct clone_args *ca, struct park_arg *a)
+{
+	register long arg __asm__("r12") = (long)a;
+	register long fn __asm__("r13") = (long)park_thread;
+	long ret;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r12, %%rdi\n\t"
+			 "call *%%r13\n\t"
+			 "ud2\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "a"(SYS_clone3), "D"(ca), "S"(sizeof(*ca)), "r"(arg),
+			   "r"(fn)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+int child_threads(const struct plan *p, int dev, bool new_tids)
+{
+	struct park_arg *args;
+	struct clone_args ca;
+	char *stacks;
+	pid_t want;
+	size_t i;
+	long ret;
+
+	if (!p->nr_threads)
+		return 0;
+	args = calloc(p->nr_threads, sizeof(*args));
+	stacks = mmap(NULL, p->nr_threads * PARK_STACK, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!args || stacks == MAP_FAILED) {
+		errmsg("restore: no memory for %zu threads", p->nr_threads);
+		return -1;
+	}
+	for (i = 0; i < p->nr_threads; i++) {
+		args[i].dev = dev;
+		memcpy(args[i].comm, p->threads[i].comm, sizeof(args[i].comm));
+		args[i].comm[sizeof(args[i].comm) - 1] = 0;
+		args[i].rt.size = sizeof(args[i].rt);
+		args[i].rt.tid = p->threads[i].tid;
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+			   CLONE_THREAD | CLONE_SYSVSEM;
+		ca.stack = (uintptr_t)(stacks + i * PARK_STACK);
+		ca.stack_size = PARK_STACK;
+		want = p->threads[i].tid;
+		if (!new_tids) {
+			ca.set_tid = (uintptr_t)&want;
+			ca.set_tid_size = 1;
+		}
+		ret = clone3_parked(&ca, &args[i]);
+		if (ret < 0) {
+			if (ret == -EEXIST)
+				errmsg("restore: thread %d: pid %d is in use (give --new-pid to restore under other ids)",
+				       want, want);
+			else
+				errmsg("restore: cannot make thread %d: %s", want,
+				       strerror((int)-ret));
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -28,7 +28,8 @@ static void *dup_mem(const void *src, size_t len)
  * them) and the runs (only counted: the validator does that).
  */
 #define PLAN_TYPES	(CKPT_IDX_SINGLETONS | CKPT_IDX(CKPT_REC_VMA) | \
-			 CKPT_IDX(CKPT_REC_FILE) | CKPT_IDX(CKPT_REC_FD))
+			 CKPT_IDX(CKPT_REC_FILE) | CKPT_IDX(CKPT_REC_FD) | \
+			 CKPT_IDX(CKPT_REC_THREAD))
 
 static int copy_fs(struct plan *p, const struct ckpt_rec_fs *fs)
 {
@@ -97,6 +98,25 @@ static int copy_fds(struct plan *p, const struct ckpt_index *idx)
 	return 0;
 }
 
+/* The threads to make: every THREAD record but the leader's (the first). */
+static int copy_threads(struct plan *p, const struct ckpt_index *idx)
+{
+	unsigned int i;
+
+	if (idx->nr_threads <= 1)
+		return 0;
+	p->threads = calloc(idx->nr_threads - 1, sizeof(*p->threads));
+	if (!p->threads)
+		return -1;
+	for (i = 1; i < idx->nr_threads; i++) {
+		p->threads[i - 1].tid = idx->threads[i]->tid;
+		memcpy(p->threads[i - 1].comm, idx->threads[i]->comm,
+		       sizeof(p->threads[i - 1].comm));
+	}
+	p->nr_threads = idx->nr_threads - 1;
+	return 0;
+}
+
 /* The plan's own copies of what the index found: it outlives the reader. */
 static int copy_plan(struct plan *p, const struct ckpt_index *idx)
 {
@@ -116,7 +136,8 @@ static int copy_plan(struct plan *p, const struct ckpt_index *idx)
 		return -1;
 	if (idx->xstate && copy_xstate(p, idx->xstate))
 		return -1;
-	if (copy_vmas(p, idx) || copy_files(p, idx) || copy_fds(p, idx))
+	if (copy_vmas(p, idx) || copy_files(p, idx) || copy_fds(p, idx) ||
+	    copy_threads(p, idx))
 		return -1;
 	return 0;
 }
@@ -166,6 +187,7 @@ void plan_free(struct plan *p)
 	}
 	free(p->files);
 	free(p->fds);
+	free(p->threads);
 	free(p->vmas);
 	free(p->xstate);
 	free(p->cwd);

@@ -43,6 +43,7 @@
 #define CKPT_FEAT_RESTORE	_BITULL(4)	/* CKPT_IOC_RESTORE */
 #define CKPT_FEAT_SNAPSHOT	_BITULL(5)	/* CKPT_IOC_SNAPSHOT and friends */
 #define CKPT_FEAT_INCREMENTAL	_BITULL(6)	/* CKPT_DUMP_TRACK */
+#define CKPT_FEAT_THREADS	_BITULL(7)	/* multi-threaded dump, restore */
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -189,6 +190,31 @@ struct ckpt_restore {
 #define CKPT_RESTORE_SIZE_VER1	152
 
 /*
+ * The other threads of a multi-threaded image.  Before the process's
+ * CKPT_IOC_RESTORE, the caller makes one thread per THREAD record but the
+ * leader's (any tid; clone3 set_tid keeps the image's), and each calls
+ * CKPT_IOC_RESTORE_THREAD with the image @tid it stands for.  That call
+ * parks it: the process's restore waits until every such thread is
+ * parked, and refuses to run otherwise.  The tracer, at the process's
+ * syscall-exit stop, seizes and interrupts every parked thread, then
+ * calls CKPT_IOC_RESTORE with CKPT_RESTORE_REGS for the process: that
+ * releases the threads.  Each applies its own state in its own context
+ * (mask, altstack, private signals, clear_child_tid, robust list, rseq,
+ * scheduling) and stops on its way out, where the tracer applies its
+ * registers with CKPT_RESTORE_REGS and @pid its tid.  No thread runs
+ * user code before the tracer lets all of them go.  A restore that fails
+ * before its point of no return makes the parked calls return -ECANCELED.
+ */
+struct ckpt_restore_thread {
+	__u32 size;		/* in: sizeof(struct ckpt_restore_thread) */
+	__u32 flags;		/* in: 0 */
+	__s32 tid;		/* in: the image's tid this thread becomes */
+	__u32 __pad;
+};
+
+#define CKPT_RESTORE_THREAD_SIZE_VER0	16
+
+/*
  * In-memory snapshots.  A snapshot is a checkpoint that stays in the
  * kernel: metadata in hbuf chunks, memory as copy-on-write page
  * references.  It belongs to the process's memory: it dies with the
@@ -275,6 +301,7 @@ struct ckpt_snap_list {
 #define CKPT_IOC_DUMP		_IOWR(CKPT_IOC_MAGIC, 0x10, struct ckpt_dump)
 #define CKPT_IOC_WRITEOUT	_IOWR(CKPT_IOC_MAGIC, 0x11, struct ckpt_dump)
 #define CKPT_IOC_RESTORE	_IOWR(CKPT_IOC_MAGIC, 0x12, struct ckpt_restore)
+#define CKPT_IOC_RESTORE_THREAD	_IOW(CKPT_IOC_MAGIC, 0x13, struct ckpt_restore_thread)
 #define CKPT_IOC_SNAPSHOT	_IOWR(CKPT_IOC_MAGIC, 0x20, struct ckpt_snapshot)
 #define CKPT_IOC_ROLLBACK	_IOWR(CKPT_IOC_MAGIC, 0x21, struct ckpt_rollback)
 #define CKPT_IOC_DROP		_IOWR(CKPT_IOC_MAGIC, 0x22, struct ckpt_snap_list)
@@ -310,6 +337,7 @@ enum ckpt_rec_type {
 	CKPT_REC_FILE		= 11,	/* one open file description */
 	CKPT_REC_FD		= 12,	/* one fd -> file */
 	CKPT_REC_CHANGED	= 13,	/* incremental: ranges it stands for */
+	CKPT_REC_THREAD		= 14,	/* one thread: its own state */
 	CKPT_REC_PAGES		= 64,	/* run of pages, data follows */
 	CKPT_REC_TRAILER	= 127,
 };
@@ -321,6 +349,7 @@ struct ckpt_hdr {
 
 /*
  * Order: HEADER, TASK, FS, CPU, XSTATE, SIGHAND, SIGNAL, SIGPENDING*,
+ * THREAD* (none for a single-threaded process, else the leader's first),
  * MM, VMA* (sorted, disjoint), FILE*, FD* (sorted), PAGES* (sorted, inside
  * VMAs that hold contents), TRAILER.
  */
@@ -427,6 +456,40 @@ struct ckpt_rec_sigpending {
 	__u32 shared;		/* 1: process-wide queue, 0: the thread's */
 	__u32 signo;
 	__u8 siginfo[128];	/* siginfo_t as userspace sees it */
+};
+
+/*
+ * One thread.  The leader's record (CKPT_THREAD_LEADER, tid == TASK tid,
+ * first) holds only what the process records lack: its mask, altstack,
+ * registers and pending signals are the CPU, XSTATE, SIGNAL and
+ * SIGPENDING records, and its own fields for those are zero.  Every other
+ * thread's record is followed, inside its len, by that thread's CPU and
+ * XSTATE records and nr_pending SIGPENDING records (shared 0), whole.
+ * Non-leader records come in ascending tid order.
+ */
+#define CKPT_THREAD_LEADER	_BITUL(0)
+#define CKPT_THREAD_CPUS	1024		/* affinity bits kept */
+
+struct ckpt_rec_thread {
+	struct ckpt_hdr h;
+	__u32 tid;
+	__u32 flags;		/* CKPT_THREAD_* */
+	char comm[16];		/* NUL-terminated */
+	__u64 blocked;		/* as in SIGNAL */
+	__u64 altstack_sp;
+	__u64 altstack_size;
+	__u32 altstack_flags;
+	__u32 nr_pending;	/* SIGPENDING records nested after XSTATE */
+	__u64 clear_child_tid;	/* set_tid_address() */
+	__u64 robust_list;	/* set_robust_list() head, 0 if none */
+	__u64 rseq;		/* registered struct rseq, 0 if none */
+	__u32 rseq_len;
+	__u32 rseq_sig;
+	__u32 policy;		/* SCHED_OTHER, _BATCH, _IDLE, _FIFO, _RR */
+	__u32 rt_priority;	/* FIFO and RR: 1..99, else 0 */
+	__s32 nice;		/* -20..19 */
+	__u32 __pad;
+	__u64 cpus[CKPT_THREAD_CPUS / 64];	/* affinity: CPU n is bit n */
 };
 
 #define CKPT_AUXV_WORDS		64

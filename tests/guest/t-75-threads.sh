@@ -1,0 +1,15 @@
+#!/bin/bash
+# Multi-threaded processes: tests/progs/mthreads.c (threads parked in
+# every way, each checking its own state) dumped with --kill, dumped live,
+# and restored from the middle of a --every series; 64 and 1000 threads.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/zdtm.sh"
+
+load || { report FAIL threads/insmod; exit 1; }
+for how in kill live every; do
+	for w in sleep read; do
+		run_test "mthreads-16-$w-$how" zdtm_run mthreads "$how" mthreads --wait=$w 16
+	done
+done
+run_test mthreads-64-kill zdtm_run mthreads kill mthreads 64
+run_test mthreads-1000-kill zdtm_run mthreads kill mthreads 1000

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Real multi-threaded programs from Debian's packages, unmodified, each
+# run once with no checkpoint and once dumped with --kill on the way and
+# restored: the outputs must be byte-identical.
+#   xz -T4 of 200 MiB of text; sort --parallel=4; a Python `threading`
+#   counter; a Java counter thread (tests/real/).
+. "$(dirname "$0")/lib.sh"
+
+load || { report FAIL threads-real/insmod; exit 1; }
+W=$(mktemp -d /tmp/t76.XXXXXX)
+REAL=$TOP/tests/real
+
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# real_run NAME FRACTION MINTHREADS CMD...: CMD's stdout goes to
+# W/NAME.out.  The reference run's time T decides when to dump: at
+# FRACTION/10 of T; the image must hold MINTHREADS threads at least.
+real_run() {
+	local name=$1 frac=$2 min=$3 t0 t pid rc n
+	shift 3
+	t0=$(ms)
+	(cd "$W" && exec "$@" >"$W/$name.ref" 2>"$W/$name.referr") || { echo "FAIL: $name: the reference run: $(cat "$W/$name.referr")"; return 1; }
+	t=$(($(ms) - t0))
+	echo "$name: the reference run takes $t ms; dump at $((t * frac / 10)) ms"
+	(cd "$W" && exec setsid "$@" >"$W/$name.out" 2>"$W/$name.err") &
+	pid=$!
+	sleep "$(awk -v t="$t" -v f="$frac" 'BEGIN { printf "%.3f", t * f / 10 / 1000 }')"
+	t0=$(ms)
+	ckpt dump -t "$pid" -o "$W/$name.img" --kill --stats || { echo "FAIL: $name: dump (did it end first?)"; kill -9 "$pid"; return 1; }
+	wait "$pid" 2>/dev/null
+	n=$(ckpt show "$W/$name.img" | grep -c '^  THREAD')
+	echo "$name: dumped in $(($(ms) - t0)) ms, $(stat -c %s "$W/$name.img") bytes, $n threads"
+	[ "$n" -ge "$min" ] || { echo "FAIL: $name: the image has $n threads, fewer than $min"; return 1; }
+	t0=$(ms)
+	ckpt restore -i "$W/$name.img"
+	rc=$?
+	echo "$name: restored and ran to the end in $(($(ms) - t0)) ms, status $rc"
+	[ $rc -eq 0 ] || { echo "FAIL: $name: the restored run: status $rc: $(tail -n 3 "$W/$name.err")"; return 1; }
+	cmp "$W/$name.ref" "$W/$name.out" || { echo "FAIL: $name: the output differs from the run without a checkpoint"; return 1; }
+	rm -f "$W/$name.img" "$W/$name.out"
+}
+
+gen_text $((200 << 20)) >"$W/in200"
+run_test xz-T4 real_run xz 4 5 xz -T4 -1 -c "$W/in200"
+rm -f "$W/in200"
+gen_text $((24 << 20)) 7 >"$W/in24"
+run_test sort-parallel real_run sort 4 1 sort --parallel=4 -S 256M "$W/in24"
+rm -f "$W/in24"
+run_test python-threading real_run python 5 5 python3 "$REAL/py_counter.py" 40000
+run_test java-counter real_run java 6 8 java -XX:+UseSerialGC -Xmx64m \
+	-XX:TieredStopAtLevel=1 -XX:-UsePerfData -cp "$TBIN/java" Counter 20000000
+rm -rf "$W"
