@@ -10,9 +10,10 @@ for p in criu python3-matplotlib; do
 done
 # Which benchmarks: dump (against CRIU), snap (snapshots, rollback, the
 # fuzz loop, AFL++), periodic (periodic incremental checkpoints against
-# fork() and CRIU's pre-dump), or all.  Each is one VM run.
+# fork() and CRIU's pre-dump), threads (frozen and restore time against
+# the thread count, against CRIU), or all.  Each is one VM run.
 WHAT=${1:-all}
-case $WHAT in dump|snap|periodic|all) ;; *) echo "usage: bench/run.sh [dump|snap|periodic|all]" >&2; exit 2 ;; esac
+case $WHAT in dump|snap|periodic|threads|all) ;; *) echo "usage: bench/run.sh [dump|snap|periodic|threads|all]" >&2; exit 2 ;; esac
 make -C "$TOP" -s modules userspace KVER="$KVER"
 mkdir -p "$TOP/build/bench"
 if [ "$WHAT" = dump ] || [ "$WHAT" = all ]; then
@@ -44,4 +45,14 @@ if [ "$WHAT" = periodic ] || [ "$WHAT" = all ]; then
 	cp "$out/bench-periodic.txt" "$TOP/docs/bench-periodic.raw.txt"
 	/usr/bin/python3 "$TOP/bench/periodic_report.py" "$TOP/docs/bench-periodic.raw.txt" "$TOP/docs"
 	echo "bench: docs/bench-periodic.md, docs/bench-periodic-frozen.png"
+fi
+if [ "$WHAT" = threads ] || [ "$WHAT" = all ]; then
+	cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$TOP/build/bench/threads_workload" \
+		"$TOP/bench/threads_workload.c"
+	out=$(mktemp -d)
+	"$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
+		--log "$out/console.log" -- "$TOP/bench/threads-guest.sh"
+	cp "$out/bench-threads.txt" "$TOP/docs/bench-threads.raw.txt"
+	"$TOP/bench/threads_report.sh" "$TOP/docs/bench-threads.raw.txt" "$TOP/docs/bench-threads.md"
+	echo "bench: docs/bench-threads.md"
 fi

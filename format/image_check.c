@@ -63,6 +63,13 @@
 #define X_MXCSR_OFF		24U
 #define X_XSAVE_HDR_OFF		512U
 #define X_SUID_DUMP_MAX		2U
+#define X_CLOCK_REALTIME	0
+#define X_CLOCK_MONOTONIC	1
+#define X_CLOCK_BOOTTIME	7
+#define X_CLOCK_TAI		11
+#define X_SIGEV_SIGNAL		0U
+#define X_SIGEV_NONE		1U
+#define X_SIGEV_THREAD_ID	4U
 #define X_SCHED_FIFO		1U
 #define X_SCHED_RR		2U
 #define X_SCHED_ISO		4U	/* reserved, never implemented */
@@ -80,6 +87,7 @@ enum {
 	R_SIGNAL,
 	R_SIGPENDING,
 	R_THREAD,
+	R_TIMER,
 	R_MM,
 	R_VMA,
 	R_FILE,
@@ -119,6 +127,7 @@ static const struct rec_info rec_info[R_NR] = {
 	/* nested records: check_thread() says what is wrong with the length */
 	[R_THREAD] = { "THREAD", sizeof(struct ckpt_rec_thread),
 		       CKPT_REC_MAX_LEN, true, false },
+	[R_TIMER] = REC_FIXED("TIMER", struct ckpt_rec_timer, true, false),
 	[R_MM] = { "MM", sizeof(struct ckpt_rec_mm),
 		   ALIGN8(sizeof(struct ckpt_rec_mm) + IMG_PATH_MAX),
 		   false, true },
@@ -158,6 +167,8 @@ static u32 rank_of(u32 type)
 		return R_SIGPENDING;
 	case CKPT_REC_THREAD:
 		return R_THREAD;
+	case CKPT_REC_TIMER:
+		return R_TIMER;
 	case CKPT_REC_MM:
 		return R_MM;
 	case CKPT_REC_VMA:
@@ -731,7 +742,7 @@ static const struct ckpt_hdr *nested(struct img_check *c, const u8 **p,
 static int check_thread(struct img_check *c, const struct ckpt_rec_thread *r)
 {
 	const u8 *p = (const u8 *)(r + 1), *end = (const u8 *)r + r->h.len;
-	bool leader = r->flags & CKPT_THREAD_LEADER;
+	bool leader = r->flags & CKPT_THREAD_LEADER, is_leader_tid;
 	const struct ckpt_rec_sigpending *sp;
 	const struct ckpt_rec_xstate *xs;
 	const struct ckpt_hdr *h;
@@ -749,7 +760,8 @@ static int check_thread(struct img_check *c, const struct ckpt_rec_thread *r)
 			    "a second leader's record (tid %u)" :
 			    "the first THREAD record (tid %u) is not the leader's",
 			    r->tid);
-	if (leader != (r->tid == c->task_tid))
+	is_leader_tid = r->tid == c->task_tid;
+	if (leader != is_leader_tid)
 		return fail(c, -EINVAL,
 			    "tid %u: the leader is the TASK tid %u, and only it",
 			    r->tid, c->task_tid);
@@ -815,6 +827,41 @@ static int check_thread(struct img_check *c, const struct ckpt_rec_thread *r)
 		return fail(c, -EINVAL,
 			    "thread %u: %ld bytes after its %u pending signals",
 			    r->tid, (long)(end - p), r->nr_pending);
+	return 0;
+}
+
+static int check_timer(struct img_check *c, const struct ckpt_rec_timer *r)
+{
+	bool none = r->notify == X_SIGEV_NONE;
+	bool to_thread = r->notify == X_SIGEV_THREAD_ID, has_tid = r->tid;
+	int ret;
+
+	if (c->nr_timers >= IMG_MAX_TIMERS)
+		return fail(c, -E2BIG, "more than %u POSIX timers", IMG_MAX_TIMERS);
+	ret = check_pad(c, r->__pad, "__pad");
+	if (ret)
+		return ret;
+	if (r->id < 0 || (c->nr_timers && r->id <= c->last_timer_id))
+		return fail(c, -EINVAL, "timer id %d: negative, or not above %d",
+			    r->id, c->last_timer_id);
+	if (r->clock != X_CLOCK_REALTIME && r->clock != X_CLOCK_MONOTONIC &&
+	    r->clock != X_CLOCK_BOOTTIME && r->clock != X_CLOCK_TAI)
+		return fail(c, -EINVAL, "timer %d: clock %d", r->id, r->clock);
+	if (!none && r->notify != X_SIGEV_SIGNAL &&
+	    r->notify != X_SIGEV_THREAD_ID)
+		return fail(c, -EINVAL, "timer %d: sigev_notify %u", r->id,
+			    r->notify);
+	if (none ? r->signo != 0 : r->signo < 1 || r->signo > 64)
+		return fail(c, -EINVAL, "timer %d: signal %u", r->id, r->signo);
+	if (to_thread != has_tid || r->tid >= IMG_PID_MAX)
+		return fail(c, -EINVAL, "timer %d: tid %u with sigev_notify %u",
+			    r->id, r->tid, r->notify);
+	if (r->value_ns > S64_MAX || r->interval_ns > S64_MAX)
+		return fail(c, -EINVAL,
+			    "timer %d: value %llu ns or interval %llu ns is out of range",
+			    r->id, XULL(r->value_ns), XULL(r->interval_ns));
+	c->last_timer_id = r->id;
+	c->nr_timers++;
 	return 0;
 }
 
@@ -1389,6 +1436,9 @@ int img_check_record(struct img_check *c, const void *rec)
 		break;
 	case R_THREAD:
 		ret = check_thread(c, rec);
+		break;
+	case R_TIMER:
+		ret = check_timer(c, rec);
 		break;
 	case R_MM:
 		ret = check_mm(c, rec);

@@ -73,6 +73,7 @@
 #define IMG_MAX_FDS		1048576U
 #define IMG_MAX_SIGPENDING	1048576U
 #define IMG_MAX_THREADS		65536U
+#define IMG_MAX_TIMERS		65536U
 #define IMG_MAX_CHANGED		16777216U	/* 2^24 CHANGED ranges in all */
 #define IMG_PATH_MAX		4096U		/* PATH_MAX, NUL included */
 #define IMG_XSTATE_MIN		(512U + 64U)	/* legacy area + XSAVE header */
@@ -126,6 +127,8 @@ struct img_check {
 	u32 xstate_size;	/* XSTATE: every thread's must be the same */
 	u32 nr_threads;		/* THREAD records so far */
 	u32 last_tid;		/* of the last non-leader THREAD */
+	u32 nr_timers;		/* TIMER records so far */
+	s32 last_timer_id;
 	u64 mm_vdso;
 	u64 vma_end;		/* end of the last VMA */
 	u64 pages_end;		/* end of the last PAGES run */

@@ -164,6 +164,9 @@ int ckpt_index_add(struct ckpt_index *idx, const struct ckpt_hdr *h, u64 off)
 	case CKPT_REC_THREAD:
 		return push(idx, (const void ***)&idx->threads,
 			    &idx->nr_threads, &idx->cap_threads, rec);
+	case CKPT_REC_TIMER:
+		return push(idx, (const void ***)&idx->timers,
+			    &idx->nr_timers, &idx->cap_timers, rec);
 	case CKPT_REC_VMA:
 		return push(idx, (const void ***)&idx->vmas, &idx->nr_vmas,
 			    &idx->cap_vmas, rec);
@@ -213,6 +216,7 @@ void ckpt_index_free(struct ckpt_index *idx)
 	}
 	idx_free(idx->sigs);
 	idx_free(idx->threads);
+	idx_free(idx->timers);
 	idx_free(idx->vmas);
 	idx_free(idx->files);
 	idx_free(idx->fds);

@@ -53,7 +53,7 @@ struct ckpt_restored;
  * @nr and each entry's state; @wq wakes both sides.
  */
 struct ckpt_park {
-	spinlock_t lock;
+	spinlock_t lock;		/* the list, @nr, each entry's state */
 	wait_queue_head_t wq;
 	struct list_head threads;	/* struct ckpt_parked, waiting */
 	unsigned int nr;

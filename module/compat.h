@@ -74,4 +74,13 @@ static inline void ckpt_zap(struct vm_area_struct *vma, unsigned long addr,
 #endif
 }
 
+/* The POSIX timers of a process: an hlist on 6.12, a list on 6.1. */
+#ifdef CKPT_HAVE_POSIX_TIMERS_HLIST
+#define ckpt_for_each_posix_timer(timr, sig)				\
+	hlist_for_each_entry(timr, &(sig)->posix_timers, list)
+#else
+#define ckpt_for_each_posix_timer(timr, sig)				\
+	list_for_each_entry(timr, &(sig)->posix_timers, list)
+#endif
+
 #endif /* CKPT_COMPAT_H */

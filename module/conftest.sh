@@ -23,4 +23,7 @@ fi
 have TASK_RSEQ_LEN include/linux/sched.h '^[[:space:]]+u32[[:space:]]+rseq_len;'
 # zap_page_range() (exported up to 6.2); later only zap_page_range_single().
 have ZAP_PAGE_RANGE include/linux/mm.h '^void zap_page_range\('
+# POSIX timers hang off signal_struct in an hlist (6.12), a list (6.1).
+have POSIX_TIMERS_HLIST include/linux/sched/signal.h 'struct hlist_head[[:space:]]+posix_timers;'
+
 echo

@@ -102,6 +102,16 @@ int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid);
 int ckpt_thread_capture(struct ckpt_ctx *ctx);
+int ckpt_timer_capture(struct ckpt_ctx *ctx);
+
+/*
+ * signal.c: runs @fn with @t's siglock held (lock_task_sighand() is not
+ * exported); -ESRCH once it has none.
+ */
+int ckpt_with_sighand(struct task_struct *t,
+		      void (*fn)(struct task_struct *t,
+				 struct sighand_struct *sh, void *arg),
+		      void *arg);
 int ckpt_task_capture(struct ckpt_ctx *ctx);
 int ckpt_cpu_capture(struct ckpt_ctx *ctx);
 int ckpt_signal_capture(struct ckpt_ctx *ctx);

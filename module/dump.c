@@ -79,6 +79,8 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d,
 	if (!ret)
 		ret = ckpt_thread_capture(ctx);
 	if (!ret)
+		ret = ckpt_timer_capture(ctx);
+	if (!ret)
 		ret = ckpt_mm_capture(ctx);
 	if (!ret)
 		ret = ckpt_mm_emit(ctx);

@@ -18,6 +18,7 @@
 #include <linux/fdtable.h>
 #include <linux/lockdep.h>
 #include <linux/pid.h>
+#include <linux/rseq.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -259,6 +260,13 @@ static int restore_regs(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 		if (rs->nr_threads)
 			ckpt_park_release(&cf->park);
 	}
+	/*
+	 * A thread stopped inside an rseq critical section must abort it,
+	 * and every thread's cpu_id be made current: rseq's notify-resume
+	 * does both on the way out, against the registers just written.
+	 */
+	if (!ret && ctx->task->rseq)
+		rseq_set_notify_resume(ctx->task);
 	if (rs->done && rs->nr_done == rs->nr_threads) {
 		cf->restored = NULL;
 		restored_free(rs);

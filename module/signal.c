@@ -3,7 +3,7 @@
  * Signal state: handlers, the blocked mask, the alternate stack, interval
  * timers, and the signals queued but not yet delivered.
  *
- * lock_task_sighand() is not exported; with_sighand() is the same RCU
+ * lock_task_sighand() is not exported; ckpt_with_sighand() is the same RCU
  * loop (sighand_struct is SLAB_TYPESAFE_BY_RCU, so a recheck of the
  * pointer after locking proves we hold the task's current one).
  */
@@ -17,10 +17,10 @@
 #include "apply.h"
 
 /* Runs @fn with the task's siglock held; -ESRCH once it has none. */
-static int with_sighand(struct task_struct *t,
-			void (*fn)(struct task_struct *t,
-				   struct sighand_struct *sh, void *arg),
-			void *arg)
+int ckpt_with_sighand(struct task_struct *t,
+		      void (*fn)(struct task_struct *t,
+				 struct sighand_struct *sh, void *arg),
+		      void *arg)
 {
 	struct sighand_struct *sh;
 	unsigned long flags;
@@ -68,7 +68,7 @@ static int capture_handlers(struct ckpt_ctx *ctx)
 	r = ckpt_rec_get(ctx, CKPT_REC_SIGHAND, sizeof(*r));
 	if (!r)
 		return hbuf_error(&ctx->hb);
-	if (with_sighand(ctx->task, read_handlers, r))
+	if (ckpt_with_sighand(ctx->task, read_handlers, r))
 		return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	return ckpt_rec_put(ctx, r);
 }
@@ -129,7 +129,7 @@ static int capture_state(struct ckpt_ctx *ctx)
 	if (!a.r)
 		return hbuf_error(&ctx->hb);
 	task_cputime_adjusted(ctx->task, &a.ut, &a.st);
-	if (with_sighand(ctx->task, read_state, &a))
+	if (ckpt_with_sighand(ctx->task, read_state, &a))
 		return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	return ckpt_rec_put(ctx, a.r);
 }
@@ -151,6 +151,11 @@ static unsigned int collect(struct sigpending *p, u32 shared,
 
 	sigemptyset(&seen);
 	list_for_each_entry(q, &p->list, list) {
+		/* A POSIX timer's own: the restored timer queues it (timer.c). */
+		if (q->info.si_code == SI_TIMER) {
+			sigaddset(&seen, q->info.si_signo);
+			continue;
+		}
 		if (n < max) {
 			out[n].shared = shared;
 			out[n].signo = q->info.si_signo;
@@ -199,7 +204,7 @@ static int capture_pending(struct ckpt_ctx *ctx)
 
 	/* Count under the lock, allocate without it, and again if it grew. */
 	for (;;) {
-		if (with_sighand(ctx->task, read_pending, &a)) {
+		if (ckpt_with_sighand(ctx->task, read_pending, &a)) {
 			kfree(a.ps);
 			return ckpt_err(ctx, -ESRCH, "the process is exiting");
 		}
@@ -257,7 +262,7 @@ int ckpt_signal_thread_read(struct ckpt_ctx *ctx, struct task_struct *t,
 	unsigned int i;
 
 	for (;;) {
-		if (with_sighand(t, read_thread, &a)) {
+		if (ckpt_with_sighand(t, read_thread, &a)) {
 			kfree(a.p.ps);
 			return ckpt_err(ctx, -ESRCH, "thread %d is exiting",
 					task_pid_vnr(t));
@@ -369,7 +374,7 @@ static int queue_pending(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss)
 			return ckpt_err(ctx, ret, "cannot queue signal %u",
 					r->signo);
 		sig = r->signo;
-		if (r->shared && with_sighand(current, move_to_shared, &sig))
+		if (r->shared && ckpt_with_sighand(current, move_to_shared, &sig))
 			return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	}
 	return 0;
@@ -389,7 +394,7 @@ int ckpt_signal_apply(struct ckpt_ctx *ctx, const struct ckpt_sigstate *ss,
 	int ret;
 
 	if (ss->sighand &&
-	    with_sighand(current, write_handlers, (void *)ss->sighand))
+	    ckpt_with_sighand(current, write_handlers, (void *)ss->sighand))
 		return ckpt_err(ctx, -ESRCH, "the process is exiting");
 	current->sas_ss_sp = sig->altstack_sp;
 	current->sas_ss_size = sig->altstack_size;
@@ -414,5 +419,5 @@ static void block_all(struct task_struct *t, struct sighand_struct *sh,
 
 void ckpt_signal_block_all(struct task_struct *t)
 {
-	with_sighand(t, block_all, NULL);
+	ckpt_with_sighand(t, block_all, NULL);
 }

@@ -230,7 +230,7 @@ static void child(const struct plan *p, int img, int dev, int sync_rd,
 	if (read(sync_rd, &c, 1) != 1)
 		_exit(127);
 	if (child_prepare(p, keep, 4, &pipe_fd) ||
-	    child_threads(p, keep[1], new_pid))
+	    child_threads(p, keep[1], new_pid) || child_timers(p))
 		_exit(127);
 	close(keep[2]);
 	/*

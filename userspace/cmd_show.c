@@ -38,7 +38,7 @@ struct show {
 	struct json j;		/* JSON: the writer, on @out */
 	/* the group of records being printed (a heading or a JSON array) */
 	u32 group;
-	bool have_fs, have_sigpending, have_threads, have_files, have_fds;
+	bool have_fs, have_sigpending, have_threads, have_timers, have_files, have_fds;
 	/* SIGHAND in text: how many actions are default */
 	/* page runs, printed at the trailer */
 	struct { u64 vaddr, npages; } *runs;
@@ -545,6 +545,30 @@ static void show_thread(struct show *s, const struct ckpt_rec_thread *r)
 		(ull)r->altstack_sp, (ull)r->altstack_size, r->nr_pending);
 }
 
+static void show_timer(struct show *s, const struct ckpt_rec_timer *r)
+{
+	s->have_timers = true;
+	if (s->json) {
+		j_open(&s->j, NULL, '{');
+		j_s64(&s->j, "id", r->id);
+		j_s64(&s->j, "clock", r->clock);
+		j_u64(&s->j, "notify", r->notify);
+		j_u64(&s->j, "signo", r->signo);
+		j_u64(&s->j, "tid", r->tid);
+		j_hex(&s->j, "value", r->value);
+		j_u64(&s->j, "value_ns", r->value_ns);
+		j_u64(&s->j, "interval_ns", r->interval_ns);
+		j_close(&s->j, '}');
+		return;
+	}
+	fprintf(s->out, "  TIMER    %d clock %d notify %u signal %u", r->id,
+		r->clock, r->notify, r->signo);
+	if (r->tid)
+		fprintf(s->out, " to thread %u", r->tid);
+	fprintf(s->out, " value 0x%llx; left %llu ns, every %llu ns\n",
+		(ull)r->value, (ull)r->value_ns, (ull)r->interval_ns);
+}
+
 static void show_mm(struct show *s, const struct ckpt_rec_mm *r)
 {
 	const struct {
@@ -858,6 +882,7 @@ static void group(struct show *s, u32 type)
 	} groups[] = {
 		{ CKPT_REC_SIGPENDING, "sigpending", "pending" },
 		{ CKPT_REC_THREAD, "threads", "threads" },
+		{ CKPT_REC_TIMER, "timers", "posix timers" },
 		{ CKPT_REC_VMA, "vmas", "vmas" },
 		{ CKPT_REC_FILE, "files", "files" },
 		{ CKPT_REC_FD, "fds", "fds" },
@@ -911,6 +936,9 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 	case CKPT_REC_THREAD:
 		show_thread(s, (const void *)h);
 		break;
+	case CKPT_REC_TIMER:
+		show_timer(s, (const void *)h);
+		break;
 	case CKPT_REC_MM:
 		show_mm(s, (const void *)h);
 		break;
@@ -936,6 +964,8 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 				j_empty(&s->j, "sigpending");
 			if (!s->have_threads)
 				j_empty(&s->j, "threads");
+			if (!s->have_timers)
+				j_empty(&s->j, "timers");
 			if (!s->have_files)
 				j_empty(&s->j, "files");
 			if (!s->have_fds)

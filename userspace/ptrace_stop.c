@@ -191,13 +191,34 @@ static int seize_new_threads(struct tracee *t, long opts)
 	return found;
 }
 
+/* The leader has exited while other threads run on (a zombie leader). */
+static bool leader_dead(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
 int tracee_seize(struct tracee *t, pid_t pid, long opts)
 {
 	t->pid = pid;
 	if (!thr_add(t, pid))
 		return -1;
 	if (ptrace(PTRACE_SEIZE, pid, 0, opts | PTRACE_O_TRACECLONE)) {
-		if (errno == EPERM)
+		if (errno == EPERM && leader_dead(pid))
+			errmsg("process %d: its main thread has exited while other threads run on: a process with a dead leader is not supported",
+			       pid);
+		else if (errno == EPERM)
 			errmsg("cannot attach to process %d: %s (another user's process, not dumpable, already traced, or ptrace restricted by Yama)",
 			       pid, strerror(errno));
 		else if (errno == ESRCH)

@@ -48,6 +48,8 @@ struct plan {
 	size_t nr_fds;
 	struct plan_thread *threads;	/* in image order: ascending tid */
 	size_t nr_threads;
+	struct ckpt_rec_timer *timers;	/* ascending id */
+	size_t nr_timers;
 	uint64_t nr_pages;
 };
 
@@ -72,5 +74,11 @@ int child_prepare(const struct plan *p, int *keep, size_t nr_keep, int *pipe_fd)
  * after printing why.
  */
 int child_threads(const struct plan *p, int dev, bool new_tids);
+
+/*
+ * After child_threads(): the POSIX timers, with their ids (made in order,
+ * holes deleted again), targets, and time left.  0, or -1 after saying why.
+ */
+int child_timers(const struct plan *p);
 
 #endif /* CKPT_RESTORE_H */

@@ -419,6 +419,9 @@ static long clone3_parked(struct clone_args *ca, struct park_arg *a)
 	return ret;
 }
 
+/* The tids the threads got, image order (the image's, unless --new-pid). */
+static pid_t *made_tids;
+
 int child_threads(const struct plan *p, int dev, bool new_tids)
 {
 	struct park_arg *args;
@@ -431,9 +434,10 @@ int child_threads(const struct plan *p, int dev, bool new_tids)
 	if (!p->nr_threads)
 		return 0;
 	args = calloc(p->nr_threads, sizeof(*args));
+	made_tids = calloc(p->nr_threads, sizeof(*made_tids));
 	stacks = mmap(NULL, p->nr_threads * PARK_STACK, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!args || stacks == MAP_FAILED) {
+	if (!args || !made_tids || stacks == MAP_FAILED) {
 		errmsg("restore: no memory for %zu threads", p->nr_threads);
 		return -1;
 	}
@@ -463,6 +467,96 @@ int child_threads(const struct plan *p, int dev, bool new_tids)
 				       strerror((int)-ret));
 			return -1;
 		}
+		made_tids[i] = ret;
+	}
+	return 0;
+}
+
+/* The tid the restored thread of image tid @tid has here. */
+static pid_t tid_here(const struct plan *p, uint32_t tid)
+{
+	size_t i;
+
+	if (tid == p->task.tid)
+		return getpid();
+	for (i = 0; i < p->nr_threads; i++)
+		if ((uint32_t)p->threads[i].tid == tid)
+			return made_tids[i];
+	return -1;
+}
+
+/* Ids come in order; making them one by one from the first leaves holes. */
+#define TIMER_ID_MAX	65535
+
+/* timer_create(2) without glibc, whose timer_t is a pointer. */
+static int make_timer(const struct plan *p, const struct ckpt_rec_timer *t,
+		      int id)
+{
+	struct sigevent sev;
+	int got;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = t ? (int)t->notify : SIGEV_NONE;
+	sev.sigev_signo = t ? (int)t->signo : 0;
+	sev.sigev_value.sival_ptr = t ? (void *)(uintptr_t)t->value : NULL;
+	if (t && t->notify == SIGEV_THREAD_ID) {
+		sev._sigev_un._tid = tid_here(p, t->tid);
+		if (sev._sigev_un._tid < 0) {
+			errmsg("restore: POSIX timer %d: its thread %u is not in the image",
+			       id, t->tid);
+			return -1;
+		}
+	}
+	if (syscall(SYS_timer_create, t ? t->clock : CLOCK_MONOTONIC, &sev,
+		    &got)) {
+		errmsg("restore: POSIX timer %d: timer_create: %s", id,
+		       strerror(errno));
+		return -1;
+	}
+	if (got != id) {
+		errmsg("restore: POSIX timer %d: timer_create gave id %d", id, got);
+		return -1;
+	}
+	return 0;
+}
+
+int child_timers(const struct plan *p)
+{
+	const struct ckpt_rec_timer *t;
+	struct itimerspec its;
+	int id, last;
+	size_t i;
+
+	if (!p->nr_timers)
+		return 0;
+	last = p->timers[p->nr_timers - 1].id;
+	if (last > TIMER_ID_MAX) {
+		errmsg("restore: POSIX timer id %d: ids above %d cannot be made again",
+		       last, TIMER_ID_MAX);
+		return -1;
+	}
+	for (i = 0, id = 0; id <= last; id++) {
+		t = p->timers[i].id == id ? &p->timers[i++] : NULL;
+		if (make_timer(p, t, id))
+			return -1;
+		if (!t)
+			continue;
+		its.it_value.tv_sec = t->value_ns / 1000000000ULL;
+		its.it_value.tv_nsec = t->value_ns % 1000000000ULL;
+		its.it_interval.tv_sec = t->interval_ns / 1000000000ULL;
+		its.it_interval.tv_nsec = t->interval_ns % 1000000000ULL;
+		if (syscall(SYS_timer_settime, id, 0, &its, NULL)) {
+			errmsg("restore: POSIX timer %d: timer_settime: %s", id,
+			       strerror(errno));
+			return -1;
+		}
+	}
+	/* The holes go again. */
+	for (i = 0, id = 0; id <= last; id++) {
+		if (p->timers[i].id == id)
+			i++;
+		else
+			syscall(SYS_timer_delete, id);
 	}
 	return 0;
 }

@@ -29,7 +29,7 @@ static void *dup_mem(const void *src, size_t len)
  */
 #define PLAN_TYPES	(CKPT_IDX_SINGLETONS | CKPT_IDX(CKPT_REC_VMA) | \
 			 CKPT_IDX(CKPT_REC_FILE) | CKPT_IDX(CKPT_REC_FD) | \
-			 CKPT_IDX(CKPT_REC_THREAD))
+			 CKPT_IDX(CKPT_REC_THREAD) | CKPT_IDX(CKPT_REC_TIMER))
 
 static int copy_fs(struct plan *p, const struct ckpt_rec_fs *fs)
 {
@@ -117,6 +117,21 @@ static int copy_threads(struct plan *p, const struct ckpt_index *idx)
 	return 0;
 }
 
+static int copy_timers(struct plan *p, const struct ckpt_index *idx)
+{
+	unsigned int i;
+
+	if (!idx->nr_timers)
+		return 0;
+	p->timers = calloc(idx->nr_timers, sizeof(*p->timers));
+	if (!p->timers)
+		return -1;
+	for (i = 0; i < idx->nr_timers; i++)
+		p->timers[i] = *idx->timers[i];
+	p->nr_timers = idx->nr_timers;
+	return 0;
+}
+
 /* The plan's own copies of what the index found: it outlives the reader. */
 static int copy_plan(struct plan *p, const struct ckpt_index *idx)
 {
@@ -137,7 +152,7 @@ static int copy_plan(struct plan *p, const struct ckpt_index *idx)
 	if (idx->xstate && copy_xstate(p, idx->xstate))
 		return -1;
 	if (copy_vmas(p, idx) || copy_files(p, idx) || copy_fds(p, idx) ||
-	    copy_threads(p, idx))
+	    copy_threads(p, idx) || copy_timers(p, idx))
 		return -1;
 	return 0;
 }
@@ -188,6 +203,7 @@ void plan_free(struct plan *p)
 	free(p->files);
 	free(p->fds);
 	free(p->threads);
+	free(p->timers);
 	free(p->vmas);
 	free(p->xstate);
 	free(p->cwd);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Multi-threaded processes: tests/progs/mthreads.c (threads parked in
 # every way, each checking its own state) dumped with --kill, dumped live,
-# and restored from the middle of a --every series; 64 and 1000 threads.
+# and restored from the middle of a --every series; 64 and 1000 threads;
+# POSIX timers (tests/progs/ptimers.c); threads born during the freeze
+# (tests/progs/thread_churn.c).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zdtm.sh"
 
@@ -10,6 +12,10 @@ for how in kill live every; do
 	for w in sleep read; do
 		run_test "mthreads-16-$w-$how" zdtm_run mthreads "$how" mthreads --wait=$w 16
 	done
+done
+for how in kill live every; do
+	run_test "ptimers-$how" zdtm_run ptimers "$how" ptimers
+	run_test "thread-churn-$how" zdtm_run thread_churn "$how" thread_churn
 done
 run_test mthreads-64-kill zdtm_run mthreads kill mthreads 64
 run_test mthreads-1000-kill zdtm_run mthreads kill mthreads 1000

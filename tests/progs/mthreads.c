@@ -17,7 +17,7 @@
  * leaves locked when it ends.
  *
  * Each thread checks, after the restore: its tid, a TLS value, its name,
- * its blocked mask, its altstack, its registers (kind 0).  main checks
+ * its blocked mask, its altstack, its rseq cpu_id, its registers (kind 0).  main checks
  * that the counter went on, that every thread joins (clear_child_tid),
  * that the robust mutex gives EOWNERDEAD, and that a process-wide signal
  * queued with a value is still pending.
@@ -28,7 +28,9 @@
 #include <stdbool.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/syscall.h>
 
 #include "zdtm.h"
@@ -56,6 +58,17 @@ static pthread_barrier_t started;
 static unsigned long counter;
 static __thread int tls_idx = -1;
 static bool have_avx;
+
+/* The cpu_id of this thread's rseq area (glibc registers one), or -2. */
+static int rseq_cpu(void)
+{
+	char *tp;
+
+	if (!__rseq_size)
+		return -2;
+	__asm__("mov %%fs:0, %0" : "=r"(tp));
+	return (int)((volatile struct rseq *)(tp + __rseq_offset))->cpu_id;
+}
 
 static void wake(int sig)
 {
@@ -208,6 +221,11 @@ static void *run(void *arg)
 		if (sigismember(&got, c) != sigismember(&mask, c))
 			FAIL(t, "thread %d: signal %d blocked %d, was %d", t->idx,
 			     c, sigismember(&got, c), sigismember(&mask, c));
+	/* rseq: the kernel keeps cpu_id current after the restore too. */
+	for (c = 0; rseq_cpu() != -2 && rseq_cpu() != sched_getcpu(); c++)
+		if (c > 100)
+			FAIL(t, "thread %d: rseq cpu_id %d, but on CPU %d", t->idx,
+			     rseq_cpu(), sched_getcpu());
 	sigaltstack(NULL, &old);
 	if (old.ss_sp != t->altstack || old.ss_size != sizeof(t->altstack))
 		FAIL(t, "thread %d: altstack %p+%zu, was %p+%zu", t->idx,

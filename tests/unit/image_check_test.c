@@ -913,8 +913,8 @@ static void test_order(void)
 	MUT("order/vma-after-pages", -EINVAL, CKPT_REC_VMA, 7,
 	    "out of order: VMA after PAGES",
 	    timg_move(&m, find(&m, CKPT_REC_VMA, 7), m.n - 1));
-	MUT("order/unknown-type", -EINVAL, 0, 0, "unknown record type 14",
-	    ((struct ckpt_hdr *)m.r[2].buf)->type = 14);
+	MUT("order/unknown-type", -EINVAL, 0, 0, "unknown record type 16",
+	    ((struct ckpt_hdr *)m.r[2].buf)->type = 16);
 	MUT("order/len-not-8", -EINVAL, CKPT_REC_FILE, 0,
 	    "not a multiple of 8",
 	    R(ckpt_rec_file, CKPT_REC_FILE, 0)->h.len = 68);
@@ -1057,6 +1057,155 @@ static void test_xstate_signals(void)
 	MUT("sigpending/si_signo", -EINVAL, CKPT_REC_SIGPENDING, 0,
 	    "si_signo 11 differs", SP->siginfo[0] = 11);
 #undef SP
+}
+
+/*
+ * A multi-threaded image: the base one with the leader's THREAD record
+ * and one more thread's (CPU, XSTATE and one private signal nested),
+ * after the SIGPENDING record.
+ */
+static struct timg thr;
+
+static void add_thread(struct timg *m, u32 tid, u32 flags, u32 npending)
+{
+	const struct trec *cpu = &m->r[find(m, CKPT_REC_CPU, 0)];
+	const struct trec *xs = &m->r[find(m, CKPT_REC_XSTATE, 0)];
+	const struct trec *sp = &m->r[find(m, CKPT_REC_SIGPENDING, 0)];
+	struct ckpt_rec_thread *t;
+	size_t len = sizeof(*t);
+	u8 *p;
+	u32 i;
+
+	if (!(flags & CKPT_THREAD_LEADER))
+		len += cpu->len + xs->len + npending * sp->len;
+	t = add(m, CKPT_REC_THREAD, len);
+	t->tid = tid;
+	t->flags = flags;
+	snprintf(t->comm, sizeof(t->comm), "t%u", tid);
+	t->cpus[0] = 3;
+	if (flags & CKPT_THREAD_LEADER)
+		return;
+	t->blocked = 1ULL << 11;
+	t->altstack_flags = 2;
+	t->nr_pending = npending;
+	t->clear_child_tid = 0x7f0000002000ULL;
+	t->robust_list = 0x7f0000002100ULL;
+	p = (u8 *)(t + 1);
+	memcpy(p, cpu->buf, cpu->len);
+	p += cpu->len;
+	memcpy(p, xs->buf, xs->len);
+	p += xs->len;
+	for (i = 0; i < npending; i++, p += sp->len) {
+		memcpy(p, sp->buf, sp->len);
+		((struct ckpt_rec_sigpending *)p)->shared = 0;
+	}
+}
+
+static void add_timer(struct timg *m, s32 id, u32 notify, u32 tid)
+{
+	struct ckpt_rec_timer *t = add(m, CKPT_REC_TIMER, sizeof(*t));
+
+	t->id = id;
+	t->clock = 1;
+	t->notify = notify;
+	t->signo = notify == 1 ? 0 : 34;
+	t->tid = tid;
+	t->value = 0x7f0000003000ULL;
+	t->value_ns = 250000000;
+	t->interval_ns = 1000000000;
+}
+
+/* With two POSIX timers too: ids 0 (to the process) and 3 (to 4330). */
+static void build_threads(struct timg *m)
+{
+	int at;
+
+	timg_copy(m, &base);
+	at = find(m, CKPT_REC_MM, 0);
+	add_thread(m, 4321, CKPT_THREAD_LEADER, 0);
+	timg_last_to(m, at++);
+	add_thread(m, 4322, 0, 1);
+	timg_last_to(m, at++);
+	add_thread(m, 4330, 0, 0);
+	timg_last_to(m, at++);
+	add_timer(m, 0, 0, 0);
+	timg_last_to(m, at++);
+	add_timer(m, 3, 4, 4330);
+	timg_last_to(m, at);
+}
+
+#define TM(nth)		R(ckpt_rec_timer, CKPT_REC_TIMER, nth)
+
+/* The nested records of THREAD @nth of @m, from its fixed part on. */
+#define TH(nth)		R(ckpt_rec_thread, CKPT_REC_THREAD, nth)
+#define TH_CPU(nth)	((struct ckpt_rec_cpu *)(TH(nth) + 1))
+
+static void test_threads(void)
+{
+	build_threads(&thr);
+	expect("threads/valid", &thr, 0, -2, NULL);
+	MUT_OF(&thr, "threads/no-leader", -EINVAL, CKPT_REC_THREAD, 0,
+	       "is not the leader's", TH(0)->flags = 0);
+	MUT_OF(&thr, "threads/leader-tid", -EINVAL, CKPT_REC_THREAD, 0,
+	       "the leader is the TASK tid 4321", TH(0)->tid = 999);
+	MUT_OF(&thr, "threads/second-leader", -EINVAL, CKPT_REC_THREAD, 1,
+	       "a second leader's record", TH(1)->flags = CKPT_THREAD_LEADER);
+	MUT_OF(&thr, "threads/leader-tid-twice", -EINVAL, CKPT_REC_THREAD, 1,
+	       "the leader is the TASK tid", TH(1)->tid = 4321);
+	MUT_OF(&thr, "threads/ascending", -EINVAL, CKPT_REC_THREAD, 2,
+	       "tid 4322 after tid 4322: not ascending", TH(2)->tid = 4322);
+	MUT_OF(&thr, "threads/flags", -EINVAL, CKPT_REC_THREAD, 1,
+	       "unknown flags 0x4", TH(1)->flags = 4);
+	MUT_OF(&thr, "threads/leader-state", -EINVAL, CKPT_REC_THREAD, 0,
+	       "holds state of the process records", TH(0)->blocked = 1);
+	MUT_OF(&thr, "threads/policy", -EINVAL, CKPT_REC_THREAD, 1,
+	       "scheduling policy 6", TH(1)->policy = 6);
+	MUT_OF(&thr, "threads/rt-priority", -EINVAL, CKPT_REC_THREAD, 1,
+	       "priority 0 under policy 1", TH(1)->policy = 1);
+	MUT_OF(&thr, "threads/nice", -EINVAL, CKPT_REC_THREAD, 1,
+	       "nice 20 is not in -20..19", TH(1)->nice = 20);
+	MUT_OF(&thr, "threads/robust", -EINVAL, CKPT_REC_THREAD, 1,
+	       "not a user address", TH(1)->robust_list = UMAX);
+	MUT_OF(&thr, "threads/blocked", -EINVAL, CKPT_REC_THREAD, 1,
+	       "blocks SIGKILL", TH(1)->blocked |= 1ULL << 8);
+	MUT_OF(&thr, "threads/nested-type", -EINVAL, CKPT_REC_THREAD, 1,
+	       "thread 4322: no whole CPU record",
+	       TH_CPU(1)->h.type = CKPT_REC_XSTATE);
+	MUT_OF(&thr, "threads/nested-cpu", -EINVAL, CKPT_REC_THREAD, 1,
+	       "cs 0x10", TH_CPU(1)->cs = 0x10);
+	MUT_OF(&thr, "threads/nested-len", -EINVAL, CKPT_REC_THREAD, 1,
+	       "no whole CPU record", TH_CPU(1)->h.len = 0x10000);
+	MUT_OF(&thr, "threads/pending-more", -EINVAL, CKPT_REC_THREAD, 1,
+	       "no whole SIGPENDING record", TH(1)->nr_pending = 2);
+	MUT_OF(&thr, "threads/pending-fewer", -EINVAL, CKPT_REC_THREAD, 1,
+	       "bytes after its 0 pending signals", TH(1)->nr_pending = 0);
+	MUT_OF(&thr, "threads/pending-shared", -EINVAL, CKPT_REC_THREAD, 1,
+	       "a process-wide signal among its own",
+	       ((struct ckpt_rec_sigpending *)((u8 *)TH(1) + TH(1)->h.len -
+		sizeof(struct ckpt_rec_sigpending)))->shared = 1);
+	MUT_OF(&thr, "timers/order", -EINVAL, CKPT_REC_TIMER, 1,
+	       "timer id 0: negative, or not above 0", TM(1)->id = 0);
+	MUT_OF(&thr, "timers/negative", -EINVAL, CKPT_REC_TIMER, 0,
+	       "timer id -1", TM(0)->id = -1);
+	MUT_OF(&thr, "timers/clock", -EINVAL, CKPT_REC_TIMER, 0,
+	       "timer 0: clock -6", TM(0)->clock = -6);
+	MUT_OF(&thr, "timers/notify", -EINVAL, CKPT_REC_TIMER, 0,
+	       "sigev_notify 2", TM(0)->notify = 2);
+	MUT_OF(&thr, "timers/signo", -EINVAL, CKPT_REC_TIMER, 0,
+	       "timer 0: signal 65", TM(0)->signo = 65);
+	MUT_OF(&thr, "timers/tid", -EINVAL, CKPT_REC_TIMER, 1,
+	       "tid 0 with sigev_notify 4", TM(1)->tid = 0);
+	MUT_OF(&thr, "timers/value", -EINVAL, CKPT_REC_TIMER, 0,
+	       "out of range", TM(0)->value_ns = ~0ULL);
+	MUT_OF(&thr, "timers/before-thread", -EINVAL, CKPT_REC_THREAD, 2,
+	       "out of order: THREAD after TIMER",
+	       timg_move(&m, find(&m, CKPT_REC_TIMER, 0),
+			 find(&m, CKPT_REC_THREAD, 2)));
+	MUT_OF(&thr, "threads/after-mm", -EINVAL, CKPT_REC_THREAD, 2,
+	       "out of order: THREAD after MM",
+	       timg_move(&m, find(&m, CKPT_REC_THREAD, 2),
+			 find(&m, CKPT_REC_MM, 0)));
+	timg_free(&thr);
 }
 
 static void test_mm_vma(void)
@@ -1859,6 +2008,7 @@ int main(int argc, char **argv)
 	test_order();
 	test_task_fs_cpu();
 	test_xstate_signals();
+	test_threads();
 	test_mm_vma();
 	test_files_pages();
 	test_changed();

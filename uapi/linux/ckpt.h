@@ -338,6 +338,7 @@ enum ckpt_rec_type {
 	CKPT_REC_FD		= 12,	/* one fd -> file */
 	CKPT_REC_CHANGED	= 13,	/* incremental: ranges it stands for */
 	CKPT_REC_THREAD		= 14,	/* one thread: its own state */
+	CKPT_REC_TIMER		= 15,	/* one POSIX timer (timer_create) */
 	CKPT_REC_PAGES		= 64,	/* run of pages, data follows */
 	CKPT_REC_TRAILER	= 127,
 };
@@ -349,9 +350,9 @@ struct ckpt_hdr {
 
 /*
  * Order: HEADER, TASK, FS, CPU, XSTATE, SIGHAND, SIGNAL, SIGPENDING*,
- * THREAD* (none for a single-threaded process, else the leader's first),
- * MM, VMA* (sorted, disjoint), FILE*, FD* (sorted), PAGES* (sorted, inside
- * VMAs that hold contents), TRAILER.
+ * THREAD* (the leader's first), TIMER* (ascending id), MM, VMA* (sorted,
+ * disjoint), FILE*, FD* (sorted), PAGES* (sorted, inside VMAs that hold
+ * contents), TRAILER.
  */
 
 #define CKPT_IMG_INCREMENTAL	_BITUL(0)	/* pages only since parent_id */
@@ -490,6 +491,25 @@ struct ckpt_rec_thread {
 	__s32 nice;		/* -20..19 */
 	__u32 __pad;
 	__u64 cpus[CKPT_THREAD_CPUS / 64];	/* affinity: CPU n is bit n */
+};
+
+/*
+ * A POSIX timer, recreated by the restoring process with timer_create()
+ * (ids come in order, so holes are made and deleted again) and armed
+ * with timer_settime() for the time it had left.  Only the clocks a
+ * process may use without privilege, and not the CPU-time clocks.
+ */
+struct ckpt_rec_timer {
+	struct ckpt_hdr h;
+	__s32 id;		/* timer_t, as timer_create() gave it */
+	__s32 clock;		/* CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI */
+	__u32 notify;		/* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID */
+	__u32 signo;		/* 0 for SIGEV_NONE */
+	__u32 tid;		/* SIGEV_THREAD_ID: the thread signalled */
+	__u32 __pad;
+	__u64 value;		/* sigev_value */
+	__u64 value_ns;		/* time left, 0 if disarmed */
+	__u64 interval_ns;
 };
 
 #define CKPT_AUXV_WORDS		64
