@@ -19,3 +19,18 @@ for how in kill live every; do
 done
 run_test mthreads-64-kill zdtm_run mthreads kill mthreads 64
 run_test mthreads-1000-kill zdtm_run mthreads kill mthreads 1000
+
+# A process whose main thread has ended while another runs: refused in words.
+dead_leader_refused() {
+	local d out rc
+	d=$(mktemp -d /tmp/dead.XXXXXX)
+	spawn "$d" dead_leader || return 1
+	out=$(ckpt dump -t "$SPID" -o "$d/img" 2>&1)
+	rc=$?
+	kill -9 "$SPID"
+	wait "$SPID" 2>/dev/null
+	rm -rf "$d"
+	echo "$out"
+	[ $rc -eq 1 ] && echo "$out" | grep -q 'its main thread has exited while other threads run on'
+}
+run_test dead-leader-refused dead_leader_refused

@@ -3,7 +3,8 @@
 # run once with no checkpoint and once dumped with --kill on the way and
 # restored: the outputs must be byte-identical.
 #   xz -T4 of 200 MiB of text; sort --parallel=4; a Python `threading`
-#   counter; a Java counter thread (tests/real/).
+#   counter; a Java counter thread (tests/real/); and xz -T4 under
+#   `ckpt run --every`, restored from a middle image.
 . "$(dirname "$0")/lib.sh"
 
 load || { report FAIL threads-real/insmod; exit 1; }
@@ -58,6 +59,25 @@ real_run() {
 	rm -f "$W/$name.img" "$W/$name.out"
 }
 
+# ckpt run --every of a real program: the run's own output is unaffected,
+# and a restore of a middle image continues from there to the same bytes.
+xz_every() {
+	local d=$W/xzs img rc n
+	gen_text $((40 << 20)) 3 >"$W/in40"
+	xz -T4 -1 -c "$W/in40" >"$W/xz40.ref" || return 1
+	ckpt run --every 1000 --dir "$d" -- sh -c 'exec xz -T4 -1 -c "$1" >"$2"' sh "$W/in40" "$W/xz40.out" || { echo "FAIL: ckpt run: status $?"; return 1; }
+	cmp "$W/xz40.ref" "$W/xz40.out" || { echo "FAIL: the output of xz under ckpt run differs"; return 1; }
+	n=$(find "$d" -maxdepth 1 -name '[0-9]*.img' | wc -l)
+	[ "$n" -ge 3 ] || { echo "FAIL: ckpt run made $n images"; return 1; }
+	img=$d/$(find "$d" -maxdepth 1 -name '[0-9]*.img' -printf '%f\n' | sort | sed -n "$((n / 2))p")
+	echo "xz under ckpt run: $n images; restoring ${img##*/} ($(ckpt show "$img" | grep -c '^  THREAD') threads)"
+	ckpt restore -i "$img"
+	rc=$?
+	[ $rc -eq 0 ] || { echo "FAIL: restore of ${img##*/}: status $rc"; return 1; }
+	cmp "$W/xz40.ref" "$W/xz40.out" || { echo "FAIL: xz restored from ${img##*/} wrote other bytes"; return 1; }
+	rm -rf "$d" "$W/in40" "$W/xz40.ref" "$W/xz40.out"
+}
+
 gen_text $((200 << 20)) >"$W/in200"
 run_test xz-T4 real_run xz 4 5 xz -T4 -1 -c "$W/in200"
 rm -f "$W/in200"
@@ -67,4 +87,5 @@ rm -f "$W/in24"
 run_test python-threading real_run python 4 5 python3 "$REAL/py_counter.py" 100000
 run_test java-counter real_run java 6 8 java -XX:+UseSerialGC -Xmx64m \
 	-XX:TieredStopAtLevel=1 -XX:-UsePerfData -cp "$TBIN/java" Counter 20000000
+run_test xz-run-every xz_every
 rm -rf "$W"
