@@ -151,17 +151,18 @@ step deb/build "$LOGS/deb.log" env DEB_BUILD_OPTIONS=nocheck make -C "$TOP" -s d
 step deb/install "$LOGS/deb-install.log" deb_install
 step deb/dkms-both-kernels "$LOGS/deb-dkms.log" deb_dkms_built "${KVERS[@]}"
 
-# The VM suite, one boot per kernel.
-# Two VM boots per kernel, each well inside run.sh's 900 s timeout under
-# TCG: the dump/restore files (t-0* to t-4*) and the snapshot, periodic
-# and group files (t-5* on).  t-40 finds the other kernel's cross-boot
-# image under build/test-logs/vm-*/.
-vm_part() {	# vm_part KVER OUTDIR LABEL FILE...
-	local k=$1 out=$2 label=$3 rc
-	shift 3
+# The VM suite, three boots per kernel, each well inside its timeout under
+# TCG: the dump/restore files (t-0* to t-4*), the snapshot, periodic and
+# group files (t-5* to t-70), and the threads files (t-75 on: 200 MiB of
+# xz alone takes two to four minutes under TCG, hence 1800 s).  t-40 finds
+# the other kernel's cross-boot image under build/test-logs/vm-*/.
+vm_part() {	# vm_part KVER OUTDIR LABEL TIMEOUT FILE...
+	local k=$1 out=$2 label=$3 timeout=$4 rc
+	shift 4
 	mkdir -p "$out"
 	echo "== VM $k ($label)"
-	"$TOP/tests/vm/run.sh" --kernel "$k" --out "$out" --log "$out/console.log" \
+	"$TOP/tests/vm/run.sh" --kernel "$k" --timeout "$timeout" --out "$out" \
+		--log "$out/console.log" \
 		-- "$TOP/tests/guest/run-suite.sh" "$@" >"$out/run.log" 2>&1
 	rc=$?
 	if [ -f "$out/results" ]; then
@@ -177,10 +178,12 @@ vm_part() {	# vm_part KVER OUTDIR LABEL FILE...
 	esac
 }
 mapfile -t DUMP_FILES < <(cd "$TOP/tests/guest" && ls t-[0-4]*.sh)
-mapfile -t SNAP_FILES < <(cd "$TOP/tests/guest" && ls t-*.sh | grep -v '^t-[0-4]')
+mapfile -t SNAP_FILES < <(cd "$TOP/tests/guest" && ls t-*.sh | grep -v '^t-[0-4]' | grep -v '^t-7[5-9]')
+mapfile -t THREAD_FILES < <(cd "$TOP/tests/guest" && ls t-7[5-9]*.sh)
 for k in "${KVERS[@]}"; do
-	vm_part "$k" "$LOGS/vm-$k" dump "${DUMP_FILES[@]}"
-	vm_part "$k" "$LOGS/vm-$k-snap" snap "${SNAP_FILES[@]}"
+	vm_part "$k" "$LOGS/vm-$k" dump 900 "${DUMP_FILES[@]}"
+	vm_part "$k" "$LOGS/vm-$k-snap" snap 900 "${SNAP_FILES[@]}"
+	vm_part "$k" "$LOGS/vm-$k-threads" threads 1800 "${THREAD_FILES[@]}"
 done
 
 step deb/purge "$LOGS/deb-purge.log" dpkg --purge "${DEB_PKGS[@]}"
