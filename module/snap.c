@@ -644,5 +644,6 @@ int ckpt_snap_init(void)
 
 void ckpt_snap_exit(void)
 {
+	ckpt_snap_exit_cleanup();
 	ckpt_watch_exit();
 }

@@ -158,6 +158,7 @@ int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax);
 /* snap_exit.c: rollback at exit()/exit_group() for CKPT_SNAP_EXIT. */
 int ckpt_snap_exit_get(void);
 void ckpt_snap_exit_put(void);
+void ckpt_snap_exit_cleanup(void);
 /* The newest CKPT_SNAP_EXIT snapshot of @ms, or NULL; ms->mutex held. */
 struct ckpt_snap *ckpt_snap_exit_find(struct ckpt_mmsnap *ms);
 

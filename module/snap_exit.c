@@ -13,6 +13,14 @@
  * runs on the way back to user mode, in the process's own context, and
  * does the rollback there.  With no such snapshot left by then, it puts
  * the syscall back, to run again.
+ *
+ * The probe outlives the last such snapshot by PROBE_LINGER.  Registering
+ * and unregistering live-patch the kernel's text (the tracepoint's static
+ * key and static calls, on every CPU) and unregistering waits for an
+ * RCU-tasks grace period: a fuzzer re-forks its target after every crash
+ * or hang, and each child's snapshot would pay both, the grace period in
+ * the dying child's exit.  Meanwhile every syscall in the system takes the
+ * tracing slow path, which is why the probe does not stay for good.
  */
 #include <linux/compat.h>
 #include <linux/mutex.h>
@@ -21,15 +29,22 @@
 #include <linux/string.h>
 #include <linux/task_work.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 
 #include "snap.h"
 #include "watch.h"
 
-static DEFINE_MUTEX(exit_lock);		/* exit_users and the probe */
+#define PROBE_LINGER	(5 * HZ)
+
+static DEFINE_MUTEX(exit_lock);		/* exit_users and probe_on */
 static unsigned int exit_users;
+static bool probe_on;
 static struct tracepoint *sys_enter_tp;
+
+static void probe_off_work(struct work_struct *work);
+static DECLARE_DELAYED_WORK(probe_off, probe_off_work);
 
 static void find_sys_enter(struct tracepoint *tp, void *priv)
 {
@@ -124,19 +139,20 @@ int ckpt_snap_exit_get(void)
 	int ret = 0;
 
 	mutex_lock(&exit_lock);
-	if (exit_users) {
-		exit_users++;
-		goto out;
+	if (!probe_on) {
+		if (!sys_enter_tp)
+			for_each_kernel_tracepoint(find_sys_enter,
+						   &sys_enter_tp);
+		if (!sys_enter_tp) {
+			ret = -EOPNOTSUPP;
+			goto out;
+		}
+		ret = tracepoint_probe_register(sys_enter_tp, exit_probe, NULL);
+		if (ret)
+			goto out;
+		probe_on = true;
 	}
-	if (!sys_enter_tp)
-		for_each_kernel_tracepoint(find_sys_enter, &sys_enter_tp);
-	if (!sys_enter_tp) {
-		ret = -EOPNOTSUPP;
-		goto out;
-	}
-	ret = tracepoint_probe_register(sys_enter_tp, exit_probe, NULL);
-	if (!ret)
-		exit_users = 1;
+	exit_users++;
 out:
 	mutex_unlock(&exit_lock);
 	return ret;
@@ -145,10 +161,45 @@ out:
 void ckpt_snap_exit_put(void)
 {
 	mutex_lock(&exit_lock);
-	if (!WARN_ON_ONCE(!exit_users) && !--exit_users) {
-		tracepoint_probe_unregister(sys_enter_tp, exit_probe, NULL);
-		/* No probe may still run our code once we return. */
-		tracepoint_synchronize_unregister();
-	}
+	if (!WARN_ON_ONCE(!exit_users) && !--exit_users)
+		mod_delayed_work(system_wq, &probe_off, PROBE_LINGER);
 	mutex_unlock(&exit_lock);
+}
+
+/* Caller holds exit_lock; true if the caller must wait for the probe. */
+static bool probe_unregister(void)
+{
+	lockdep_assert_held(&exit_lock);
+	if (exit_users || !probe_on)
+		return false;
+	tracepoint_probe_unregister(sys_enter_tp, exit_probe, NULL);
+	probe_on = false;
+	return true;
+}
+
+static void probe_off_work(struct work_struct *work)
+{
+	bool wait;
+
+	mutex_lock(&exit_lock);
+	wait = probe_unregister();
+	mutex_unlock(&exit_lock);
+	/* Module exit cancels this work: it waits for us, and so for this. */
+	if (wait)
+		tracepoint_synchronize_unregister();
+}
+
+/* Module exit: no snapshot is left, so no user; the lingering probe goes. */
+void ckpt_snap_exit_cleanup(void)
+{
+	bool wait;
+
+	cancel_delayed_work_sync(&probe_off);
+	mutex_lock(&exit_lock);
+	WARN_ON_ONCE(exit_users);
+	wait = probe_unregister();
+	mutex_unlock(&exit_lock);
+	/* No probe may still run our code once we return. */
+	if (wait)
+		tracepoint_synchronize_unregister();
 }

@@ -15,7 +15,7 @@ fail=0
 t0=$(date +%s)
 
 ok()  { echo "PASS: $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $1${2:+: $2}"; fail=$((fail + 1)); }
+bad() { echo "FAIL: $1${2:+: $2}" | tee -a "$LOGS/failures.log"; fail=$((fail + 1)); }
 
 # Counts the PASS:/FAIL: lines of a results file or log.
 tally() {
@@ -23,6 +23,7 @@ tally() {
 	p=$(grep -c '^PASS: ' "$1")
 	f=$(grep -c '^FAIL: ' "$1")
 	grep -E '^(PASS|FAIL): ' "$1"
+	grep '^FAIL: ' "$1" >> "$LOGS/failures.log"
 	pass=$((pass + p))
 	fail=$((fail + f))
 }
@@ -39,6 +40,12 @@ step() {	# step NAME LOG CMD...: one PASS/FAIL from the exit status
 }
 
 summary() {
+	# Failures again, last, where a reader of the tail finds them.
+	if [ "$fail" -gt 0 ]; then
+		echo "== failures"
+		grep -h '^FAIL: ' "$LOGS/failures.log" 2>/dev/null
+		cat "$LOGS/trouble.log" 2>/dev/null
+	fi
 	echo "check: $(( $(date +%s) - t0 )) s, logs in ${LOGS#"$TOP"/}"
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
@@ -173,7 +180,12 @@ vm_part() {	# vm_part KVER OUTDIR LABEL TIMEOUT FILE...
 	case $rc in
 	0) ok "vm/$k/$label/kernel-clean" ;;
 	124) bad "vm/$k/$label/timeout" "see ${out#"$TOP"/}/run.log" ;;
-	125) bad "vm/$k/$label/kernel-trouble" "$(grep -m3 'vm: kernel trouble' -A3 "$out/run.log" | tr '\n' ' ')" ;;
+	125)
+		bad "vm/$k/$label/kernel-trouble" "see ${out#"$TOP"/}/console.log"
+		# The whole report, here: CI keeps this output, not the logs.
+		grep 'vm: kernel trouble' "$out/run.log" | sed 's/^vm: kernel trouble: /    /' |
+			tee -a "$LOGS/trouble.log"
+		;;
 	*) grep -q '^FAIL' "$out/results" 2>/dev/null || bad "vm/$k/$label/exit" "status $rc, see ${out#"$TOP"/}/run.log" ;;
 	esac
 }
