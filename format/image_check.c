@@ -841,9 +841,11 @@ static int check_timer(struct img_check *c, const struct ckpt_rec_timer *r)
 	ret = check_pad(c, r->__pad, "__pad");
 	if (ret)
 		return ret;
-	if (r->id < 0 || (c->nr_timers && r->id <= c->last_timer_id))
-		return fail(c, -EINVAL, "timer id %d: negative, or not above %d",
-			    r->id, c->last_timer_id);
+	if (r->id < 0 || r->id > CKPT_TIMER_ID_MAX ||
+	    (c->nr_timers && r->id <= c->last_timer_id))
+		return fail(c, -EINVAL,
+			    "timer id %d: negative, above %d, or not above %d",
+			    r->id, CKPT_TIMER_ID_MAX, c->last_timer_id);
 	if (r->clock != X_CLOCK_REALTIME && r->clock != X_CLOCK_MONOTONIC &&
 	    r->clock != X_CLOCK_BOOTTIME && r->clock != X_CLOCK_TAI)
 		return fail(c, -EINVAL, "timer %d: clock %d", r->id, r->clock);

@@ -109,6 +109,28 @@ int ckpt_signal_thread_read(struct ckpt_ctx *ctx, struct task_struct *t,
  */
 int ckpt_thread_apply(struct ckpt_ctx *ctx, const struct ckpt_rec_thread *r);
 
+/* The records nested in a non-leader thread's THREAD record @r. */
+static inline const struct ckpt_rec_cpu *
+ckpt_thread_cpu(const struct ckpt_rec_thread *r)
+{
+	return (const void *)(r + 1);
+}
+
+static inline const struct ckpt_rec_xstate *
+ckpt_thread_xstate(const struct ckpt_rec_thread *r)
+{
+	return (const void *)(ckpt_thread_cpu(r) + 1);
+}
+
+/*
+ * @ss for ckpt_signal_apply() on the thread of record @r: its mask and
+ * altstack in @sig, no handlers (they are the process's) and no queued
+ * signals (the caller adds them for a restore).
+ */
+void ckpt_thread_sigstate(const struct ckpt_rec_thread *r,
+			  struct ckpt_rec_signal *sig,
+			  struct ckpt_sigstate *ss);
+
 /* cpu.c: general registers and xstate. */
 
 /* Reading a stopped thread's (thread.c builds its THREAD record with them). */

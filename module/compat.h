@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/rseq.h>
 #include <linux/sched.h>
+#include <asm/prctl.h>
 
 /*
  * Per-VMA locks (6.4+): page faults can run under a VMA read lock without
@@ -82,5 +83,18 @@ static inline void ckpt_zap(struct vm_area_struct *vma, unsigned long addr,
 #define ckpt_for_each_posix_timer(timr, sig)				\
 	list_for_each_entry(timr, &(sig)->posix_timers, list)
 #endif
+
+/*
+ * Whether @t has a user shadow stack on (6.6+ with
+ * CONFIG_X86_USER_SHADOW_STACK; the field exists only then).
+ */
+static inline bool ckpt_shstk_enabled(struct task_struct *t)
+{
+#if defined(CKPT_HAVE_THREAD_FEATURES) && defined(CONFIG_X86_USER_SHADOW_STACK)
+	return t->thread.features & ARCH_SHSTK_SHSTK;
+#else
+	return false;
+#endif
+}
 
 #endif /* CKPT_COMPAT_H */

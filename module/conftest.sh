@@ -25,5 +25,7 @@ have TASK_RSEQ_LEN include/linux/sched.h '^[[:space:]]+u32[[:space:]]+rseq_len;'
 have ZAP_PAGE_RANGE include/linux/mm.h '^void zap_page_range\('
 # POSIX timers hang off signal_struct in an hlist (6.12), a list (6.1).
 have POSIX_TIMERS_HLIST include/linux/sched/signal.h 'struct hlist_head[[:space:]]+posix_timers;'
+# User shadow stacks (6.6+): thread.features says whether one is on.
+have THREAD_FEATURES arch/x86/include/asm/processor.h '^[[:space:]]+unsigned long[[:space:]]+features;'
 
 echo

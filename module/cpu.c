@@ -16,6 +16,7 @@
 #include <asm/user.h>
 
 #include "apply.h"
+#include "compat.h"
 
 static const struct user_regset *find_regset(struct task_struct *t,
 					     unsigned int note)
@@ -65,6 +66,15 @@ int ckpt_cpu_read(struct ckpt_ctx *ctx, struct task_struct *t,
 		     sizeof(*r) - sizeof(struct ckpt_hdr));
 	if (!rs)
 		return ckpt_err(ctx, -EOPNOTSUPP, "this kernel has no register set");
+	/*
+	 * Its SSP and the shadow stack's special mapping would need
+	 * map_shadow_stack() and a locked ARCH_SHSTK_ENABLE at restore, and
+	 * rollback would have to keep the stack and SSP in step.
+	 */
+	if (ckpt_shstk_enabled(t))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"thread %d uses a shadow stack (CET), which is not supported",
+				task_pid_vnr(t));
 	ret = regset_get(t, rs, sizeof(struct user_regs_struct),
 			 (u8 *)r + sizeof(r->h));
 	if (ret < 0)

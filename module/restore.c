@@ -223,7 +223,6 @@ static int restore_regs(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 {
 	struct ckpt_restored *rs = cf->restored;
 	struct ckpt_restored_thread *rt = NULL;
-	const struct ckpt_rec_cpu *cpu;
 	int ret;
 
 	lockdep_assert_held(&cf->lock);
@@ -250,8 +249,8 @@ static int restore_regs(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 			return ret;
 	}
 	if (rt) {
-		cpu = (const void *)(rt->rec + 1);
-		ret = ckpt_cpu_apply(ctx, ctx->task, cpu, (const void *)(cpu + 1));
+		ret = ckpt_cpu_apply(ctx, ctx->task, ckpt_thread_cpu(rt->rec),
+				     ckpt_thread_xstate(rt->rec));
 		rt->done = true;
 		rs->nr_done++;
 	} else {

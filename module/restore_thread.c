@@ -175,11 +175,10 @@ int ckpt_park_check(struct ckpt_ctx *ctx, struct ckpt_park *pk)
  */
 static int apply_own(const struct ckpt_rec_thread *r)
 {
-	const struct ckpt_rec_cpu *cpu = (const void *)(r + 1);
-	const struct ckpt_rec_xstate *xs = (const void *)(cpu + 1);
+	const struct ckpt_rec_xstate *xs = ckpt_thread_xstate(r);
 	const struct ckpt_rec_sigpending **sigs = NULL;
-	struct ckpt_rec_signal sig = { };
-	struct ckpt_sigstate ss = { };
+	struct ckpt_rec_signal sig;
+	struct ckpt_sigstate ss;
 	struct ckpt_ctx *ctx;
 	const u8 *p;
 	unsigned int i;
@@ -193,11 +192,7 @@ static int apply_own(const struct ckpt_rec_thread *r)
 	p = (const u8 *)xs + xs->h.len;
 	for (i = 0; i < r->nr_pending; i++, p += sizeof(**sigs))
 		sigs[i] = (const void *)p;
-	sig.blocked = r->blocked;
-	sig.altstack_sp = r->altstack_sp;
-	sig.altstack_size = r->altstack_size;
-	sig.altstack_flags = r->altstack_flags;
-	ss.signal = &sig;
+	ckpt_thread_sigstate(r, &sig, &ss);
 	ss.pending = sigs;
 	ss.nr_pending = r->nr_pending;
 	ret = ckpt_signal_apply(ctx, &ss, CKPT_REBUILD);

@@ -11,17 +11,27 @@
  *            ioctl, and its saved user registers are those of the
  *            CKPT_IOC_SNAPSHOT call, which thus returns again, with the
  *            snapshot id as its value (longjmp).
- *  external  the caller has the process ptrace-stopped.  The ioctl sets
- *            registers and xstate, blocks every signal (so that no handler
- *            frame is pushed onto a stack about to be rewound), and queues
- *            the rest as task_work.  The caller resumes the process, the
- *            work runs before any user instruction, restores the blocked
- *            mask last, and reports through CKPT_RB_WAIT.
+ *  external  the caller has the process ptrace-stopped, every thread.
+ *            The ioctl sets each thread's registers and xstate, blocks
+ *            every signal (so that no handler frame is pushed onto a stack
+ *            about to be rewound), and queues the rest as task_work.  The
+ *            caller resumes the process, the leader's work runs before any
+ *            user instruction, restores the blocked mask last, and reports
+ *            through CKPT_RB_WAIT.  Every other thread's work waits for the
+ *            leader's, so that no thread runs on memory half rewound, then
+ *            sets that thread's own mask and altstack.
+ *
+ * A multi-threaded process rolls back only onto the threads it had: a
+ * rollback can neither end a thread born since (a thread cannot be
+ * killed alone) nor make one that ended again, so it refuses both, in
+ * words, before it changes anything.  Self and exit-time rollback are
+ * for single-threaded processes: the other threads would run on.
  *
  * Past the first change there is no way back: an error kills the process
  * rather than let it run half rolled back.
  */
 #include <linux/ktime.h>
+#include <linux/rseq.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -50,8 +60,11 @@ int ckpt_rollback_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 
 		ret = ckpt_signal_apply(s->ctx, &ss, CKPT_REWIND);
 	}
-	if (!ret)
+	if (!ret) {
+		/* The rseq area was rewound too: its cpu_id may be stale. */
+		rseq_set_notify_resume(current);
 		s->rollbacks++;
+	}
 	return ret;
 }
 
@@ -63,25 +76,69 @@ void ckpt_snap_kill_current(struct ckpt_snap *s, int err)
 	send_sig(SIGKILL, current, 1);
 }
 
-/* Why @t cannot be rolled back, or NULL: one thread, its own handlers. */
-static const char *not_alone(struct task_struct *t)
+/*
+ * Why @t cannot be rolled back, or NULL: its handlers are its threads'
+ * alone, and a process rolling back itself has no other thread.
+ */
+static const char *not_alone(struct task_struct *t, bool self)
 {
 	struct sighand_struct *sh;
 	bool shared;
 
-	if (get_nr_threads(t) != 1)
-		return "multi-threaded processes are not supported yet";
+	if (self && get_nr_threads(t) != 1)
+		return "a multi-threaded process cannot roll itself back (ckpt rollback -t can)";
 	rcu_read_lock();
 	sh = rcu_dereference(t->sighand);
-	shared = !sh || refcount_read(&sh->count) != 1;
+	shared = !sh || refcount_read(&sh->count) != get_nr_threads(t);
 	rcu_read_unlock();
-	return shared ? "the process shares its signal handlers" : NULL;
+	return shared ? "the process shares its signal handlers with another process" : NULL;
+}
+
+/* The tid of the i-th thread of @ctx, the leader being 0. */
+static pid_t ctx_tid(const struct ckpt_ctx *ctx, unsigned int i)
+{
+	return task_pid_vnr(i ? ctx->threads[i - 1] : ctx->task);
+}
+
+/*
+ * The threads of @ctx (the leader and the others, by tid) must be those
+ * of @s.  A single-threaded snapshot has no THREAD record: its one
+ * thread is the leader.
+ */
+static int same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s)
+{
+	unsigned int now = ctx->nr_threads + 1, then = s->nr_threads ?: 1;
+	unsigned int i = 1, j = 1;
+	pid_t a, b;
+
+	while (i < now || j < then) {
+		a = i < now ? ctx_tid(ctx, i) : 0;
+		b = j < then ? (pid_t)s->threads[j]->tid : 0;
+		if (a == b && ctx->threads[i - 1]->start_time !=
+		    s->thread_start[j]) {
+			return ckpt_err(ctx, -EBUSY,
+					"thread %d is not the one of snapshot %u, which has ended: its tid was reused",
+					a, s->id);
+		} else if (a == b) {
+			i++;
+			j++;
+		} else if (!b || (a && a < b)) {
+			return ckpt_err(ctx, -EBUSY,
+					"thread %d was started after snapshot %u: a rollback cannot end it",
+					a, s->id);
+		} else {
+			return ckpt_err(ctx, -EBUSY,
+					"thread %d of snapshot %u has ended: a rollback cannot make it again",
+					b, s->id);
+		}
+	}
+	return 0;
 }
 
 /* Allocates nothing: the fuzzer loop calls this many times a second. */
 int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax)
 {
-	const char *why = not_alone(current);
+	const char *why = not_alone(current, true);
 	struct ckpt_rb_stats st = {};
 	struct ckpt_mmsnap *ms;
 	struct ckpt_snap *s;
@@ -98,7 +155,12 @@ int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax)
 		goto none;
 	mutex_lock(&ms->mutex);
 	s = ckpt_snap_find(ms, a->id);
-	if (s) {
+	if (s && s->nr_threads) {
+		snprintf(a->errmsg, sizeof(a->errmsg),
+			 "snapshot %u has %u threads and the process one: a rollback cannot make them again",
+			 s->id, s->nr_threads);
+		ret = -EBUSY;
+	} else if (s) {
 		s->ctx->errmsg[0] = 0;
 		ret = ckpt_rollback_current(s, &st);
 		if (ret)
@@ -179,23 +241,107 @@ static void rollback_work(struct callback_head *cb)
 		ckpt_snap_kill_current(s, ret);
 	}
 done:
-	complete(&req->done);
+	/* The waiters: CKPT_RB_WAIT, and the other threads' works. */
+	complete_all(&req->done);
 	req_put(req);
+}
+
+/* A thread other than the leader: its part of an external rollback. */
+struct ckpt_rb_thread {
+	struct callback_head work;
+	struct ckpt_rb_req *req;		/* referenced */
+	const struct ckpt_rec_thread *rec;	/* in req->snap's hbuf */
+};
+
+/*
+ * task_work of that thread.  Its registers are the snapshot's already;
+ * it waits for the leader's work, which rewinds memory, files and the
+ * process's signal state, then sets its own mask and altstack.  If the
+ * leader failed, it killed the process, and this thread dies with it.
+ */
+static void rollback_thread_work(struct callback_head *cb)
+{
+	struct ckpt_rb_thread *rt = container_of(cb, struct ckpt_rb_thread,
+						 work);
+	struct ckpt_rb_req *req = rt->req;
+	struct ckpt_rec_signal sig;
+	struct ckpt_sigstate ss;
+
+	if (!wait_for_completion_killable(&req->done) && !req->result &&
+	    !(current->flags & PF_EXITING)) {
+		/* No handlers, no queue: this cannot fail. */
+		ckpt_thread_sigstate(rt->rec, &sig, &ss);
+		WARN_ON_ONCE(ckpt_signal_apply(req->snap->ctx, &ss, CKPT_REWIND));
+		rseq_set_notify_resume(current);
+	}
+	req_put(req);
+	kfree(rt);
+}
+
+/*
+ * Every thread's registers and blocked mask set, every thread's work
+ * queued, the leader's last: past the first register written there is no
+ * way back, so a failure kills the process.
+ */
+static int queue_threads(struct ckpt_ctx *ctx, struct ckpt_snap *s,
+			 struct ckpt_rb_req *req, struct ckpt_rb_thread **rts)
+{
+	const struct ckpt_rec_thread *r;
+	struct task_struct *t;
+	unsigned int i;
+	int ret;
+
+	ret = ckpt_cpu_apply(ctx, ctx->task, s->cpu, s->xstate);
+	for (i = 0; !ret && i < ctx->nr_threads; i++) {
+		r = s->threads[i + 1];
+		ret = ckpt_cpu_apply(ctx, ctx->threads[i], ckpt_thread_cpu(r),
+				     ckpt_thread_xstate(r));
+	}
+	if (ret)
+		goto kill;
+	/* Until the works restore the masks, no handler frame may be pushed. */
+	for (i = 0; i <= ctx->nr_threads; i++)
+		ckpt_signal_block_all(i ? ctx->threads[i - 1] : ctx->task);
+	for (i = 0; i < ctx->nr_threads; i++) {
+		t = ctx->threads[i];
+		kref_get(&req->ref);
+		ret = task_work_add(t, &rts[i]->work, TWA_RESUME);
+		if (ret) {
+			req_put(req);
+			ret = ckpt_err(ctx, ret, "thread %d is exiting",
+				       task_pid_vnr(t));
+			goto kill;
+		}
+		rts[i] = NULL;		/* the work frees it */
+	}
+	ret = task_work_add(ctx->task, &req->work, TWA_RESUME);
+	if (ret) {
+		ret = ckpt_err(ctx, ret, "process %d is exiting",
+			       task_pid_vnr(ctx->task));
+		goto kill;
+	}
+	return 0;
+kill:
+	/* Registers may be half set: the process cannot go on. */
+	send_sig(SIGKILL, ctx->task, 1);
+	return ret;
 }
 
 static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 			   struct ckpt_ctx *ctx)
 {
+	struct ckpt_rb_thread **rts = NULL;
 	struct ckpt_rb_req *req = NULL;
 	struct ckpt_mmsnap *ms;
 	struct ckpt_snap *s;
 	const char *why;
+	unsigned int i;
 	int ret;
 
 	ret = ckpt_target_get(ctx, a->pid);
 	if (ret)
 		return ret;
-	why = not_alone(ctx->task);
+	why = not_alone(ctx->task, false);
 	if (why)
 		return ckpt_err(ctx, -EBUSY, "%s", why);
 	ms = ckpt_mmsnap_find(ctx->mm);
@@ -209,36 +355,45 @@ static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 			       a->pid, a->id);
 		goto out;
 	}
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
-	if (!req) {
-		ret = -ENOMEM;
+	ret = same_threads(ctx, s);
+	if (ret)
 		goto out;
-	}
+	/* Everything that can fail without harm, before the first change. */
+	ret = -ENOMEM;
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		goto out;
 	kref_init(&req->ref);
 	kref_get(&req->ref);		/* one for the work, one for cf */
 	init_completion(&req->done);
 	refcount_inc(&s->ref);
 	req->snap = s;
 	init_task_work(&req->work, rollback_work);
-	ret = ckpt_cpu_apply(ctx, ctx->task, s->cpu, s->xstate);
-	if (ret) {
-		/* Registers may be half set: the process cannot go on. */
-		send_sig(SIGKILL, ctx->task, 1);
-		goto drop;
+	if (ctx->nr_threads) {
+		rts = kcalloc(ctx->nr_threads, sizeof(*rts), GFP_KERNEL);
+		if (!rts)
+			goto drop;
 	}
-	/* Until the work restores the mask, no handler frame may be pushed. */
-	ckpt_signal_block_all(ctx->task);
-	ret = task_work_add(ctx->task, &req->work, TWA_RESUME);
-	if (ret) {
-		ret = ckpt_err(ctx, ret, "process %d is exiting", a->pid);
-		goto drop;
+	for (i = 0; i < ctx->nr_threads; i++) {
+		rts[i] = kzalloc(sizeof(**rts), GFP_KERNEL);
+		if (!rts[i])
+			goto drop;
+		rts[i]->req = req;
+		rts[i]->rec = s->threads[i + 1];
+		init_task_work(&rts[i]->work, rollback_thread_work);
 	}
-	goto out;
+	ret = queue_threads(ctx, s, req, rts);
+	if (!ret)
+		goto out;
 drop:
 	req_put(req);
 	req_put(req);
 	req = NULL;
 out:
+	if (rts)
+		for (i = 0; i < ctx->nr_threads; i++)
+			kfree(rts[i]);
+	kfree(rts);
 	mutex_unlock(&ms->mutex);
 	ckpt_mmsnap_put(ms);
 	if (req) {

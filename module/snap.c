@@ -117,6 +117,8 @@ static void snap_free(struct ckpt_snap *s)
 	ckpt_dirty_free(&s->changed);
 	kvfree(s->pinned);
 	kvfree(s->holes);
+	kvfree(s->threads);
+	kvfree(s->thread_start);
 	user_uncharge(s->uid, s->charged);
 	ckpt_ctx_free(s->ctx);
 	if (s->ms)
@@ -291,20 +293,52 @@ static int find_holes(struct ckpt_snap *s)
 }
 
 /* The records rollback needs, found in the snapshot's own chunks. */
-static void find_records(struct ckpt_snap *s)
+/*
+ * The records rollback applies, and the threads they are of; the THREAD
+ * arrays are the only allocations.
+ */
+static int find_records(struct ckpt_snap *s, const struct ckpt_ctx *ctx)
 {
+	const struct ckpt_rec_thread **threads = NULL;
 	struct ckpt_index idx;
+	unsigned int i;
+	int ret;
 
-	/* Singletons only: the index allocates nothing, so it cannot fail. */
 	ckpt_index_init(&idx, CKPT_IDX(CKPT_REC_CPU) |
 			CKPT_IDX(CKPT_REC_XSTATE) | CKPT_IDX(CKPT_REC_SIGHAND) |
-			CKPT_IDX(CKPT_REC_SIGNAL), 0);
-	WARN_ON_ONCE(ckpt_index_scan(&idx, &s->ctx->hb));
-	s->cpu = idx.cpu;
-	s->xstate = idx.xstate;
-	s->sighand = idx.sighand;
-	s->signal = idx.signal;
+			CKPT_IDX(CKPT_REC_SIGNAL) | CKPT_IDX(CKPT_REC_THREAD), 0);
+	ret = ckpt_index_scan(&idx, &s->ctx->hb);
+	if (!ret && WARN_ON_ONCE(idx.nr_threads &&
+				 idx.nr_threads != ctx->nr_threads + 1))
+		ret = -EINVAL;
+	if (!ret && idx.nr_threads) {
+		threads = kvmalloc_array(idx.nr_threads, sizeof(*threads),
+					 GFP_KERNEL);
+		s->thread_start = kvmalloc_array(idx.nr_threads,
+						 sizeof(*s->thread_start),
+						 GFP_KERNEL);
+		if (threads && s->thread_start) {
+			memcpy(threads, idx.threads,
+			       idx.nr_threads * sizeof(*threads));
+			/* The records are in ctx's order: leader, then by tid. */
+			for (i = 0; i < idx.nr_threads; i++)
+				s->thread_start[i] = i ? ctx->threads[i - 1]->start_time :
+						     ctx->task->start_time;
+		} else {
+			kvfree(threads);
+			ret = -ENOMEM;
+		}
+	}
+	if (!ret) {
+		s->cpu = idx.cpu;
+		s->xstate = idx.xstate;
+		s->sighand = idx.sighand;
+		s->signal = idx.signal;
+		s->threads = threads;
+		s->nr_threads = idx.nr_threads;
+	}
 	ckpt_index_free(&idx);
+	return ret;
 }
 
 int ckpt_snap_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end)
@@ -333,9 +367,10 @@ int ckpt_snap_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end)
 /* The caller as its own target: single-threaded, owning its memory. */
 static int self_target(struct ckpt_ctx *ctx)
 {
+	/* Its other threads would run on while it rewinds their memory. */
 	if (get_nr_threads(current) != 1)
 		return ckpt_err(ctx, -EBUSY,
-				"snapshots of multi-threaded processes are not supported yet");
+				"a multi-threaded process cannot snapshot itself: take the snapshot from outside (ckpt snapshot -t PID)");
 	if (atomic_read(&current->mm->mm_users) > 1)
 		return ckpt_err(ctx, -EBUSY,
 				"the process shares its memory with another task (vfork child, io_uring or vhost worker)");
@@ -356,6 +391,8 @@ static int capture(struct ckpt_snap *s, const struct ckpt_snapshot *a)
 		ret = ckpt_cpu_capture(ctx);
 	if (!ret)
 		ret = ckpt_signal_capture(ctx);
+	if (!ret && ctx->nr_threads)
+		ret = ckpt_thread_capture(ctx);
 	if (ret)
 		return ret;
 	ctx->snap = s;
@@ -380,9 +417,10 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 	int ret;
 
 	ret = a->pid ? ckpt_target_get(ctx, a->pid) : self_target(ctx);
-	if (!ret && ctx->nr_threads)
+	/* The exit is the last thread's: the others would be gone. */
+	if (!ret && ctx->nr_threads && s->flags & CKPT_SNAP_EXIT)
 		ret = ckpt_err(ctx, -EBUSY,
-			       "process %d has %u threads: snapshots of multi-threaded processes are not supported yet",
+			       "process %d has %u threads: exit-time rollback of multi-threaded processes is not supported",
 			       a->pid, ctx->nr_threads + 1);
 	if (ret)
 		return ret;
@@ -392,6 +430,8 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 	s->ms = ms;
 	mutex_lock(&ms->mutex);
 	ret = capture(s, a);
+	if (!ret)
+		ret = find_records(s, ctx);
 	if (ret)
 		goto err_unsubscribe;
 	if (s->flags & CKPT_SNAP_EXIT) {
@@ -413,7 +453,6 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 	ms->nr_snaps++;
 	if (s->flags & CKPT_SNAP_EXIT)
 		ms->nr_exit++;
-	find_records(s);
 	hbuf_hint_set((unsigned long)ctx->mm, hbuf_used(&ctx->hb));
 	mutex_unlock(&ms->mutex);
 	ctx->capture_ns = ktime_get_ns() - t0;

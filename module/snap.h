@@ -79,6 +79,14 @@ struct ckpt_snap {
 	const struct ckpt_rec_xstate *xstate;
 	const struct ckpt_rec_sighand *sighand;
 	const struct ckpt_rec_signal *signal;
+	/*
+	 * A multi-threaded process's THREAD records, the leader's first, by
+	 * tid (kvmalloc'd array); 0 and NULL for a single-threaded one.
+	 */
+	const struct ckpt_rec_thread **threads;
+	unsigned int nr_threads;
+	/* start_time of each (same order), so that a reused tid is told apart. */
+	u64 *thread_start;
 
 	/* Slots of ctx->ps whose page changed, under the watcher's lock. */
 	struct ckpt_dirty changed;

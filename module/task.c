@@ -111,15 +111,34 @@ out:
 	return ret;
 }
 
+/* Filters are per thread: a second thread alone may have one. */
+static int refuse_seccomp(struct ckpt_ctx *ctx)
+{
+	struct task_struct *t;
+	unsigned int i;
+
+	for (i = 0; i <= ctx->nr_threads; i++) {
+		t = i ? ctx->threads[i - 1] : ctx->task;
+		if (t->seccomp.mode == SECCOMP_MODE_DISABLED)
+			continue;
+		if (!i)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"process %d uses seccomp, which is not supported",
+					task_pid_vnr(t));
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"thread %d of process %d uses seccomp, which is not supported",
+				task_pid_vnr(t), task_pid_vnr(ctx->task));
+	}
+	return 0;
+}
+
 int ckpt_task_capture(struct ckpt_ctx *ctx)
 {
 	int ret;
 
-	if (ctx->task->seccomp.mode != SECCOMP_MODE_DISABLED)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"process %d uses seccomp, which is not supported",
-				task_pid_vnr(ctx->task));
-	ret = capture_ids(ctx);
+	ret = refuse_seccomp(ctx);
+	if (!ret)
+		ret = capture_ids(ctx);
 	if (!ret)
 		ret = capture_fs(ctx);
 	return ret;

@@ -183,6 +183,19 @@ static int apply_affinity(struct ckpt_ctx *ctx, const struct ckpt_rec_thread *r)
 	return ret;
 }
 
+void ckpt_thread_sigstate(const struct ckpt_rec_thread *r,
+			  struct ckpt_rec_signal *sig,
+			  struct ckpt_sigstate *ss)
+{
+	memset(sig, 0, sizeof(*sig));
+	memset(ss, 0, sizeof(*ss));
+	sig->blocked = r->blocked;
+	sig->altstack_sp = r->altstack_sp;
+	sig->altstack_size = r->altstack_size;
+	sig->altstack_flags = r->altstack_flags;
+	ss->signal = sig;
+}
+
 int ckpt_thread_apply(struct ckpt_ctx *ctx, const struct ckpt_rec_thread *r)
 {
 	int ret;

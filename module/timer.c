@@ -51,6 +51,13 @@ static void read_timers(struct task_struct *t, struct sighand_struct *sh,
 		r->id = timr->it_id;
 		r->clock = timr->it_clock;
 		r->notify = timr->it_sigev_notify;
+		if (timr->it_id > CKPT_TIMER_ID_MAX) {
+			/* The words name CKPT_TIMER_ID_MAX: */
+			BUILD_BUG_ON(CKPT_TIMER_ID_MAX != 65535);
+			a->why = "its id is above 65535, which a restore cannot make again";
+			a->bad_id = timr->it_id;
+			continue;
+		}
 		if (!clock_ok(timr->it_clock)) {
 			a->why = "its clock is a CPU-time or alarm clock, which is not supported";
 			a->bad_id = timr->it_id;

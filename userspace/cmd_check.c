@@ -44,6 +44,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_SNAPSHOT, "snapshot" },
 	{ CKPT_FEAT_INCREMENTAL, "incremental" },
 	{ CKPT_FEAT_THREADS, "threads" },
+	{ CKPT_FEAT_THREAD_SNAPSHOTS, "thread-snapshots" },
 };
 
 static const struct bitname kfacts[] = {

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ptrace.h>
 
 #include "snap_cli.h"
 
@@ -36,7 +35,7 @@ static int do_rollback(int dev, const struct ckpt_version *v,
 		return 1;
 	}
 	/* Not ptrace_resume(): a process left stopped would make WAIT hang. */
-	if (ptrace(PTRACE_DETACH, a->pid, 0, 0)) {
+	if (ptrace_release(a->pid)) {
 		errmsg("%s: cannot let process %d run to finish the rollback: %s",
 		       a->cmd, a->pid, strerror(errno));
 		return 1;
@@ -63,7 +62,9 @@ const struct cmd_help help_rollback = {
 "the instant of the snapshot, which stays for later rollbacks.  Only what\n"
 "changed since is touched.  The process is stopped (ptrace) while its\n"
 "registers are set, then finishes the rollback in its own context; ckpt\n"
-"waits for that and reports its result.\n"
+"waits for that and reports its result.  A multi-threaded process must\n"
+"have the very threads it had at the snapshot: one born or ended since\n"
+"is refused, and nothing is changed.\n"
 "\n"
 "options:\n"
 "  -t, --pid PID        the process\n"

@@ -49,9 +49,10 @@ const struct cmd_help help_snapshot = {
 "kernel until ckpt drop, or until the process's memory goes (exit, exec).\n"
 "\n"
 "options:\n"
-"  -t, --pid PID  the process (single-threaded)\n"
+"  -t, --pid PID  the process; every thread of it is stopped\n"
 "  --on-exit      when the process calls exit() or exit_group(), it rolls\n"
-"                 back to this snapshot instead of ending\n"
+"                 back to this snapshot instead of ending (single-threaded\n"
+"                 processes only)\n"
 "  -v, --verbose  figures of the capture on stderr, one line:\n"
 "                 capture_ns=N pages=N meta_bytes=N hbuf_chunks=N\n"
 "  -h, --help     this help\n",

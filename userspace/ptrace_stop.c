@@ -367,6 +367,20 @@ void ptrace_resume(pid_t pid)
 	tracee_free(&held);
 }
 
+int ptrace_release(pid_t pid)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (held.pid != pid)
+		return ptrace(PTRACE_DETACH, pid, 0, 0) ? -1 : 0;
+	for (i = held.nr_thr; i-- > 0;)
+		if (ptrace(PTRACE_DETACH, held.thr[i].tid, 0, 0))
+			ret = -1;
+	tracee_free(&held);
+	return ret;
+}
+
 /*
  * Kill a process held by ptrace_stop() and wait until it is gone, so that
  * its pid is free for a restore once we return (its real parent still

@@ -485,10 +485,11 @@ static pid_t tid_here(const struct plan *p, uint32_t tid)
 	return -1;
 }
 
-/* Ids come in order; making them one by one from the first leaves holes. */
-#define TIMER_ID_MAX	65535
-
-/* timer_create(2) without glibc, whose timer_t is a pointer. */
+/*
+ * timer_create(2) without glibc, whose timer_t is a pointer.  It takes
+ * the process's next id, which only goes up: making them one by one from
+ * 0 gives each its id, holes made and deleted.
+ */
 static int make_timer(const struct plan *p, const struct ckpt_rec_timer *t,
 		      int id)
 {
@@ -529,18 +530,21 @@ int child_timers(const struct plan *p)
 
 	if (!p->nr_timers)
 		return 0;
+	/* At most CKPT_TIMER_ID_MAX: the validator saw to that. */
 	last = p->timers[p->nr_timers - 1].id;
-	if (last > TIMER_ID_MAX) {
-		errmsg("restore: POSIX timer id %d: ids above %d cannot be made again",
-		       last, TIMER_ID_MAX);
-		return -1;
-	}
 	for (i = 0, id = 0; id <= last; id++) {
 		t = p->timers[i].id == id ? &p->timers[i++] : NULL;
 		if (make_timer(p, t, id))
 			return -1;
-		if (!t)
+		/*
+		 * A hole goes at once: ids only go up, so this costs no id,
+		 * and the holes never hold a signal queue entry each
+		 * (RLIMIT_SIGPENDING) or memory all at the same time.
+		 */
+		if (!t) {
+			syscall(SYS_timer_delete, id);
 			continue;
+		}
 		its.it_value.tv_sec = t->value_ns / 1000000000ULL;
 		its.it_value.tv_nsec = t->value_ns % 1000000000ULL;
 		its.it_interval.tv_sec = t->interval_ns / 1000000000ULL;
@@ -550,13 +554,6 @@ int child_timers(const struct plan *p)
 			       strerror(errno));
 			return -1;
 		}
-	}
-	/* The holes go again. */
-	for (i = 0, id = 0; id <= last; id++) {
-		if (p->timers[i].id == id)
-			i++;
-		else
-			syscall(SYS_timer_delete, id);
 	}
 	return 0;
 }

@@ -113,8 +113,13 @@ int modload_ensure(const char *module_path, bool *loaded_now);
 int ptrace_seize(pid_t pid);
 /* Seize and stop @pid (0), or say why not (-1). */
 int ptrace_stop(pid_t pid);
-/* Let it go again (PTRACE_DETACH). */
+/* Let it go again (PTRACE_DETACH); a group-stop stays one. */
 void ptrace_resume(pid_t pid);
+/*
+ * Detach from every thread with no signal, so that each runs what the
+ * kernel queued for it (a rollback's task_work), group-stopped or not.
+ */
+int ptrace_release(pid_t pid);
 /* Kill a stopped process and wait until it has exited (0), or -1. */
 int ptrace_kill(pid_t pid);
 

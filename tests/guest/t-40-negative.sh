@@ -176,17 +176,20 @@ restore_unprivileged() {
 run_test restore-unprivileged-refused restore_unprivileged
 rm -rf "$D"
 
-seccomp_refused() {
-	local dir pid out
+seccomp_refused() {	# seccomp_refused [thread]: the filter on a second thread only
+	local dir pid out want='process [0-9]+ uses seccomp'
 	dir=$(mktemp -d)
-	spawn_ready "$dir" seccomp_filter
+	spawn_ready "$dir" seccomp_filter "$@"
 	pid=$SPID
+	[ "${1:-}" = thread ] && want="thread [0-9]+ of process $pid uses seccomp"
 	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a seccomp process"; return 1; }
-	echo "$out" | grep -q 'uses seccomp, which is not supported' || { echo "FAIL: message: $out"; return 1; }
+	echo "$out"
+	echo "$out" | grep -Eq "$want, which is not supported" || { echo "FAIL: message: $out"; return 1; }
 	kill -USR1 "$pid"
 	wait "$pid" || { echo "FAIL: the target did not survive"; return 1; }
 }
 run_test dump-seccomp-refused seccomp_refused
+run_test dump-seccomp-thread-refused seccomp_refused thread
 
 # Images made on the other supported kernel, in another boot (by its VM
 # run of this suite, earlier in the same make check): refused, in words.

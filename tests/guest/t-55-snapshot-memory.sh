@@ -67,7 +67,7 @@ afl_forkserver() {
 run_test afl-forkserver-finds-crash afl_forkserver
 unload
 
-# Limits, in words: the per-user page cap, and multi-threaded processes.
+# Limits, in words: the per-user page cap.
 snap_refused() {	# snap_refused PATTERN CMD...: ckpt snapshot must fail so
 	local pat=$1 pid out rc
 	shift
@@ -84,8 +84,4 @@ snap_refused() {	# snap_refused PATTERN CMD...: ckpt snapshot must fail so
 load max_user_pages=8 || { report FAIL snapshot-limits/insmod; exit 1; }
 run_test snap-user-page-cap snap_refused 'over max_user_pages=8' \
 	sh -c 'echo ready; exec sleep 100'
-unload
-load || { report FAIL snapshot-limits/insmod; exit 1; }
-run_test snap-multithreaded-refused snap_refused \
-	'multi-threaded processes are not supported yet' threads
 unload

@@ -18,6 +18,23 @@ for how in kill live every; do
 	run_test "thread-churn-$how" zdtm_run thread_churn "$how" thread_churn
 done
 run_test mthreads-64-kill zdtm_run mthreads kill mthreads 64
+
+# Timer ids only go up: the highest id a restore makes again, and the first
+# one a dump refuses, in words, leaving the process running.
+run_test ptimers-id-65535-kill zdtm_run ptimers kill ptimers high 65535
+ptimers_id_refused() {
+	local d out rc
+	d=$(mktemp -d /tmp/ptimers.XXXXXX)
+	spawn "$d" ptimers high 65536 || return 1
+	out=$(ckpt dump -t "$SPID" -o "$d/img" 2>&1)
+	rc=$?
+	echo "$out"
+	kill -USR1 "$SPID"
+	wait "$SPID" || { echo "FAIL: the process did not go on: $(cat "$d/out")"; rc=0; }
+	rm -rf "$d"
+	[ $rc -eq 1 ] && echo "$out" | grep -q 'POSIX timer 65536: its id is above 65535, which a restore cannot make again'
+}
+run_test ptimers-id-65536-refused ptimers_id_refused
 run_test mthreads-1000-kill zdtm_run mthreads kill mthreads 1000
 
 # A process whose main thread has ended while another runs: refused in words.

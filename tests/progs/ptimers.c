@@ -9,6 +9,10 @@
  * arming.  After the restore: the same ids (1 still a hole), clocks'
  * intervals, and the worker still gets its timer's signal, with its
  * value and timer id, while main gets timer 0's.
+ *
+ * "high N": N ids are made and deleted first (ids only go up), then one
+ * timer like timer 0 gets id N: a restore must make it again with id N,
+ * and a dump must refuse N above CKPT_TIMER_ID_MAX.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -49,6 +53,7 @@ static void kset(int id, long first_ms, long every_ms)
 static volatile pid_t worker_tid;
 static volatile int worker_got, worker_bad;
 static volatile int stop;
+static int timer0_id;
 
 /* Counts its own timer's signals: value 200, timer id 2. */
 static void *worker(void *arg)
@@ -86,12 +91,37 @@ static int take_process_signals(long ms)
 	for (i = 0; i < ms / 10; i++) {
 		if (sigtimedwait(&set, &si, &ts) != SIG_P)
 			continue;
-		CHECK(si.si_value.sival_int == 100 && si.si_timerid == 0,
+		CHECK(si.si_value.sival_int == 100 && si.si_timerid == timer0_id,
 		      "timer 0's signal: value %d timer id %d",
 		      si.si_value.sival_int, si.si_timerid);
 		n++;
 	}
 	return n;
+}
+
+/* "high N": timer0_id is N, and it is the only timer. */
+static int high(int n)
+{
+	struct itimerspec its;
+	int i, got;
+
+	for (i = 0; i < n; i++)
+		if (syscall(SYS_timer_delete,
+			    ktimer(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0, 0)))
+			zdtm_fail("timer_delete: %s", strerror(errno));
+	timer0_id = ktimer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIG_P, 100, 0);
+	CHECK(timer0_id == n, "id %d, not %d", timer0_id, n);
+	kset(timer0_id, 20, 20);
+	zdtm_ready();
+	zdtm_wait();
+	got = take_process_signals(500);
+	CHECK(got >= 3, "timer %d fired %d times in 500 ms", n, got);
+	CHECK(!syscall(SYS_timer_gettime, timer0_id, &its) &&
+	      its.it_interval.tv_nsec == 20 * 1000000, "timer %d's interval", n);
+	CHECK(syscall(SYS_timer_gettime, n - 1, &its) && errno == EINVAL,
+	      "timer %d is a hole", n - 1);
+	stop = 1;
+	zdtm_pass();
 }
 
 int main(int argc, char **argv)
@@ -109,6 +139,8 @@ int main(int argc, char **argv)
 	pthread_create(&t, NULL, worker, NULL);
 	while (!worker_tid)
 		usleep(1000);
+	if (argc > 2 && !strcmp(argv[1], "high"))
+		return high(atoi(argv[2]));
 	CHECK(ktimer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIG_P, 100, 0) == 0, "id 0");
 	CHECK(ktimer(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0, 0) == 1, "id 1");
 	CHECK(ktimer(CLOCK_REALTIME, SIGEV_THREAD_ID, SIG_T, 200, worker_tid) == 2,

@@ -1184,7 +1184,9 @@ static void test_threads(void)
 	       ((struct ckpt_rec_sigpending *)((u8 *)TH(1) + TH(1)->h.len -
 		sizeof(struct ckpt_rec_sigpending)))->shared = 1);
 	MUT_OF(&thr, "timers/order", -EINVAL, CKPT_REC_TIMER, 1,
-	       "timer id 0: negative, or not above 0", TM(1)->id = 0);
+	       "timer id 0: negative, above 65535, or not above 0", TM(1)->id = 0);
+	MUT_OF(&thr, "timers/id-max", -EINVAL, CKPT_REC_TIMER, 1,
+	       "timer id 65536: negative, above 65535", TM(1)->id = 65536);
 	MUT_OF(&thr, "timers/negative", -EINVAL, CKPT_REC_TIMER, 0,
 	       "timer id -1", TM(0)->id = -1);
 	MUT_OF(&thr, "timers/clock", -EINVAL, CKPT_REC_TIMER, 0,

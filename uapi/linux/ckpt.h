@@ -44,6 +44,7 @@
 #define CKPT_FEAT_SNAPSHOT	_BITULL(5)	/* CKPT_IOC_SNAPSHOT and friends */
 #define CKPT_FEAT_INCREMENTAL	_BITULL(6)	/* CKPT_DUMP_TRACK */
 #define CKPT_FEAT_THREADS	_BITULL(7)	/* multi-threaded dump, restore */
+#define CKPT_FEAT_THREAD_SNAPSHOTS _BITULL(8)	/* external snapshots of them */
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -511,6 +512,12 @@ struct ckpt_rec_timer {
 	__u64 value_ns;		/* time left, 0 if disarmed */
 	__u64 interval_ns;
 };
+
+/*
+ * Timer ids above this are refused: a process's timer ids only go up, so
+ * a restore makes (and deletes again) every id below the highest one.
+ */
+#define CKPT_TIMER_ID_MAX	65535
 
 #define CKPT_AUXV_WORDS		64
 

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Snapshots of multi-threaded processes (tests/progs/snap_threads.c):
+# ckpt snapshot and rollback -t of 4 and 32 threads, twice onto one
+# snapshot; a thread born or ended since, or one ended and another born
+# with its tid, refused in words with nothing changed; a self snapshot
+# and a self rollback with threads, and an --on-exit snapshot, refused in
+# words.
+. "$(dirname "$0")/lib.sh"
+
+load || { report FAIL snapshot-threads/insmod; exit 1; }
+ckpt check | grep -q 'thread-snapshots' || report FAIL snapshot-threads/feature "ckpt check does not list thread-snapshots"
+
+# st_state DIR: the "state" line the program prints on SIGUSR2.
+st_state() {
+	local n
+	n=$(grep -c '^state' "$1/out")
+	kill -USR2 "$SPID"
+	wait_line "$1" "^state" >/dev/null || return 1
+	for i in $(seq 300); do
+		[ "$(grep -c '^state' "$1/out")" -gt "$n" ] && break
+		sleep 0.1
+	done
+	grep '^state' "$1/out" | tail -n 1
+}
+
+# st_change DIR: SIGUSR1, then wait for the "changed" line.
+st_change() {
+	local n i
+	n=$(grep -c '^changed' "$1/out")
+	kill -USR1 "$SPID"
+	for i in $(seq 300); do
+		[ "$(grep -c '^changed' "$1/out")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL: no 'changed' line"
+	return 1
+}
+
+snap_threads_rollback() {	# snap_threads_rollback N
+	local d id st round
+	d=$(mktemp -d /tmp/snapthr.XXXXXX)
+	spawn "$d" snap_threads "$1" || return 1
+	[ "$(ls /proc/$SPID/task | wc -l)" -eq $(($1 + 1)) ] || { echo "FAIL: not $(($1 + 1)) threads"; kill -9 $SPID; return 1; }
+	id=$(ckpt snapshot -t "$SPID" -v) || { echo "FAIL: snapshot"; kill -9 $SPID; return 1; }
+	for round in 1 2; do
+		st_change "$d" || { kill -9 $SPID; return 1; }
+		st=$(st_state "$d")
+		echo "round $round, changed: $st"
+		[ "$st" = "state phase=2 mapped=1 masks=changed counters=ok" ] || { echo "FAIL: the change did not take"; kill -9 $SPID; return 1; }
+		ckpt rollback -t "$SPID" -s "$id" -v || { echo "FAIL: rollback"; kill -9 $SPID; return 1; }
+		st=$(st_state "$d")
+		echo "round $round, rolled back: $st"
+		[ "$st" = "state phase=1 mapped=0 masks=snapshot counters=ok" ] || { echo "FAIL: not rolled back"; kill -9 $SPID; return 1; }
+	done
+	kill -9 "$SPID"; wait "$SPID" 2>/dev/null
+	rm -rf "$d"
+}
+run_test snap-threads-4-rollback snap_threads_rollback 4
+run_test snap-threads-32-rollback snap_threads_rollback 32
+
+snap_threads_refused() {	# snap_threads_refused born|ended|reused PATTERN
+	local d id out rc st
+	d=$(mktemp -d /tmp/snapthr.XXXXXX)
+	spawn "$d" snap_threads 4 "$1" || return 1
+	id=$(ckpt snapshot -t "$SPID") || { echo "FAIL: snapshot"; kill -9 $SPID; return 1; }
+	st_change "$d" || { kill -9 $SPID; return 1; }
+	if [ "$1" = reused ] && ! grep -q '^changed reused' "$d/out"; then
+		echo "FAIL: the new thread did not get the ended one's tid"
+		kill -9 $SPID
+		return 1
+	fi
+	out=$(ckpt rollback -t "$SPID" -s "$id" 2>&1)
+	rc=$?
+	echo "$out"
+	st=$(st_state "$d")
+	echo "after: $st"
+	kill -9 "$SPID"; wait "$SPID" 2>/dev/null
+	rm -rf "$d"
+	[ $rc -eq 1 ] || { echo "FAIL: rollback status $rc"; return 1; }
+	echo "$out" | grep -Eq "$2" || { echo "FAIL: message"; return 1; }
+	[ "$st" = "state phase=2 mapped=1 masks=changed counters=ok" ] || { echo "FAIL: the process was changed"; return 1; }
+}
+run_test snap-threads-born-refused snap_threads_refused born \
+	'thread [0-9]+ was started after snapshot [0-9]+: a rollback cannot end it'
+run_test snap-threads-ended-refused snap_threads_refused ended \
+	'thread [0-9]+ of snapshot [0-9]+ has ended: a rollback cannot make it again'
+run_test snap-threads-tid-reused-refused snap_threads_refused reused \
+	'thread [0-9]+ is not the one of snapshot [0-9]+, which has ended: its tid was reused'
+
+snap_threads_self_refused() {
+	local out
+	out=$(snap_threads 2 self)
+	echo "$out"
+	[ "$(echo "$out" | grep -c '^self: taken$')" -eq 1 ] || { echo "FAIL: not one 'taken'"; return 1; }
+	echo "$out" | grep -q '^self: snapshot: a multi-threaded process cannot snapshot itself' || return 1
+	echo "$out" | grep -q '^self: rollback: a multi-threaded process cannot roll itself back'
+}
+run_test snap-threads-self-refused snap_threads_self_refused
+
+snap_threads_on_exit_refused() {
+	local d out rc
+	d=$(mktemp -d /tmp/snapthr.XXXXXX)
+	spawn "$d" snap_threads 2 || return 1
+	out=$(ckpt snapshot -t "$SPID" --on-exit 2>&1)
+	rc=$?
+	echo "$out"
+	kill -9 "$SPID"; wait "$SPID" 2>/dev/null
+	rm -rf "$d"
+	[ $rc -eq 1 ] && echo "$out" | grep -q 'exit-time rollback of multi-threaded processes is not supported'
+}
+run_test snap-threads-on-exit-refused snap_threads_on_exit_refused
+unload

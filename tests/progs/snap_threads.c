@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots of a multi-threaded process, from outside (ckpt snapshot and
+ * rollback -t PID), and the refusals around them.
+ *
+ *   snap_threads N [born|ended|reused|self]
+ *
+ * N workers each count in a local (a register) and in memory: the two
+ * agree at every check only if a rollback brought registers and memory
+ * back from one instant.  Each worker has its own blocked mask and
+ * altstack.  Prints "ready" once all run.
+ *
+ * SIGUSR1: every worker changes its mask and altstack, main maps a page
+ *          and sets phase 2; "born" also starts a thread, "ended" ends
+ *          the last worker, "reused" ends it and starts a thread with its
+ *          tid (through ns_last_pid).  Prints "changed" ("changed reused"
+ *          once the tid was had again).
+ * SIGUSR2: prints "state phase=P mapped=M masks=snapshot|changed|mixed
+ *          counters=ok|bad" (workers counting on, their two counts
+ *          agreeing); main's own mask is checked too.
+ * "self":  the process snapshots itself through libckpt before its
+ *          workers start ("self: taken"), then, with them, snapshots
+ *          itself and rolls itself back, which both must refuse
+ *          ("self: snapshot: <errmsg>", "self: rollback: <errmsg>").
+ *
+ * Output goes through write(): stdio's buffer would be rolled back too.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ckpt.h"
+
+#define MAX_WORKERS	64
+#define STACK		(64 * 1024)
+
+struct worker {
+	pthread_t t;
+	int i;
+	volatile unsigned long count;	/* the memory copy of its local */
+	volatile int bad;		/* the two counts disagreed */
+	volatile int change_seen, check_seen;
+	volatile int mask_state;	/* 0 snapshot's, 1 changed, 2 other */
+	volatile int exit_now;
+	volatile pid_t tid;
+	char stack[2][STACK];		/* its altstack, before and after */
+};
+
+static struct worker workers[MAX_WORKERS];
+static int nr;
+static volatile int phase = 1, change_req, check_req, ready;
+static volatile sig_atomic_t got1, got2;
+static void *mapped;
+
+static void say(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (write(1, buf, n) != n)
+		exit(2);
+}
+
+static int my_rt(int i, int changed)
+{
+	return SIGRTMIN + 1 + (i + changed) % 8;
+}
+
+/* This worker's mask and altstack: 0 as set up, 1 as changed, 2 other. */
+static int own_state(struct worker *w)
+{
+	sigset_t set;
+	stack_t ss;
+	int k;
+
+	pthread_sigmask(SIG_SETMASK, NULL, &set);
+	sigaltstack(NULL, &ss);
+	for (k = 0; k < 2; k++)
+		if (sigismember(&set, my_rt(w->i, k)) &&
+		    !sigismember(&set, my_rt(w->i, !k)) &&
+		    ss.ss_sp == w->stack[k] && ss.ss_size == STACK)
+			return k;
+	return 2;
+}
+
+static void set_own(struct worker *w, int changed)
+{
+	stack_t ss = { .ss_sp = w->stack[changed], .ss_size = STACK };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, my_rt(w->i, changed));
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	sigaltstack(&ss, NULL);
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	unsigned long mine = 0;
+
+	w->tid = gettid();
+	set_own(w, 0);
+	__atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		if (w->count != mine)
+			w->bad = 1;
+		mine++;
+		w->count = mine;
+		if (w->change_seen != change_req) {
+			set_own(w, 1);
+			w->change_seen = change_req;
+		}
+		if (w->check_seen != check_req) {
+			w->mask_state = own_state(w);
+			w->check_seen = check_req;
+		}
+		if (w->exit_now)
+			return NULL;
+		/* Not a busy loop: the VM has two CPUs for all of them. */
+		if (!(mine & 255))
+			usleep(1000);
+	}
+}
+
+static volatile pid_t born_tid;
+
+static void *born(void *arg)
+{
+	(void)arg;
+	born_tid = gettid();
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void on_sig(int sig)
+{
+	if (sig == SIGUSR1)
+		got1 = 1;
+	else
+		got2 = 1;
+}
+
+static void wait_workers(volatile int *seen_of(struct worker *), int want)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		while (workers[i].exit_now ? 0 : *seen_of(&workers[i]) != want)
+			usleep(1000);
+}
+
+static volatile int *change_of(struct worker *w) { return &w->change_seen; }
+static volatile int *check_of(struct worker *w) { return &w->check_seen; }
+
+static void change(const char *mode)
+{
+	pthread_t t;
+
+	phase = 2;
+	mapped = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mapped == MAP_FAILED)
+		exit(3);
+	*(int *)mapped = 1;
+	change_req++;
+	wait_workers(change_of, change_req);
+	if (!strcmp(mode, "born"))
+		pthread_create(&t, NULL, born, NULL);
+	if (!strcmp(mode, "ended") || !strcmp(mode, "reused")) {
+		workers[nr - 1].exit_now = 1;
+		pthread_join(workers[nr - 1].t, NULL);
+	}
+	if (!strcmp(mode, "reused")) {
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+
+		if (!f || fprintf(f, "%d", workers[nr - 1].tid - 1) < 0 ||
+		    fclose(f))
+			exit(4);
+		pthread_create(&t, NULL, born, NULL);
+		while (!born_tid)
+			usleep(1000);
+	}
+	say("changed%s\n", born_tid && born_tid == workers[nr - 1].tid ?
+	    " reused" : "");
+}
+
+static void check(void)
+{
+	unsigned long before[MAX_WORKERS];
+	int i, snap = 0, changed = 0, ok = 1;
+	sigset_t set;
+
+	for (i = 0; i < nr; i++)
+		before[i] = workers[i].count;
+	check_req++;
+	wait_workers(check_of, check_req);
+	usleep(100 * 1000);
+	for (i = 0; i < nr; i++) {
+		if (workers[i].exit_now)
+			continue;
+		snap += workers[i].mask_state == 0;
+		changed += workers[i].mask_state == 1;
+		if (workers[i].bad || workers[i].count <= before[i])
+			ok = 0;
+	}
+	/* main: SIGRTMIN blocked, since before the snapshot */
+	pthread_sigmask(SIG_SETMASK, NULL, &set);
+	if (!sigismember(&set, SIGRTMIN) || sigismember(&set, SIGUSR1))
+		ok = 0;
+	say("state phase=%d mapped=%d masks=%s counters=%s\n", phase,
+	    mapped != NULL, snap && !changed ? "snapshot" :
+	    changed && !snap ? "changed" : "mixed", ok ? "ok" : "bad");
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 2 ? argv[2] : "";
+	struct sigaction sa;
+	sigset_t set;
+	int i, id = 0, id2;
+
+	nr = argc > 1 ? atoi(argv[1]) : 4;
+	if (nr < 1 || nr > MAX_WORKERS)
+		return 2;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	if (!strcmp(mode, "self")) {
+		if (ckpt_snapshot(&id) < 0) {
+			say("self: %s\n", ckpt_errmsg());
+			return 1;
+		}
+		say("self: taken\n");
+	}
+	for (i = 0; i < nr; i++) {
+		workers[i].i = i;
+		if (pthread_create(&workers[i].t, NULL, work, &workers[i]))
+			return 2;
+	}
+	while (ready != nr)
+		usleep(1000);
+	if (!strcmp(mode, "self")) {
+		if (ckpt_snapshot(&id2) >= 0)
+			say("self: snapshot: taken\n");
+		else
+			say("self: snapshot: %s\n", ckpt_errmsg());
+		if (ckpt_rollback(id) >= 0)
+			say("self: rollback: done\n");
+		else
+			say("self: rollback: %s\n", ckpt_errmsg());
+		return 0;
+	}
+	say("ready\n");
+	for (;;) {
+		pause();
+		if (got1) {
+			got1 = 0;
+			change(mode);
+		}
+		if (got2) {
+			got2 = 0;
+			check();
+		}
+	}
+}
