@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench/threads_report.sh RAW OUT.md: the median of each measurement per
-# thread count, ckpt beside CRIU, with the ratios.
+# thread count, ckpt beside CRIU, with the ratios (any awk: mawk has no
+# sorted traversal, so the rows are sorted by sort).
 set -eu
 raw=$1 md=$2
 {
@@ -8,7 +9,8 @@ raw=$1 md=$2
 	echo
 	echo "One VM run under TCG (ratios only mean something side by side): a"
 	echo "256 MiB process (bench/threads_workload.c) whose threads wake every"
-	echo "10 ms; ckpt dump (live) and CRIU 3.17.1 dump --leave-running, then"
+	echo "100 ms (every 10 ms, 512 threads would saturate TCG's two vCPUs);"
+	echo "ckpt dump (live) and CRIU 3.17.1 dump --leave-running, then"
 	echo "restore (--detach / -d) from the same tmpfs; median of 3. Raw figures:"
 	echo "docs/bench-threads.raw.txt. Made by \`bench/run.sh threads\`."
 	echo
@@ -25,14 +27,13 @@ raw=$1 md=$2
 		}
 		function ratio(a, b) { return (a != "" && b != "" && a > 0) ? sprintf("%.1f", b / a) : "-" }
 		END {
-			PROCINFO["sorted_in"] = "@ind_num_asc"
 			for (n in ns) {
 				cf = med(v["ckpt_frozen_us " n]); rf = med(v["criu_frozen_us " n])
 				cr = med(v["ckpt_restore_ms " n]); rr = med(v["criu_restore_ms " n])
 				printf "| %s | %s | %s | %s | %s | %s | %s |\n", n, cf, rf == "" ? "failed" : rf,
 				       ratio(cf, rf), cr, rr == "" ? "failed" : rr, ratio(cr, rr)
 			}
-		}' "$raw"
+		}' "$raw" | sort -t'|' -k2,2n
 	if grep -q _failed "$raw"; then
 		echo
 		echo "CRIU failures:"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * threads_workload MIB N: MIB MiB of touched anonymous memory and N
- * threads (the main one included), each waking every 10 ms to bump its
+ * threads (the main one included), each waking every 100 ms to bump its
  * own counter.  Prints "ready" once all run.
  */
 #include <pthread.h>
@@ -15,7 +15,7 @@ static volatile unsigned long counters[4096];
 
 static void *run(void *arg)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
 	long i = (long)arg;
 
 	for (;;) {
