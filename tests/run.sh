@@ -43,8 +43,7 @@ summary() {
 	# Failures again, last, where a reader of the tail finds them.
 	if [ "$fail" -gt 0 ]; then
 		echo "== failures"
-		grep -h '^FAIL: ' "$LOGS/failures.log" 2>/dev/null
-		cat "$LOGS/trouble.log" 2>/dev/null
+		cat "$LOGS/failures.log" "$LOGS/trouble.log" 2>/dev/null
 	fi
 	echo "check: $(( $(date +%s) - t0 )) s, logs in ${LOGS#"$TOP"/}"
 	echo "$pass passed, $fail failed"
@@ -163,6 +162,17 @@ step deb/dkms-both-kernels "$LOGS/deb-dkms.log" deb_dkms_built "${KVERS[@]}"
 # group files (t-5* to t-70), and the threads files (t-75 on: 200 MiB of
 # xz alone takes two to four minutes under TCG, hence 1800 s).  t-40 finds
 # the other kernel's cross-boot image under build/test-logs/vm-*/.
+# A failed VM test's own lines ("  [NAME] ...") under its FAIL line in
+# failures.log, the last 30: CI shows the end of this output, not the logs.
+fail_details() {	# fail_details OUTDIR
+	local name
+	grep '^FAIL: ' "$1/results" | sed 's/^FAIL: vm\/[^/]*\/\([^:]*\).*/\1/' |
+	while read -r name; do
+		echo "-- ${name}:"
+		grep -F "  [$name] " "$1/run.log" | tail -n 30
+	done >>"$LOGS/failures.log"
+}
+
 vm_part() {	# vm_part KVER OUTDIR LABEL TIMEOUT FILE...
 	local k=$1 out=$2 label=$3 timeout=$4 rc
 	shift 4
@@ -174,6 +184,7 @@ vm_part() {	# vm_part KVER OUTDIR LABEL TIMEOUT FILE...
 	rc=$?
 	if [ -f "$out/results" ]; then
 		tally "$out/results"
+		fail_details "$out"
 	else
 		bad "vm/$k/$label/results" "the suite wrote no results"
 	fi

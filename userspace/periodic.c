@@ -124,7 +124,7 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 	ret = target_stop(t);
 	if (ret) {
 		series_abort(s);
-		return ret;
+		return ret < 0 && target_dying(t) ? 1 : ret;
 	}
 	ret = ckpt_dump(dev, t->tr.pid, s->part_fd,
 			CKPT_DUMP_TRACK | (*full ? CKPT_DUMP_FULL : 0), &d) ?
