@@ -54,7 +54,13 @@ struct ckpt_restored;
  */
 struct ckpt_park {
 	spinlock_t lock;		/* the list, @nr, each entry's state */
-	wait_queue_head_t wq;
+	/*
+	 * Two queues, so that each arrival wakes only the restore waiting
+	 * for them all, not the hundreds already parked (with one queue a
+	 * 1000-thread restore made half a million wake-ups).
+	 */
+	wait_queue_head_t arrived;	/* the process's restore */
+	wait_queue_head_t released;	/* the parked threads */
 	struct list_head threads;	/* struct ckpt_parked, waiting */
 	unsigned int nr;
 };

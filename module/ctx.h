@@ -87,6 +87,13 @@ int ckpt_rec_put(struct ckpt_ctx *ctx, void *rec);
 /* Writes raw stream bytes (page data) after the hbuf is flushed. */
 int ckpt_out_write(struct ckpt_ctx *ctx, const void *buf, size_t len);
 
+/* The @i-th thread of @ctx's process: 0 the leader, then by tid. */
+static inline struct task_struct *ckpt_ctx_thread(const struct ckpt_ctx *ctx,
+						  unsigned int i)
+{
+	return i ? ctx->threads[i - 1] : ctx->task;
+}
+
 /* The path of @path into ctx->path; an ERR_PTR on failure. */
 const char *ckpt_path(struct ckpt_ctx *ctx, const struct path *path);
 
@@ -112,6 +119,23 @@ int ckpt_with_sighand(struct task_struct *t,
 		      void (*fn)(struct task_struct *t,
 				 struct sighand_struct *sh, void *arg),
 		      void *arg);
+
+/*
+ * An array read under the siglock, where nothing can be allocated: @fn
+ * fills at most @max entries of @v and sets @n to how many there are.
+ * ckpt_with_sighand_array() runs it, and while @n is above @max makes @v
+ * larger and runs it again.  On error @v is freed; else the caller
+ * kvfree()s it.
+ */
+struct ckpt_lock_array {
+	void *v;
+	unsigned int n, max;
+};
+
+int ckpt_with_sighand_array(struct task_struct *t,
+			    void (*fn)(struct task_struct *t,
+				       struct sighand_struct *sh, void *arg),
+			    void *arg, struct ckpt_lock_array *a, size_t size);
 int ckpt_task_capture(struct ckpt_ctx *ctx);
 int ckpt_cpu_capture(struct ckpt_ctx *ctx);
 int ckpt_signal_capture(struct ckpt_ctx *ctx);

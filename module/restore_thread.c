@@ -38,7 +38,8 @@ struct ckpt_parked {
 void ckpt_park_init(struct ckpt_park *pk)
 {
 	spin_lock_init(&pk->lock);
-	init_waitqueue_head(&pk->wq);
+	init_waitqueue_head(&pk->arrived);
+	init_waitqueue_head(&pk->released);
 	INIT_LIST_HEAD(&pk->threads);
 	pk->nr = 0;
 }
@@ -58,7 +59,7 @@ int ckpt_park_wait(struct ckpt_ctx *ctx, struct ckpt_park *pk, unsigned int nr)
 	long left;
 
 	/* The caller made them just before: they are on their way here. */
-	left = wait_event_killable_timeout(pk->wq, nr_parked(pk) >= nr, 30 * HZ);
+	left = wait_event_killable_timeout(pk->arrived, nr_parked(pk) >= nr, 30 * HZ);
 	if (left < 0)
 		return left;
 	if (nr_parked(pk) != nr)
@@ -130,7 +131,7 @@ static void wake_all(struct ckpt_park *pk, enum park_state state)
 	}
 	pk->nr = 0;
 	spin_unlock(&pk->lock);
-	wake_up_all(&pk->wq);
+	wake_up_all(&pk->released);
 }
 
 void ckpt_park_abort(struct ckpt_park *pk)
@@ -229,9 +230,9 @@ long ckpt_ioc_restore_thread(struct ckpt_file *cf, void __user *arg)
 	list_add_tail(&me.node, &pk->threads);
 	pk->nr++;
 	spin_unlock(&pk->lock);
-	wake_up_all(&pk->wq);
+	wake_up(&pk->arrived);
 
-	ret = wait_event_killable(pk->wq, READ_ONCE(me.state) != PARK_WAIT);
+	ret = wait_event_killable(pk->released, READ_ONCE(me.state) != PARK_WAIT);
 	spin_lock(&pk->lock);
 	if (!list_empty(&me.node)) {
 		list_del_init(&me.node);

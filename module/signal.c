@@ -43,6 +43,30 @@ int ckpt_with_sighand(struct task_struct *t,
 	return 0;
 }
 
+int ckpt_with_sighand_array(struct task_struct *t,
+			    void (*fn)(struct task_struct *t,
+				       struct sighand_struct *sh, void *arg),
+			    void *arg, struct ckpt_lock_array *a, size_t size)
+{
+	for (;;) {
+		if (ckpt_with_sighand(t, fn, arg))
+			break;
+		if (a->n <= a->max)
+			return 0;
+		kvfree(a->v);
+		a->max = a->n + 8;
+		a->v = kvmalloc_array(a->max, size, GFP_KERNEL);
+		if (!a->v) {
+			a->max = 0;
+			return -ENOMEM;
+		}
+	}
+	kvfree(a->v);
+	a->v = NULL;
+	a->max = 0;
+	return -ESRCH;
+}
+
 static void read_handlers(struct task_struct *t, struct sighand_struct *sh,
 			  void *arg)
 {
@@ -87,6 +111,24 @@ struct state_arg {
 	u64 ut, st;		/* CPU time of the live thread */
 };
 
+/*
+ * @t's blocked mask and altstack, for the leader's SIGNAL record and each
+ * other thread's THREAD record.  Stopped inside sigsuspend(), ppoll(),
+ * pselect() or epoll_pwait(), a thread runs under the call's temporary
+ * mask, which the restarted call installs again; until then its mask is
+ * the saved one, which is what the kernel puts back when it restarts the
+ * call.
+ */
+static void read_mask(struct task_struct *t, u64 *blocked, u64 *sp,
+		      u64 *size, u32 *flags)
+{
+	*blocked = test_tsk_restore_sigmask(t) ? t->saved_sigmask.sig[0] :
+						 t->blocked.sig[0];
+	*sp = t->sas_ss_sp;
+	*size = t->sas_ss_size;
+	*flags = t->sas_ss_flags;
+}
+
 static void read_state(struct task_struct *t, struct sighand_struct *sh,
 		       void *arg)
 {
@@ -97,17 +139,8 @@ static void read_state(struct task_struct *t, struct sighand_struct *sh,
 	ktime_t rem;
 
 	lockdep_assert_held(&sh->siglock);
-	/*
-	 * Stopped inside sigsuspend(), ppoll(), pselect() or epoll_pwait(),
-	 * the task runs under the call's temporary mask; the restarted call
-	 * installs that again.  Until then the mask is the saved one, which
-	 * is what the kernel itself puts back when it restarts the call.
-	 */
-	r->blocked = test_tsk_restore_sigmask(t) ? t->saved_sigmask.sig[0] :
-						   t->blocked.sig[0];
-	r->altstack_sp = t->sas_ss_sp;
-	r->altstack_size = t->sas_ss_size;
-	r->altstack_flags = t->sas_ss_flags;
+	read_mask(t, &r->blocked, &r->altstack_sp, &r->altstack_size,
+		  &r->altstack_flags);
 	if (hrtimer_active(&sig->real_timer)) {
 		rem = hrtimer_get_remaining(&sig->real_timer);
 		r->itimer[0].value_ns = max_t(s64, ktime_to_ns(rem), 1);
@@ -180,61 +213,48 @@ static unsigned int collect(struct sigpending *p, u32 shared,
 	return n;
 }
 
-struct pending_arg {
-	struct pending_sig *ps;
-	unsigned int n, max;
-};
-
 static void read_pending(struct task_struct *t, struct sighand_struct *sh,
 			 void *arg)
 {
-	struct pending_arg *a = arg;
+	struct ckpt_lock_array *a = arg;
 
 	lockdep_assert_held(&sh->siglock);
-	a->n = collect(&t->pending, 0, a->ps, 0, a->max);
-	a->n = collect(&t->signal->shared_pending, 1, a->ps, a->n, a->max);
+	a->n = collect(&t->pending, 0, a->v, 0, a->max);
+	a->n = collect(&t->signal->shared_pending, 1, a->v, a->n, a->max);
 }
 
 static int capture_pending(struct ckpt_ctx *ctx)
 {
-	struct pending_arg a = { };
+	struct ckpt_lock_array a = { };
 	struct ckpt_rec_sigpending *r;
+	struct pending_sig *ps;
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
-	/* Count under the lock, allocate without it, and again if it grew. */
-	for (;;) {
-		if (ckpt_with_sighand(ctx->task, read_pending, &a)) {
-			kfree(a.ps);
-			return ckpt_err(ctx, -ESRCH, "the process is exiting");
-		}
-		if (a.n <= a.max)
-			break;
-		kfree(a.ps);
-		a.max = a.n + 8;
-		a.ps = kmalloc_array(a.max, sizeof(*a.ps), GFP_KERNEL);
-		if (!a.ps)
-			return -ENOMEM;
-	}
+	ret = ckpt_with_sighand_array(ctx->task, read_pending, &a, &a,
+				      sizeof(*ps));
+	if (ret == -ESRCH)
+		return ckpt_err(ctx, ret, "the process is exiting");
+	ps = a.v;
 	for (i = 0; i < a.n && !ret; i++) {
 		r = ckpt_rec_get(ctx, CKPT_REC_SIGPENDING, sizeof(*r));
 		if (!r) {
 			ret = hbuf_error(&ctx->hb);
 			break;
 		}
-		BUILD_BUG_ON(sizeof(a.ps[i].info) > sizeof(r->siginfo));
-		r->shared = a.ps[i].shared;
-		r->signo = a.ps[i].signo;
-		memcpy(r->siginfo, &a.ps[i].info, sizeof(a.ps[i].info));
+		BUILD_BUG_ON(sizeof(ps[i].info) > sizeof(r->siginfo));
+		r->shared = ps[i].shared;
+		r->signo = ps[i].signo;
+		memcpy(r->siginfo, &ps[i].info, sizeof(ps[i].info));
 		ret = ckpt_rec_put(ctx, r);
 	}
-	kfree(a.ps);
+	kvfree(a.v);
 	return ret;
 }
 
 struct thread_arg {
 	struct ckpt_rec_thread *r;
-	struct pending_arg p;
+	struct ckpt_lock_array p;
 };
 
 static void read_thread(struct task_struct *t, struct sighand_struct *sh,
@@ -243,13 +263,9 @@ static void read_thread(struct task_struct *t, struct sighand_struct *sh,
 	struct thread_arg *a = arg;
 
 	lockdep_assert_held(&sh->siglock);
-	/* As read_state(): the mask a restarted call puts back. */
-	a->r->blocked = test_tsk_restore_sigmask(t) ? t->saved_sigmask.sig[0] :
-						      t->blocked.sig[0];
-	a->r->altstack_sp = t->sas_ss_sp;
-	a->r->altstack_size = t->sas_ss_size;
-	a->r->altstack_flags = t->sas_ss_flags;
-	a->p.n = collect(&t->pending, 0, a->p.ps, 0, a->p.max);
+	read_mask(t, &a->r->blocked, &a->r->altstack_sp, &a->r->altstack_size,
+		  &a->r->altstack_flags);
+	a->p.n = collect(&t->pending, 0, a->p.v, 0, a->p.max);
 }
 
 int ckpt_signal_thread_read(struct ckpt_ctx *ctx, struct task_struct *t,
@@ -259,34 +275,29 @@ int ckpt_signal_thread_read(struct ckpt_ctx *ctx, struct task_struct *t,
 {
 	struct thread_arg a = { .r = r };
 	struct ckpt_rec_sigpending *out;
+	struct pending_sig *ps;
 	unsigned int i;
+	int ret;
 
-	for (;;) {
-		if (ckpt_with_sighand(t, read_thread, &a)) {
-			kfree(a.p.ps);
-			return ckpt_err(ctx, -ESRCH, "thread %d is exiting",
-					task_pid_vnr(t));
-		}
-		if (a.p.n <= a.p.max)
-			break;
-		kfree(a.p.ps);
-		a.p.max = a.p.n + 8;
-		a.p.ps = kmalloc_array(a.p.max, sizeof(*a.p.ps), GFP_KERNEL);
-		if (!a.p.ps)
-			return -ENOMEM;
-	}
+	ret = ckpt_with_sighand_array(t, read_thread, &a, &a.p, sizeof(*ps));
+	if (ret == -ESRCH)
+		return ckpt_err(ctx, ret, "thread %d is exiting",
+				task_pid_vnr(t));
+	if (ret)
+		return ret;
+	ps = a.p.v;
 	out = a.p.n ? kcalloc(a.p.n, sizeof(*out), GFP_KERNEL) : NULL;
 	if (a.p.n && !out) {
-		kfree(a.p.ps);
+		kvfree(ps);
 		return -ENOMEM;
 	}
 	for (i = 0; i < a.p.n; i++) {
 		out[i].h.type = CKPT_REC_SIGPENDING;
 		out[i].h.len = sizeof(out[i]);
-		out[i].signo = a.p.ps[i].signo;
-		memcpy(out[i].siginfo, &a.p.ps[i].info, sizeof(a.p.ps[i].info));
+		out[i].signo = ps[i].signo;
+		memcpy(out[i].siginfo, &ps[i].info, sizeof(ps[i].info));
 	}
-	kfree(a.p.ps);
+	kvfree(ps);
 	*recs = out;
 	*nr = a.p.n;
 	return 0;

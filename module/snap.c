@@ -322,8 +322,8 @@ static int find_records(struct ckpt_snap *s, const struct ckpt_ctx *ctx)
 			       idx.nr_threads * sizeof(*threads));
 			/* The records are in ctx's order: leader, then by tid. */
 			for (i = 0; i < idx.nr_threads; i++)
-				s->thread_start[i] = i ? ctx->threads[i - 1]->start_time :
-						     ctx->task->start_time;
+				s->thread_start[i] =
+					ckpt_ctx_thread(ctx, i)->start_time;
 		} else {
 			kvfree(threads);
 			ret = -ENOMEM;

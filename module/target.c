@@ -123,38 +123,42 @@ static int collect_threads(struct ckpt_ctx *ctx, struct task_struct *leader)
 	return 0;
 }
 
-int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid)
+/* @id into ctx->task, referenced; @what names it in errors. */
+static int take_task(struct ckpt_ctx *ctx, pid_t id, const char *what)
 {
 	struct task_struct *t;
-	int ret;
 
-	t = find_task(pid);
+	t = find_task(id);
 	if (!t)
-		return ckpt_err(ctx, -ESRCH, "no process %d", pid);
+		return ckpt_err(ctx, -ESRCH, "no %s %d", what, id);
 	ctx->task = t;
 	if (t->flags & (PF_KTHREAD | PF_EXITING))
-		return ckpt_err(ctx, -EINVAL, "process %d is a kernel thread or exiting",
-				pid);
-	if (task_tgid_vnr(t) != pid)
+		return ckpt_err(ctx, -EINVAL, "%s %d is a kernel thread or exiting",
+				what, id);
+	return 0;
+}
+
+int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid)
+{
+	int ret;
+
+	ret = take_task(ctx, pid, "process");
+	if (ret)
+		return ret;
+	if (task_tgid_vnr(ctx->task) != pid)
 		return ckpt_err(ctx, -EINVAL, "%d is a thread, not a process", pid);
-	ret = wait_stopped(ctx, t);
+	ret = wait_stopped(ctx, ctx->task);
 	if (!ret)
-		ret = collect_threads(ctx, t);
+		ret = collect_threads(ctx, ctx->task);
 	return ret;
 }
 
 int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid)
 {
-	struct task_struct *t;
+	int ret;
 
-	t = find_task(tid);
-	if (!t)
-		return ckpt_err(ctx, -ESRCH, "no thread %d", tid);
-	ctx->task = t;
-	if (t->flags & (PF_KTHREAD | PF_EXITING))
-		return ckpt_err(ctx, -EINVAL, "thread %d is a kernel thread or exiting",
-				tid);
-	return wait_stopped(ctx, t);
+	ret = take_task(ctx, tid, "thread");
+	return ret ? ret : wait_stopped(ctx, ctx->task);
 }
 
 int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
@@ -169,7 +173,7 @@ int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
 		return ret;
 	t = ctx->task;
 	for (i = 0; i <= ctx->nr_threads; i++) {
-		struct task_struct *th = i ? ctx->threads[i - 1] : t;
+		struct task_struct *th = ckpt_ctx_thread(ctx, i);
 
 		if (!user_64bit_mode(task_pt_regs(th)) ||
 		    test_tsk_thread_flag(th, TIF_ADDR32))

@@ -118,7 +118,7 @@ static int refuse_seccomp(struct ckpt_ctx *ctx)
 	unsigned int i;
 
 	for (i = 0; i <= ctx->nr_threads; i++) {
-		t = i ? ctx->threads[i - 1] : ctx->task;
+		t = ckpt_ctx_thread(ctx, i);
 		if (t->seccomp.mode == SECCOMP_MODE_DISABLED)
 			continue;
 		if (!i)

@@ -19,8 +19,7 @@
 #include "apply.h"
 
 struct timers_arg {
-	struct ckpt_rec_timer *t;
-	unsigned int n, max;
+	struct ckpt_lock_array t;	/* of struct ckpt_rec_timer */
 	int bad_id;
 	const char *why;
 };
@@ -41,11 +40,12 @@ static void read_timers(struct task_struct *t, struct sighand_struct *sh,
 	bool armed, fired;
 
 	lockdep_assert_held(&sh->siglock);
-	a->n = 0;
+	a->t.n = 0;
+	a->why = NULL;
 	ckpt_for_each_posix_timer(timr, t->signal) {
-		if (a->n++ >= a->max || a->why)
+		if (a->t.n++ >= a->t.max || a->why)
 			continue;
-		r = &a->t[a->n - 1];
+		r = (struct ckpt_rec_timer *)a->t.v + a->t.n - 1;
 		memset(r, 0, sizeof(*r));
 		fired = false;
 		r->id = timr->it_id;
@@ -103,42 +103,34 @@ static int id_cmp(const void *a, const void *b)
 int ckpt_timer_capture(struct ckpt_ctx *ctx)
 {
 	struct timers_arg a = { };
-	struct ckpt_rec_timer *r;
+	struct ckpt_rec_timer *r, *t;
 	unsigned int i;
 	int ret = 0;
 
-	/* Count under the lock, allocate without it, and again if it grew. */
-	for (;;) {
-		a.why = NULL;
-		if (ckpt_with_sighand(ctx->task, read_timers, &a)) {
-			kvfree(a.t);
-			return ckpt_err(ctx, -ESRCH, "the process is exiting");
-		}
-		if (a.n <= a.max)
-			break;
-		kvfree(a.t);
-		a.max = a.n + 8;
-		a.t = kvmalloc_array(a.max, sizeof(*a.t), GFP_KERNEL);
-		if (!a.t)
-			return -ENOMEM;
-	}
+	ret = ckpt_with_sighand_array(ctx->task, read_timers, &a, &a.t,
+				      sizeof(*t));
+	if (ret == -ESRCH)
+		return ckpt_err(ctx, ret, "the process is exiting");
+	if (ret)
+		return ret;
+	t = a.t.v;
 	if (a.why) {
 		ret = ckpt_err(ctx, -EOPNOTSUPP, "POSIX timer %d: %s", a.bad_id,
 			       a.why);
 		goto out;
 	}
-	sort(a.t, a.n, sizeof(*a.t), id_cmp, NULL);
-	for (i = 0; i < a.n && !ret; i++) {
+	sort(t, a.t.n, sizeof(*t), id_cmp, NULL);
+	for (i = 0; i < a.t.n && !ret; i++) {
 		r = ckpt_rec_get(ctx, CKPT_REC_TIMER, sizeof(*r));
 		if (!r) {
 			ret = hbuf_error(&ctx->hb);
 			break;
 		}
-		a.t[i].h = r->h;
-		*r = a.t[i];
+		t[i].h = r->h;
+		*r = t[i];
 		ret = ckpt_rec_put(ctx, r);
 	}
 out:
-	kvfree(a.t);
+	kvfree(t);
 	return ret;
 }
