@@ -21,11 +21,14 @@
  *            leader's, so that no thread runs on memory half rewound, then
  *            sets that thread's own mask and altstack.
  *
- * A multi-threaded process rolls back only onto the threads it had: a
- * rollback can neither end a thread born since (a thread cannot be
- * killed alone) nor make one that ended again, so it refuses both, in
- * words, before it changes anything.  Self and exit-time rollback are
- * for single-threaded processes: the other threads would run on.
+ * A thread born since the snapshot ends: no exported call ends a thread
+ * alone, so its work points its registers at a syscall instruction of the
+ * vDSO with exit() in ax, after the leader's work, and lets it go; it
+ * leaves no mark in user memory (its clear_child_tid, robust list and
+ * rseq are cleared first).  A thread of the snapshot that has ended
+ * cannot be made again, so such a rollback is refused, in words, before
+ * it changes anything.  Self and exit-time rollback are for
+ * single-threaded processes: the other threads would run on.
  *
  * Past the first change there is no way back: an error kills the process
  * rather than let it run half rolled back.
@@ -35,9 +38,13 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
+#include <linux/uaccess.h>
+#include <asm/unistd.h>
 
+#include "compat.h"
 #include "snap.h"
 #include "watch.h"
 
@@ -97,15 +104,17 @@ static const char *not_alone(struct task_struct *t, bool self)
 /* The tid of the i-th thread of @ctx, the leader being 0. */
 static pid_t ctx_tid(const struct ckpt_ctx *ctx, unsigned int i)
 {
-	return task_pid_vnr(i ? ctx->threads[i - 1] : ctx->task);
+	return task_pid_vnr(ckpt_ctx_thread(ctx, i));
 }
 
 /*
  * The threads of @ctx (the leader and the others, by tid) must be those
- * of @s.  A single-threaded snapshot has no THREAD record: its one
- * thread is the leader.
+ * of @s, but for threads born since: @recs[i] becomes the record of
+ * ctx->threads[i], NULL for one born since.  A single-threaded snapshot
+ * has no THREAD record: its one thread is the leader.
  */
-static int same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s)
+static int same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
+			const struct ckpt_rec_thread **recs)
 {
 	unsigned int now = ctx->nr_threads + 1, then = s->nr_threads ?: 1;
 	unsigned int i = 1, j = 1;
@@ -114,18 +123,15 @@ static int same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s)
 	while (i < now || j < then) {
 		a = i < now ? ctx_tid(ctx, i) : 0;
 		b = j < then ? (pid_t)s->threads[j]->tid : 0;
-		if (a == b && ctx->threads[i - 1]->start_time !=
+		if (a == b && ckpt_ctx_thread(ctx, i)->start_time !=
 		    s->thread_start[j]) {
 			return ckpt_err(ctx, -EBUSY,
-					"thread %d is not the one of snapshot %u, which has ended: its tid was reused",
+					"thread %d of snapshot %u has ended, and its tid was reused: a rollback cannot make it again",
 					a, s->id);
 		} else if (a == b) {
-			i++;
-			j++;
+			recs[i++ - 1] = s->threads[j++];
 		} else if (!b || (a && a < b)) {
-			return ckpt_err(ctx, -EBUSY,
-					"thread %d was started after snapshot %u: a rollback cannot end it",
-					a, s->id);
+			recs[i++ - 1] = NULL;
 		} else {
 			return ckpt_err(ctx, -EBUSY,
 					"thread %d of snapshot %u has ended: a rollback cannot make it again",
@@ -250,7 +256,8 @@ done:
 struct ckpt_rb_thread {
 	struct callback_head work;
 	struct ckpt_rb_req *req;		/* referenced */
-	const struct ckpt_rec_thread *rec;	/* in req->snap's hbuf */
+	/* In req->snap's hbuf; NULL for a thread born since: it ends. */
+	const struct ckpt_rec_thread *rec;
 };
 
 /*
@@ -279,6 +286,75 @@ static void rollback_thread_work(struct callback_head *cb)
 }
 
 /*
+ * The address of a syscall instruction in the vDSO's text, or 0.  Any
+ * 0f 05 there is one when jumped to, whatever the bytes around it; the
+ * vDSO's syscall fallbacks hold several.  A rollback leaves the vDSO
+ * where it is, and nothing can write to it.
+ */
+static unsigned long vdso_syscall(void)
+{
+	unsigned long a = (unsigned long)current->mm->context.vdso, end = 0;
+	struct vm_area_struct *vma;
+	unsigned int i, n;
+	u8 buf[128];
+
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, a);
+	if (vma)
+		end = vma->vm_end;
+	mmap_read_unlock(current->mm);
+	/* Windows overlap by a byte: an instruction may straddle two. */
+	for (; a + 1 < end; a += n - 1) {
+		n = min_t(unsigned long, sizeof(buf), end - a);
+		if (copy_from_user(buf, (const void __user *)a, n))
+			return 0;
+		for (i = 0; i + 1 < n; i++)
+			if (buf[i] == 0x0f && buf[i + 1] == 0x05)
+				return a + i;
+	}
+	return 0;
+}
+
+/*
+ * task_work of a thread born since the snapshot: once the leader's work
+ * has rewound the process, the thread returns to user mode only to run
+ * exit(0).  Its exit writes nothing to the rewound memory: no tid to
+ * clear, no robust futexes to release, no rseq area to update.  Its
+ * blocked mask stays full: no handler runs on its way out.
+ */
+static void rollback_born_work(struct callback_head *cb)
+{
+	struct ckpt_rb_thread *rt = container_of(cb, struct ckpt_rb_thread,
+						 work);
+	struct pt_regs *regs = task_pt_regs(current);
+	struct ckpt_rb_req *req = rt->req;
+	unsigned long ip = 0;
+
+	current->clear_child_tid = NULL;
+	current->robust_list = NULL;
+	ckpt_set_rseq(current, 0, 0, 0);
+	if (!wait_for_completion_killable(&req->done) && !req->result &&
+	    !(current->flags & PF_EXITING)) {
+		ip = vdso_syscall();
+		if (!ip) {
+			pr_warn_ratelimited("ckpt: pid %d killed: its thread %d, born since snapshot %u, found no syscall instruction in the vDSO to end itself with\n",
+					    task_tgid_nr(current),
+					    task_pid_nr(current), req->snap->id);
+			send_sig(SIGKILL, current, 1);
+		}
+	}
+	if (ip) {
+		regs->ip = ip;
+		regs->ax = __NR_exit;
+		regs->di = 0;
+		/* Not a syscall to restart: ip and ax stay as set here. */
+		regs->orig_ax = -1;
+	}
+	req_put(req);
+	kfree(rt);
+}
+
+/*
  * Every thread's registers and blocked mask set, every thread's work
  * queued, the leader's last: past the first register written there is no
  * way back, so a failure kills the process.
@@ -293,15 +369,17 @@ static int queue_threads(struct ckpt_ctx *ctx, struct ckpt_snap *s,
 
 	ret = ckpt_cpu_apply(ctx, ctx->task, s->cpu, s->xstate);
 	for (i = 0; !ret && i < ctx->nr_threads; i++) {
-		r = s->threads[i + 1];
-		ret = ckpt_cpu_apply(ctx, ctx->threads[i], ckpt_thread_cpu(r),
-				     ckpt_thread_xstate(r));
+		r = rts[i]->rec;
+		if (r)
+			ret = ckpt_cpu_apply(ctx, ctx->threads[i],
+					     ckpt_thread_cpu(r),
+					     ckpt_thread_xstate(r));
 	}
 	if (ret)
 		goto kill;
 	/* Until the works restore the masks, no handler frame may be pushed. */
 	for (i = 0; i <= ctx->nr_threads; i++)
-		ckpt_signal_block_all(i ? ctx->threads[i - 1] : ctx->task);
+		ckpt_signal_block_all(ckpt_ctx_thread(ctx, i));
 	for (i = 0; i < ctx->nr_threads; i++) {
 		t = ctx->threads[i];
 		kref_get(&req->ref);
@@ -330,6 +408,7 @@ kill:
 static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 			   struct ckpt_ctx *ctx)
 {
+	const struct ckpt_rec_thread **recs = NULL;
 	struct ckpt_rb_thread **rts = NULL;
 	struct ckpt_rb_req *req = NULL;
 	struct ckpt_mmsnap *ms;
@@ -355,10 +434,23 @@ static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 			       a->pid, a->id);
 		goto out;
 	}
-	ret = same_threads(ctx, s);
+	/* Everything that can fail without harm, before the first change. */
+	ret = -ENOMEM;
+	if (ctx->nr_threads) {
+		recs = kcalloc(ctx->nr_threads, sizeof(*recs), GFP_KERNEL);
+		if (!recs)
+			goto out;
+	}
+	ret = same_threads(ctx, s, recs);
 	if (ret)
 		goto out;
-	/* Everything that can fail without harm, before the first change. */
+	for (i = 0; i < ctx->nr_threads; i++)
+		if (!recs[i] && !ctx->mm->context.vdso) {
+			ret = ckpt_err(ctx, -EOPNOTSUPP,
+				       "thread %d was started after snapshot %u, and without a vDSO (vdso=0) a rollback cannot end it",
+				       ctx_tid(ctx, i + 1), s->id);
+			goto out;
+		}
 	ret = -ENOMEM;
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
@@ -379,8 +471,9 @@ static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 		if (!rts[i])
 			goto drop;
 		rts[i]->req = req;
-		rts[i]->rec = s->threads[i + 1];
-		init_task_work(&rts[i]->work, rollback_thread_work);
+		rts[i]->rec = recs[i];
+		init_task_work(&rts[i]->work, recs[i] ? rollback_thread_work :
+					      rollback_born_work);
 	}
 	ret = queue_threads(ctx, s, req, rts);
 	if (!ret)
@@ -394,6 +487,7 @@ out:
 		for (i = 0; i < ctx->nr_threads; i++)
 			kfree(rts[i]);
 	kfree(rts);
+	kfree(recs);
 	mutex_unlock(&ms->mutex);
 	ckpt_mmsnap_put(ms);
 	if (req) {

@@ -157,11 +157,6 @@ step deb/build "$LOGS/deb.log" env DEB_BUILD_OPTIONS=nocheck make -C "$TOP" -s d
 step deb/install "$LOGS/deb-install.log" deb_install
 step deb/dkms-both-kernels "$LOGS/deb-dkms.log" deb_dkms_built "${KVERS[@]}"
 
-# The VM suite, three boots per kernel, each well inside its timeout under
-# TCG: the dump/restore files (t-0* to t-4*), the snapshot, periodic and
-# group files (t-5* to t-70), and the threads files (t-75 on: 200 MiB of
-# xz alone takes two to four minutes under TCG, hence 1800 s).  t-40 finds
-# the other kernel's cross-boot image under build/test-logs/vm-*/.
 # A failed VM test's own lines ("  [NAME] ...") under its FAIL line in
 # failures.log, the last 30: CI shows the end of this output, not the logs.
 fail_details() {	# fail_details OUTDIR
@@ -173,6 +168,12 @@ fail_details() {	# fail_details OUTDIR
 	done >>"$LOGS/failures.log"
 }
 
+# The VM suite, three boots per kernel, each well inside its timeout under
+# TCG: the dump/restore files (t-0* to t-4*), the snapshot, periodic and
+# group files (t-5* to t-70), and the threads files (t-75 on: the real
+# programs, xz, Java, and 1000 threads, take minutes under TCG, hence
+# 1800 s).  t-40 finds the other kernel's cross-boot image under
+# build/test-logs/vm-*/.
 vm_part() {	# vm_part KVER OUTDIR LABEL TIMEOUT FILE...
 	local k=$1 out=$2 label=$3 timeout=$4 rc
 	shift 4

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Snapshots of multi-threaded processes (tests/progs/snap_threads.c):
 # ckpt snapshot and rollback -t of 4 and 32 threads, twice onto one
-# snapshot; a thread born or ended since, or one ended and another born
+# snapshot; threads born since (one asleep, one spinning) ended by the
+# rollback, twice; a thread ended since, or one ended and another born
 # with its tid, refused in words with nothing changed; a self snapshot
 # and a self rollback with threads, and an --on-exit snapshot, refused in
 # words.
@@ -58,7 +59,41 @@ snap_threads_rollback() {	# snap_threads_rollback N
 run_test snap-threads-4-rollback snap_threads_rollback 4
 run_test snap-threads-32-rollback snap_threads_rollback 32
 
-snap_threads_refused() {	# snap_threads_refused born|ended|reused PATTERN
+# gone PID TID: TID is no thread of PID, within 10 s.
+gone_thread() {
+	local i
+	for i in $(seq 100); do
+		[ -e "/proc/$1/task/$2" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+snap_threads_born() {
+	local d id st round tids t
+	d=$(mktemp -d /tmp/snapthr.XXXXXX)
+	spawn "$d" snap_threads 4 born || return 1
+	id=$(ckpt snapshot -t "$SPID") || { echo "FAIL: snapshot"; kill -9 $SPID; return 1; }
+	for round in 1 2; do
+		st_change "$d" || { kill -9 $SPID; return 1; }
+		tids=$(grep '^changed born' "$d/out" | tail -n 1 | cut -d' ' -f3-)
+		echo "round $round: born $tids, $(ls /proc/$SPID/task | wc -l) threads"
+		[ "$(ls /proc/$SPID/task | wc -l)" -eq 7 ] || { echo "FAIL: not 7 threads"; kill -9 $SPID; return 1; }
+		ckpt rollback -t "$SPID" -s "$id" -v || { echo "FAIL: rollback"; kill -9 $SPID; return 1; }
+		for t in $tids; do
+			gone_thread "$SPID" "$t" || { echo "FAIL: thread $t, born since the snapshot, runs on"; kill -9 $SPID; return 1; }
+		done
+		st=$(st_state "$d")
+		echo "round $round, rolled back: $st, $(ls /proc/$SPID/task | wc -l) threads"
+		[ "$st" = "state phase=1 mapped=0 masks=snapshot counters=ok" ] || { echo "FAIL: not rolled back"; kill -9 $SPID; return 1; }
+		[ "$(ls /proc/$SPID/task | wc -l)" -eq 5 ] || { echo "FAIL: not the snapshot's 5 threads"; kill -9 $SPID; return 1; }
+	done
+	kill -9 "$SPID"; wait "$SPID" 2>/dev/null
+	rm -rf "$d"
+}
+run_test snap-threads-born-ended snap_threads_born
+
+snap_threads_refused() {	# snap_threads_refused ended|reused PATTERN
 	local d id out rc st
 	d=$(mktemp -d /tmp/snapthr.XXXXXX)
 	spawn "$d" snap_threads 4 "$1" || return 1
@@ -80,12 +115,10 @@ snap_threads_refused() {	# snap_threads_refused born|ended|reused PATTERN
 	echo "$out" | grep -Eq "$2" || { echo "FAIL: message"; return 1; }
 	[ "$st" = "state phase=2 mapped=1 masks=changed counters=ok" ] || { echo "FAIL: the process was changed"; return 1; }
 }
-run_test snap-threads-born-refused snap_threads_refused born \
-	'thread [0-9]+ was started after snapshot [0-9]+: a rollback cannot end it'
 run_test snap-threads-ended-refused snap_threads_refused ended \
 	'thread [0-9]+ of snapshot [0-9]+ has ended: a rollback cannot make it again'
 run_test snap-threads-tid-reused-refused snap_threads_refused reused \
-	'thread [0-9]+ is not the one of snapshot [0-9]+, which has ended: its tid was reused'
+	'thread [0-9]+ of snapshot [0-9]+ has ended, and its tid was reused: a rollback cannot make it again'
 
 snap_threads_self_refused() {
 	local out

@@ -11,10 +11,12 @@
  * altstack.  Prints "ready" once all run.
  *
  * SIGUSR1: every worker changes its mask and altstack, main maps a page
- *          and sets phase 2; "born" also starts a thread, "ended" ends
- *          the last worker, "reused" ends it and starts a thread with its
- *          tid (through ns_last_pid).  Prints "changed" ("changed reused"
- *          once the tid was had again).
+ *          and sets phase 2; "born" also starts two threads, one asleep
+ *          in pause() and one spinning in user code, and prints "changed
+ *          born TID TID"; "ended" ends the last worker, "reused" ends it
+ *          and starts a thread with its tid (through ns_last_pid).
+ *          Prints "changed" ("changed reused" once the tid was had
+ *          again).
  * SIGUSR2: prints "state phase=P mapped=M masks=snapshot|changed|mixed
  *          counters=ok|bad" (workers counting on, their two counts
  *          agreeing); main's own mask is checked too.
@@ -28,6 +30,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,7 +139,7 @@ static void *work(void *arg)
 	}
 }
 
-static volatile pid_t born_tid;
+static volatile pid_t born_tid, spin_tid;
 
 static void *born(void *arg)
 {
@@ -144,6 +147,19 @@ static void *born(void *arg)
 	born_tid = gettid();
 	for (;;)
 		pause();
+	return NULL;
+}
+
+/* Stopped in user code, not in a syscall, when the rollback comes. */
+static void *born_spin(void *arg)
+{
+	volatile unsigned long n = 0;
+
+	(void)arg;
+	spin_tid = gettid();
+	for (;;)
+		if (!(++n & 0xfffff))
+			sched_yield();
 	return NULL;
 }
 
@@ -179,8 +195,15 @@ static void change(const char *mode)
 	*(int *)mapped = 1;
 	change_req++;
 	wait_workers(change_of, change_req);
-	if (!strcmp(mode, "born"))
-		pthread_create(&t, NULL, born, NULL);
+	if (!strcmp(mode, "born")) {
+		if (pthread_create(&t, NULL, born, NULL) ||
+		    pthread_create(&t, NULL, born_spin, NULL))
+			exit(4);
+		while (!born_tid || !spin_tid)
+			usleep(1000);
+		say("changed born %d %d\n", born_tid, spin_tid);
+		return;
+	}
 	if (!strcmp(mode, "ended") || !strcmp(mode, "reused")) {
 		workers[nr - 1].exit_now = 1;
 		pthread_join(workers[nr - 1].t, NULL);
