@@ -66,7 +66,7 @@ xz_every() {
 	local d=$W/xzs img rc n
 	gen_text $((24 << 20)) 3 >"$W/in-every"
 	xz -T4 -1 -c "$W/in-every" >"$W/xz-every.ref" || return 1
-	ckpt run --every 500 --dir "$d" -- sh -c 'exec xz -T4 -1 -c "$1" >"$2"' sh "$W/in-every" "$W/xz-every.out" || { echo "FAIL: ckpt run: status $?"; return 1; }
+	ckpt run --every 250 --dir "$d" -- sh -c 'exec xz -T4 -1 -c "$1" >"$2"' sh "$W/in-every" "$W/xz-every.out" || { echo "FAIL: ckpt run: status $?"; return 1; }
 	cmp "$W/xz-every.ref" "$W/xz-every.out" || { echo "FAIL: the output of xz under ckpt run differs"; return 1; }
 	n=$(find "$d" -maxdepth 1 -name '[0-9]*.img' | wc -l)
 	[ "$n" -ge 3 ] || { echo "FAIL: ckpt run made $n images"; return 1; }
