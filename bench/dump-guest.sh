@@ -10,6 +10,7 @@ insmod "$TOP/build/mod/$(uname -r)/ckpt.ko"
 ip link set lo up 2>/dev/null
 now() { date +%s%N; }
 rec() { echo "$1 $2 $3" | tee -a "$OUT"; }
+. "$TOP/bench/criu-lib.sh"
 
 start() {	# start MIB: the workload's pid, once it is ready
 	local f=/tmp/wl.out
@@ -48,28 +49,7 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 	rm -f /tmp/ckpt.img
 
 	# CRIU 3.17.1: the same, images on the same tmpfs.
-	pid=$(start "$mib")
-	rm -rf /tmp/criu && mkdir -p /tmp/criu
-	t0=$(now)
-	if criu dump -t "$pid" -D /tmp/criu --leave-running -o dump.log -v1 2>/dev/null; then
-		t1=$(now)
-		rec criu_dump_ms "$mib" $(( (t1 - t0) / 1000000 ))
-		rec criu_frozen_us "$mib" "$(crit show /tmp/criu/stats-dump 2>/dev/null |
-			python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["dump"]["frozen_time"])')"
-		kill -9 "$pid"; wait "$pid" 2>/dev/null
-		t0=$(now)
-		if criu restore -D /tmp/criu -d -o restore.log -v1 2>/dev/null; then
-			t1=$(now)
-			rec criu_restore_ms "$mib" $(( (t1 - t0) / 1000000 ))
-			kill -9 "$pid" 2>/dev/null
-		else
-			rec criu_restore_failed "$mib" "$(grep -m1 -i error /tmp/criu/restore.log)"
-		fi
-	else
-		rec criu_dump_failed "$mib" "$(grep -m1 -i error /tmp/criu/dump.log)"
-		kill -9 "$pid"
-	fi
-	rm -rf /tmp/criu
+	criu_dump_restore "$mib" "$(start "$mib")"
 
 	# CRIU without --leave-running: it kills the process after the dump.
 	pid=$(start "$mib")
@@ -78,10 +58,9 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 	if criu dump -t "$pid" -D /tmp/criu -o dump.log -v1 2>/dev/null; then
 		t1=$(now)
 		rec criu_kill_dump_ms "$mib" $(( (t1 - t0) / 1000000 ))
-		rec criu_kill_frozen_us "$mib" "$(crit show /tmp/criu/stats-dump 2>/dev/null |
-			python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["dump"]["frozen_time"])')"
+		rec criu_kill_frozen_us "$mib" "$(criu_frozen_us /tmp/criu)"
 	else
-		rec criu_kill_dump_failed "$mib" "$(grep -m1 -i error /tmp/criu/dump.log)"
+		rec criu_kill_dump_failed "$mib" "$(criu_error /tmp/criu/dump.log)"
 	fi
 	kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	rm -rf /tmp/criu

@@ -13,6 +13,7 @@ insmod "$TOP/build/mod/$(uname -r)/ckpt.ko"
 ip link set lo up 2>/dev/null
 now() { date +%s%N; }
 rec() { echo "$1 $2 $3" | tee -a "$OUT"; }
+. "$TOP/bench/criu-lib.sh"
 
 start() {	# start N: the workload's pid, once it is ready
 	local f=/tmp/wl.out
@@ -37,26 +38,7 @@ for n in ${BENCH_THREADS:-1 8 64 512}; do
 		while [ -e "/proc/$rpid" ]; do sleep 0.1; done
 		rm -f /tmp/ckpt.img
 
-		pid=$(start "$n")
-		rm -rf /tmp/criu && mkdir -p /tmp/criu
-		if criu dump -t "$pid" -D /tmp/criu --leave-running -o dump.log -v1 2>/dev/null; then
-			rec criu_frozen_us "$n" "$(crit show /tmp/criu/stats-dump 2>/dev/null |
-				python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["dump"]["frozen_time"])')"
-			kill -9 "$pid"; wait "$pid" 2>/dev/null
-			t0=$(now)
-			if criu restore -D /tmp/criu -d -o restore.log -v1 2>/dev/null; then
-				t1=$(now)
-				rec criu_restore_ms "$n" $(( (t1 - t0) / 1000000 ))
-				kill -9 "$pid" 2>/dev/null
-			else
-				rec criu_restore_failed "$n" "$(grep -m1 -i error /tmp/criu/restore.log | tr ' ' _)"
-			fi
-		else
-			rec criu_dump_failed "$n" "$(grep -m1 -i error /tmp/criu/dump.log | tr ' ' _)"
-			kill -9 "$pid"
-		fi
-		while [ -e "/proc/$pid" ]; do sleep 0.1; done
-		rm -rf /tmp/criu
+		criu_dump_restore "$n" "$(start "$n")"
 	done
 done
 rmmod ckpt

@@ -34,6 +34,12 @@ raw=$1 md=$2
 				       ratio(cf, rf), cr, rr == "" ? "failed" : rr, ratio(cr, rr)
 			}
 		}' "$raw" | sort -t'|' -k2,2n
+	echo
+	echo "Restore: ckpt reads the whole image twice, once to validate every"
+	echo "record and its CRC before the point of no return, and once to load"
+	echo "it, and TCG emulates the crc32 instruction slowly (docs/bench-dump.md"
+	echo "times the CRC alone); CRIU checks no checksum. What the threads add"
+	echo "is the difference between the rows."
 	if grep -q _failed "$raw"; then
 		echo
 		echo "CRIU failures:"
