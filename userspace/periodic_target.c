@@ -26,43 +26,6 @@ void target_events(struct target *t)
 }
 
 /*
- * True while @pid is on its way out: SIGKILL pending on the group or its
- * leader, or PF_EXITING set (do_exit has begun, and has already taken the
- * SIGKILL off the pending set).  Such a process always ends.
- */
-static bool exiting(pid_t pid)
-{
-	char path[64], line[256], *p;
-	unsigned long long pnd;
-	unsigned long flags;
-	bool ret = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	/* Field 9, flags, counting from the state after the ")" of comm. */
-	if (fgets(line, sizeof(line), f) && (p = strrchr(line, ')')) &&
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1)
-		ret = flags & 0x4;	/* PF_EXITING */
-	fclose(f);
-	if (ret)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	while (!ret && fgets(line, sizeof(line), f))
-		if ((sscanf(line, "SigPnd: %llx", &pnd) == 1 ||
-		     sscanf(line, "ShdPnd: %llx", &pnd) == 1) &&
-		    (pnd & (1ULL << (SIGKILL - 1))))
-			ret = true;
-	fclose(f);
-	return ret;
-}
-
-/*
  * After a failed capture: has the process been killed meanwhile?  A
  * SIGKILL ends a ptrace stop, so a capture can fail for it; that is the
  * process's end, not the checkpointer's failure.  A dying process is waited
@@ -79,7 +42,7 @@ bool target_dying(struct target *t)
 		target_events(t);
 		if (t->tr.exited)
 			break;
-		if (exiting(t->tr.pid))
+		if (tracee_exiting(t->tr.pid))
 			left = 20;
 		nanosleep(&ts, NULL);
 	}

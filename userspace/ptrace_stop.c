@@ -191,22 +191,63 @@ static int seize_new_threads(struct tracee *t, long opts)
 	return found;
 }
 
-/* The leader has exited while other threads run on (a zombie leader). */
-static bool leader_dead(pid_t pid)
+/*
+ * /proc/@pid/stat from the state on, after the ")" that ends comm (which
+ * may hold spaces and parentheses itself), into @buf; NULL if unreadable.
+ */
+static const char *stat_after_comm(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[512], *p;
+	char path[64], *p;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return NULL;
+	n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'Z';
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+/* The leader has exited while other threads run on (a zombie leader). */
+static bool leader_dead(pid_t pid)
+{
+	char buf[512];
+	const char *p = stat_after_comm(pid, buf, sizeof(buf));
+
+	return p && *p == 'Z';
+}
+
+bool tracee_exiting(pid_t pid)
+{
+	char buf[512], line[256];
+	unsigned long long pnd;
+	unsigned long flags;
+	const char *p;
+	bool ret = false;
+	FILE *f;
+
+	p = stat_after_comm(pid, buf, sizeof(buf));
+	if (!p)
+		return true;
+	/* flags, the 9th field: the 7th from the state on. */
+	if (sscanf(p, "%*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+	    (flags & 0x4))	/* PF_EXITING */
+		return true;
+	snprintf(line, sizeof(line), "/proc/%d/status", pid);
+	f = fopen(line, "re");
+	if (!f)
+		return true;
+	while (!ret && fgets(line, sizeof(line), f))
+		if ((sscanf(line, "SigPnd: %llx", &pnd) == 1 ||
+		     sscanf(line, "ShdPnd: %llx", &pnd) == 1) &&
+		    (pnd & (1ULL << (SIGKILL - 1))))
+			ret = true;
+	fclose(f);
+	return ret;
 }
 
 int tracee_seize(struct tracee *t, pid_t pid, long opts)

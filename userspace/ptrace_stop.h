@@ -43,6 +43,13 @@ pid_t ptrace_waitpid(pid_t pid, int *status);
 int tracee_seize(struct tracee *t, pid_t pid, long opts);
 
 /*
+ * True while process @pid is on its way out, and always ends: SIGKILL
+ * pending on the group or its leader, or PF_EXITING set (do_exit has
+ * begun, and has taken the SIGKILL off the pending set already).
+ */
+bool tracee_exiting(pid_t pid);
+
+/*
  * Handles every pending wait event of every thread of @t, without
  * blocking: exits are recorded, signals delivered, new threads added,
  * stops not of ours let go on.
