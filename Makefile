@@ -146,9 +146,9 @@ $(B)/tests/afl_target: $(TOP)/tests/afl/target.c
 	@mkdir -p $(dir $@)
 	AFL_QUIET=1 afl-clang-fast -O1 -o $@ $<
 
-$(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h
+$(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(TOP)/uapi -o $@ $<
 
 # Snapshot test programs use libckpt (shortest stem: wins over the rule above).
 $(B)/tests/snap_%: $(TOP)/tests/progs/snap_%.c $(TOP)/tests/progs/zdtm.h $(TOP)/tests/progs/snap_state.h $(HDRS) $(LIB_A)

@@ -109,8 +109,9 @@ static long afl_take(unsigned long config)
 		a.flags |= CKPT_SNAP_EXIT;
 	ret = ckpt_snap_capture(&a, true);
 	if (ret) {
-		pr_warn_ratelimited("ckpt: afl_snapshot: pid %d: %s\n",
-				    task_pid_nr(current), a.errmsg);
+		if (ret != -ERESTARTNOINTR)
+			pr_warn_ratelimited("ckpt: afl_snapshot: pid %d: %s\n",
+					    task_pid_nr(current), a.errmsg);
 		return ret;
 	}
 	return 1;

@@ -108,6 +108,8 @@ const char *ckpt_path(struct ckpt_ctx *ctx, const struct path *path);
 int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid);
+/* ctx->threads into ascending tid order. */
+void ckpt_sort_threads(struct ckpt_ctx *ctx);
 int ckpt_thread_capture(struct ckpt_ctx *ctx);
 int ckpt_timer_capture(struct ckpt_ctx *ctx);
 

@@ -128,8 +128,12 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	if (ioc->unlocked)
 		return ioc->fn(cf, uarg);
+	/*
+	 * Taken again after a signal: a thread of a process that holds its
+	 * threads (thread_hold.c) may wait here for another of them.
+	 */
 	if (mutex_lock_interruptible(&cf->lock))
-		return -EINTR;
+		return -ERESTARTNOINTR;
 	ret = ioc->fn(cf, uarg);
 	mutex_unlock(&cf->lock);
 	return ret;

@@ -27,8 +27,9 @@
  * leaves no mark in user memory (its clear_child_tid, robust list and
  * rseq are cleared first).  A thread of the snapshot that has ended
  * cannot be made again, so such a rollback is refused, in words, before
- * it changes anything.  Self and exit-time rollback are for
- * single-threaded processes: the other threads would run on.
+ * it changes anything.  A process with threads that rolls itself back
+ * (self, AFL and exit-time rollback) holds them instead of a tracer:
+ * rollback_group.c.
  *
  * Past the first change there is no way back: an error kills the process
  * rather than let it run half rolled back.
@@ -51,7 +52,8 @@
 /* Rollback wait for the process to run its queued part, at most. */
 #define RB_WAIT_TIMEOUT	(30 * HZ)
 
-int ckpt_rollback_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
+int ckpt_rollback_current(struct ckpt_snap *s, const struct ckpt_rec_signal *own,
+			  struct ckpt_rb_stats *st)
 {
 	struct ckpt_mem_src mem = { .snap = s, .st = st };
 	int ret;
@@ -62,7 +64,7 @@ int ckpt_rollback_current(struct ckpt_snap *s, struct ckpt_rb_stats *st)
 		ret = ckpt_files_apply(s->ctx, &s->fds, CKPT_REWIND);
 	if (!ret) {
 		struct ckpt_sigstate ss = {
-			.sighand = s->sighand, .signal = s->signal,
+			.sighand = s->sighand, .signal = own,
 		};
 
 		ret = ckpt_signal_apply(s->ctx, &ss, CKPT_REWIND);
@@ -83,17 +85,12 @@ void ckpt_snap_kill_current(struct ckpt_snap *s, int err)
 	send_sig(SIGKILL, current, 1);
 }
 
-/*
- * Why @t cannot be rolled back, or NULL: its handlers are its threads'
- * alone, and a process rolling back itself has no other thread.
- */
-static const char *not_alone(struct task_struct *t, bool self)
+/* Why @t cannot be rolled back, or NULL: its handlers are its threads' alone. */
+static const char *not_alone(struct task_struct *t)
 {
 	struct sighand_struct *sh;
 	bool shared;
 
-	if (self && get_nr_threads(t) != 1)
-		return "a multi-threaded process cannot roll itself back (ckpt rollback -t can)";
 	rcu_read_lock();
 	sh = rcu_dereference(t->sighand);
 	shared = !sh || refcount_read(&sh->count) != get_nr_threads(t);
@@ -113,8 +110,8 @@ static pid_t ctx_tid(const struct ckpt_ctx *ctx, unsigned int i)
  * ctx->threads[i], NULL for one born since.  A single-threaded snapshot
  * has no THREAD record: its one thread is the leader.
  */
-static int same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
-			const struct ckpt_rec_thread **recs)
+int ckpt_snap_same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
+			   const struct ckpt_rec_thread **recs)
 {
 	unsigned int now = ctx->nr_threads + 1, then = s->nr_threads ?: 1;
 	unsigned int i = 1, j = 1;
@@ -141,16 +138,20 @@ static int same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
 	return 0;
 }
 
-/* Allocates nothing: the fuzzer loop calls this many times a second. */
+/*
+ * Allocates nothing for a single thread: the fuzzer loop calls this many
+ * times a second.  With threads, rollback_group.c does it.
+ */
 int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax)
 {
-	const char *why = not_alone(current, true);
+	const char *why = not_alone(current);
 	struct ckpt_rb_stats st = {};
 	struct ckpt_mmsnap *ms;
 	struct ckpt_snap *s;
 	int ret = -EINVAL;
 
-	if (!why && atomic_read(&current->mm->mm_users) > 1)
+	if (!why && atomic_read(&current->mm->mm_users) >
+		    get_nr_threads(current))
 		why = "the process shares its memory with another task";
 	if (why) {
 		strscpy(a->errmsg, why, sizeof(a->errmsg));
@@ -159,16 +160,21 @@ int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax)
 	ms = ckpt_mmsnap_find(current->mm);
 	if (!ms)
 		goto none;
-	mutex_lock(&ms->mutex);
+	/* As for a snapshot: a thread held meanwhile takes the call again. */
+	if (mutex_lock_interruptible(&ms->mutex)) {
+		ckpt_mmsnap_put(ms);
+		return -ERESTARTNOINTR;
+	}
 	s = ckpt_snap_find(ms, a->id);
-	if (s && s->nr_threads) {
-		snprintf(a->errmsg, sizeof(a->errmsg),
-			 "snapshot %u has %u threads and the process one: a rollback cannot make them again",
-			 s->id, s->nr_threads);
-		ret = -EBUSY;
+	if (s && (s->nr_threads || get_nr_threads(current) > 1)) {
+		s->ctx->errmsg[0] = 0;
+		ret = ckpt_rollback_group(s, ax, &st);
+		if (ret)
+			strscpy(a->errmsg, s->ctx->errmsg[0] ? s->ctx->errmsg :
+				"rollback failed", sizeof(a->errmsg));
 	} else if (s) {
 		s->ctx->errmsg[0] = 0;
-		ret = ckpt_rollback_current(s, &st);
+		ret = ckpt_rollback_current(s, s->signal, &st);
 		if (ret)
 			ckpt_snap_kill_current(s, ret);
 		else
@@ -236,7 +242,7 @@ static void rollback_work(struct callback_head *cb)
 			sizeof(s->ctx->errmsg));
 	} else {
 		s->ctx->errmsg[0] = 0;
-		ret = ckpt_rollback_current(s, &req->st);
+		ret = ckpt_rollback_current(s, s->signal, &req->st);
 	}
 	mutex_unlock(&ms->mutex);
 	req->st.ns = ktime_get_ns() - t0;
@@ -260,6 +266,19 @@ struct ckpt_rb_thread {
 	const struct ckpt_rec_thread *rec;
 };
 
+void ckpt_snap_resume_thread(struct ckpt_snap *s,
+			     const struct ckpt_rec_thread *r)
+{
+	struct ckpt_rec_signal sig;
+	struct ckpt_sigstate ss = { .signal = s->signal };
+
+	if (r)
+		ckpt_thread_sigstate(r, &sig, &ss);
+	/* No handlers, no queue: this cannot fail. */
+	WARN_ON_ONCE(ckpt_signal_apply(s->ctx, &ss, CKPT_REWIND));
+	rseq_set_notify_resume(current);
+}
+
 /*
  * task_work of that thread.  Its registers are the snapshot's already;
  * it waits for the leader's work, which rewinds memory, files and the
@@ -271,16 +290,10 @@ static void rollback_thread_work(struct callback_head *cb)
 	struct ckpt_rb_thread *rt = container_of(cb, struct ckpt_rb_thread,
 						 work);
 	struct ckpt_rb_req *req = rt->req;
-	struct ckpt_rec_signal sig;
-	struct ckpt_sigstate ss;
 
 	if (!wait_for_completion_killable(&req->done) && !req->result &&
-	    !(current->flags & PF_EXITING)) {
-		/* No handlers, no queue: this cannot fail. */
-		ckpt_thread_sigstate(rt->rec, &sig, &ss);
-		WARN_ON_ONCE(ckpt_signal_apply(req->snap->ctx, &ss, CKPT_REWIND));
-		rseq_set_notify_resume(current);
-	}
+	    !(current->flags & PF_EXITING))
+		ckpt_snap_resume_thread(req->snap, rt->rec);
 	req_put(req);
 	kfree(rt);
 }
@@ -316,40 +329,52 @@ static unsigned long vdso_syscall(void)
 }
 
 /*
+ * Current, born since the snapshot, leaves no mark in user memory on its
+ * way out: no tid to clear, no robust futexes to release, no rseq area
+ * to update.
+ */
+void ckpt_snap_born_forget(void)
+{
+	current->clear_child_tid = NULL;
+	current->robust_list = NULL;
+	ckpt_set_rseq(current, 0, 0, 0);
+}
+
+bool ckpt_snap_born_exit(const struct ckpt_snap *s)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+	unsigned long ip = vdso_syscall();
+
+	if (!ip) {
+		pr_warn_ratelimited("ckpt: pid %d killed: its thread %d, born since snapshot %u, found no syscall instruction in the vDSO to end itself with\n",
+				    task_tgid_nr(current), task_pid_nr(current),
+				    s->id);
+		send_sig(SIGKILL, current, 1);
+		return false;
+	}
+	regs->ip = ip;
+	regs->ax = __NR_exit;
+	regs->di = 0;
+	/* Not a syscall to restart: ip and ax stay as set here. */
+	regs->orig_ax = -1;
+	return true;
+}
+
+/*
  * task_work of a thread born since the snapshot: once the leader's work
  * has rewound the process, the thread returns to user mode only to run
- * exit(0).  Its exit writes nothing to the rewound memory: no tid to
- * clear, no robust futexes to release, no rseq area to update.  Its
- * blocked mask stays full: no handler runs on its way out.
+ * exit(0).  Its blocked mask stays full: no handler runs on its way out.
  */
 static void rollback_born_work(struct callback_head *cb)
 {
 	struct ckpt_rb_thread *rt = container_of(cb, struct ckpt_rb_thread,
 						 work);
-	struct pt_regs *regs = task_pt_regs(current);
 	struct ckpt_rb_req *req = rt->req;
-	unsigned long ip = 0;
 
-	current->clear_child_tid = NULL;
-	current->robust_list = NULL;
-	ckpt_set_rseq(current, 0, 0, 0);
+	ckpt_snap_born_forget();
 	if (!wait_for_completion_killable(&req->done) && !req->result &&
-	    !(current->flags & PF_EXITING)) {
-		ip = vdso_syscall();
-		if (!ip) {
-			pr_warn_ratelimited("ckpt: pid %d killed: its thread %d, born since snapshot %u, found no syscall instruction in the vDSO to end itself with\n",
-					    task_tgid_nr(current),
-					    task_pid_nr(current), req->snap->id);
-			send_sig(SIGKILL, current, 1);
-		}
-	}
-	if (ip) {
-		regs->ip = ip;
-		regs->ax = __NR_exit;
-		regs->di = 0;
-		/* Not a syscall to restart: ip and ax stay as set here. */
-		regs->orig_ax = -1;
-	}
+	    !(current->flags & PF_EXITING))
+		ckpt_snap_born_exit(req->snap);
 	req_put(req);
 	kfree(rt);
 }
@@ -420,7 +445,7 @@ static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 	ret = ckpt_target_get(ctx, a->pid);
 	if (ret)
 		return ret;
-	why = not_alone(ctx->task, false);
+	why = not_alone(ctx->task);
 	if (why)
 		return ckpt_err(ctx, -EBUSY, "%s", why);
 	ms = ckpt_mmsnap_find(ctx->mm);
@@ -441,7 +466,7 @@ static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 		if (!recs)
 			goto out;
 	}
-	ret = same_threads(ctx, s, recs);
+	ret = ckpt_snap_same_threads(ctx, s, recs);
 	if (ret)
 		goto out;
 	for (i = 0; i < ctx->nr_threads; i++)

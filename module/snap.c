@@ -29,10 +29,12 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 
 #include "index.h"
 #include "snap.h"
+#include "thread_hold.h"
 #include "watch.h"
 
 /* Pages held per user, for the max_user_pages cap. */
@@ -364,17 +366,34 @@ int ckpt_snap_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end)
 	return 0;
 }
 
-/* The caller as its own target: single-threaded, owning its memory. */
-static int self_target(struct ckpt_ctx *ctx)
+/*
+ * The caller as its own target, owning its memory.  Its other threads, if
+ * any, are held (thread_hold.c) until the capture is done: @hold.
+ */
+static int self_target(struct ckpt_ctx *ctx, struct ckpt_hold **hold)
 {
-	/* Its other threads would run on while it rewinds their memory. */
-	if (get_nr_threads(current) != 1)
-		return ckpt_err(ctx, -EBUSY,
-				"a multi-threaded process cannot snapshot itself: take the snapshot from outside (ckpt snapshot -t PID)");
-	if (atomic_read(&current->mm->mm_users) > 1)
+	struct task_struct *t;
+	unsigned int i;
+	int ret;
+
+	/* Threads share it too: anyone else (vfork, io_uring, vhost) could write. */
+	if (atomic_read(&current->mm->mm_users) > get_nr_threads(current))
 		return ckpt_err(ctx, -EBUSY,
 				"the process shares its memory with another task (vfork child, io_uring or vhost worker)");
-	ctx->task = get_task_struct(current);
+	if (get_nr_threads(current) == 1) {
+		ctx->task = get_task_struct(current);
+	} else {
+		ret = ckpt_hold_others(ctx, hold);
+		if (ret)
+			return ret;
+		for (i = 0; i <= ctx->nr_threads; i++) {
+			t = ckpt_ctx_thread(ctx, i);
+			if (!user_64bit_mode(task_pt_regs(t)))
+				return ckpt_err(ctx, -EINVAL,
+						"thread %d runs 32-bit code: only x86_64 processes are supported",
+						task_pid_vnr(t));
+		}
+	}
 	mmget(current->mm);
 	ctx->mm = current->mm;
 	return 0;
@@ -412,23 +431,32 @@ static int capture(struct ckpt_snap *s, const struct ckpt_snapshot *a)
 static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 {
 	struct ckpt_ctx *ctx = s->ctx;
+	struct ckpt_hold *hold = NULL;
 	struct ckpt_mmsnap *ms;
 	u64 t0 = ktime_get_ns();
 	int ret;
 
-	ret = a->pid ? ckpt_target_get(ctx, a->pid) : self_target(ctx);
-	/* The exit is the last thread's: the others would be gone. */
-	if (!ret && ctx->nr_threads && s->flags & CKPT_SNAP_EXIT)
-		ret = ckpt_err(ctx, -EBUSY,
-			       "process %d has %u threads: exit-time rollback of multi-threaded processes is not supported",
-			       a->pid, ctx->nr_threads + 1);
-	if (ret)
-		return ret;
-	ms = ckpt_mmsnap_get_or_make(ctx->mm);
+	if (a->pid) {
+		ret = ckpt_target_get(ctx, a->pid);
+		if (ret)
+			return ret;
+	}
+	ms = ckpt_mmsnap_get_or_make(a->pid ? ctx->mm : current->mm);
 	if (!ms)
 		return -ENOMEM;
 	s->ms = ms;
-	mutex_lock(&ms->mutex);
+	/*
+	 * Interruptible: a thread that waits here while another holds the
+	 * process must come when held, and takes the call again after.
+	 */
+	if (mutex_lock_interruptible(&ms->mutex))
+		return -ERESTARTNOINTR;
+	if (!a->pid) {
+		ret = self_target(ctx, &hold);
+		if (ret)
+			goto err_unlock;
+		s->self_tid = task_pid_vnr(current);
+	}
 	ret = capture(s, a);
 	if (!ret)
 		ret = find_records(s, ctx);
@@ -441,6 +469,8 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 			goto err_unsubscribe;
 		}
 	}
+	if (hold)
+		ckpt_hold_release(hold);
 	s->id = ++ms->next_id ?: ++ms->next_id;
 	s->self = !a->pid;
 	/* AFL-Snapshot-LKM's take returns 1, then 0 once restored. */
@@ -466,6 +496,9 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 err_unsubscribe:
 	/* The mm lock is not held: the notifier may look at s. */
 	ckpt_watch_unsubscribe(ckpt_mmsnap_watch(ms), &s->changed);
+err_unlock:
+	if (hold)
+		ckpt_hold_release(hold);
 	mutex_unlock(&ms->mutex);
 	return ret;
 }
@@ -608,11 +641,15 @@ long ckpt_ioc_drop(struct ckpt_file *cf, void __user *arg)
 		return -EINVAL;
 	ms = mmsnap_of(a.pid, &mm, a.errmsg, sizeof(a.errmsg), &ret);
 	if (ms) {
-		mutex_lock(&ms->mutex);
-		s = ckpt_snap_find(ms, a.id);
-		if (s)
-			ckpt_snap_unlink(ms, s);
-		mutex_unlock(&ms->mutex);
+		/* As for a snapshot: a thread held meanwhile calls again. */
+		if (!mutex_lock_interruptible(&ms->mutex)) {
+			s = ckpt_snap_find(ms, a.id);
+			if (s)
+				ckpt_snap_unlink(ms, s);
+			mutex_unlock(&ms->mutex);
+		} else {
+			ret = -ERESTARTNOINTR;
+		}
 		ckpt_mmsnap_put(ms);
 	}
 	if (mm)
@@ -621,6 +658,8 @@ long ckpt_ioc_drop(struct ckpt_file *cf, void __user *arg)
 		ckpt_snap_put(s);
 		return 0;
 	}
+	if (ret == -ERESTARTNOINTR)
+		return ret;
 	if (!ret) {
 		ret = -EINVAL;
 		snprintf(a.errmsg, sizeof(a.errmsg), "no snapshot %u", a.id);
@@ -647,8 +686,13 @@ long ckpt_ioc_list(struct ckpt_file *cf, void __user *arg)
 	out = u64_to_user_ptr(a.snaps);
 	a.count = 0;
 	ms = mmsnap_of(a.pid, &mm, a.errmsg, sizeof(a.errmsg), &ret);
+	if (ms && mutex_lock_interruptible(&ms->mutex)) {
+		ckpt_mmsnap_put(ms);
+		if (mm)
+			mmput(mm);
+		return -ERESTARTNOINTR;
+	}
 	if (ms) {
-		mutex_lock(&ms->mutex);
 		list_for_each_entry(s, &ms->snaps, node) {
 			if (a.count < a.max && out) {
 				memset(&info, 0, sizeof(info));

@@ -54,6 +54,7 @@ struct ckpt_mmsnap {
 	int exit_queued;		/* exit_work is pending (xchg) */
 	long exit_nr;			/* the syscall it replaced */
 	sigset_t exit_mask;		/* the blocked mask before it */
+	pid_t exit_pass;		/* this thread's next exit is not probed */
 	/* AFL-Snapshot-LKM's one snapshot, and the ranges it leaves alone. */
 	u32 afl_id;
 	unsigned int nr_excl;
@@ -68,6 +69,7 @@ struct ckpt_snap {
 	u32 id;
 	u32 flags;			/* CKPT_SNAP_* */
 	bool self;			/* taken by the process on itself */
+	pid_t self_tid;			/* self: the thread that took it */
 	bool afl;			/* through /dev/afl_snapshot */
 	long rb_ret;			/* self: what the snapshot call returns again */
 	kuid_t uid;			/* the user its pages are charged to */
@@ -153,8 +155,12 @@ void ckpt_snap_exclude(struct ckpt_snap *s);
 bool ckpt_snap_excluded(const struct ckpt_mmsnap *ms, unsigned long start,
 			unsigned long end);
 
-/* rollback.c: all but registers, in current's context; ms->mutex held. */
-int ckpt_rollback_current(struct ckpt_snap *s, struct ckpt_rb_stats *st);
+/*
+ * rollback.c: all but registers, in current's context; ms->mutex held.
+ * @own: the signal record of current's own mask and altstack.
+ */
+int ckpt_rollback_current(struct ckpt_snap *s, const struct ckpt_rec_signal *own,
+			  struct ckpt_rb_stats *st);
 void ckpt_snap_kill_current(struct ckpt_snap *s, int err);
 /* Registers of current for @s, so that its return to user mode lands there. */
 long ckpt_snap_regs_current(struct ckpt_snap *s);
@@ -162,6 +168,26 @@ long ckpt_snap_regs_current(struct ckpt_snap *s);
 /* rollback.c */
 /* 0 and the value for ax, or -errno with nothing changed (or killed). */
 int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax);
+/*
+ * recs[i - 1]: the THREAD record of thread i of @ctx (the leader is 0),
+ * NULL for one born since @s; -EBUSY if a thread of @s has ended.
+ */
+int ckpt_snap_same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
+			   const struct ckpt_rec_thread **recs);
+/* Current's own mask and altstack, from @r (NULL: the leader's). */
+void ckpt_snap_resume_thread(struct ckpt_snap *s,
+			     const struct ckpt_rec_thread *r);
+/* Current, born since @s: nothing of it stays, and it runs exit(0). */
+void ckpt_snap_born_forget(void);
+bool ckpt_snap_born_exit(const struct ckpt_snap *s);
+
+/*
+ * rollback_group.c: current rolls its process back to @s while it has
+ * other threads, or @s had: 0 and the value for ax, or -errno with
+ * nothing changed, or the process killed.  ms->mutex held.
+ */
+int ckpt_rollback_group(struct ckpt_snap *s, long *ax,
+			struct ckpt_rb_stats *st);
 
 /* snap_exit.c: rollback at exit()/exit_group() for CKPT_SNAP_EXIT. */
 int ckpt_snap_exit_get(void);

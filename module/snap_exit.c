@@ -11,8 +11,10 @@
  * only turns the syscall into a no-op (the entry code re-reads the number
  * after the tracepoint), blocks signals and queues task_work.  The work
  * runs on the way back to user mode, in the process's own context, and
- * does the rollback there.  With no such snapshot left by then, it puts
- * the syscall back, to run again.
+ * does the rollback there, holding the process's other threads if it has
+ * any (rollback_group.c).  With no such snapshot left by then, or if the
+ * rollback is refused (a thread of the snapshot has ended), it puts the
+ * syscall back, to run again past the probe.
  *
  * The probe outlives the last such snapshot by PROBE_LINGER.  Registering
  * and unregistering live-patch the kernel's text (the tracepoint's static
@@ -63,6 +65,15 @@ struct ckpt_snap *ckpt_snap_exit_find(struct ckpt_mmsnap *ms)
 	return found;
 }
 
+/* The exit runs again, for real this time, and the probe lets it pass. */
+static void exit_again(struct ckpt_mmsnap *ms, struct pt_regs *regs)
+{
+	WRITE_ONCE(ms->exit_pass, task_pid_nr(current));
+	sigprocmask(SIG_SETMASK, &ms->exit_mask, NULL);
+	regs->ax = ms->exit_nr;
+	regs->ip -= 2;		/* the syscall instruction */
+}
+
 static void exit_work(struct callback_head *cb)
 {
 	struct ckpt_mmsnap *ms = container_of(cb, struct ckpt_mmsnap,
@@ -70,30 +81,47 @@ static void exit_work(struct callback_head *cb)
 	struct pt_regs *regs = task_pt_regs(current);
 	struct ckpt_rb_stats st = {};
 	struct ckpt_snap *s = NULL;
+	long ax;
 	int ret;
 
 	WRITE_ONCE(ms->exit_queued, 0);
 	if (!current->mm || (current->flags & PF_EXITING))
 		goto out;
-	mutex_lock(&ms->mutex);
+	/*
+	 * Another thread may hold this one (thread_hold.c) with the mutex
+	 * held: then the exit comes back to the probe after that.
+	 */
+	if (mutex_lock_interruptible(&ms->mutex)) {
+		sigprocmask(SIG_SETMASK, &ms->exit_mask, NULL);
+		regs->ax = ms->exit_nr;
+		regs->ip -= 2;
+		goto out;
+	}
 	if (current->mm == ckpt_mmsnap_watch(ms)->mn.mm &&
 	    !ckpt_watch_dead(ckpt_mmsnap_watch(ms)))
 		s = ckpt_snap_exit_find(ms);
 	if (!s) {
-		mutex_unlock(&ms->mutex);
-		/* Dropped meanwhile: run the exit again, for real this time. */
-		sigprocmask(SIG_SETMASK, &ms->exit_mask, NULL);
-		regs->ax = ms->exit_nr;
-		regs->ip -= 2;		/* the syscall instruction */
-		goto out;
-	}
-	s->ctx->errmsg[0] = 0;
-	ret = ckpt_rollback_current(s, &st);
-	if (ret) {
-		ckpt_snap_kill_current(s, ret);
+		/* Dropped meanwhile. */
+		exit_again(ms, regs);
+	} else if (s->nr_threads || get_nr_threads(current) > 1) {
+		s->ctx->errmsg[0] = 0;
+		ret = ckpt_rollback_group(s, &ax, &st);
+		/* Refused, nothing changed: the process exits as it asked. */
+		if (ret && !fatal_signal_pending(current)) {
+			pr_notice_ratelimited("ckpt: pid %d exits: its rollback to snapshot %u at exit was refused: %s\n",
+					      task_tgid_nr(current), s->id,
+					      s->ctx->errmsg[0] ? s->ctx->errmsg :
+					      "error");
+			exit_again(ms, regs);
+		}
 	} else {
-		/* The syscall was skipped: nothing writes ax after us. */
-		ckpt_snap_regs_current(s);
+		s->ctx->errmsg[0] = 0;
+		ret = ckpt_rollback_current(s, s->signal, &st);
+		if (ret)
+			ckpt_snap_kill_current(s, ret);
+		else
+			/* The syscall was skipped: nothing writes ax after us. */
+			ckpt_snap_regs_current(s);
 	}
 	mutex_unlock(&ms->mutex);
 out:
@@ -107,14 +135,23 @@ static void exit_probe(void *data, struct pt_regs *regs, long id)
 
 	if (id != __NR_exit && id != __NR_exit_group)
 		return;
-	/* A vfork child shares the mm: its exit is its own. */
+	/*
+	 * A vfork child shares the mm: its exit is its own.  So is exit() of
+	 * one thread among others.
+	 */
 	if (in_compat_syscall() || !current->mm ||
-	    (current->flags & PF_KTHREAD) || get_nr_threads(current) != 1 ||
-	    atomic_read(&current->mm->mm_users) != 1)
+	    (current->flags & PF_KTHREAD) ||
+	    (id == __NR_exit && get_nr_threads(current) != 1) ||
+	    atomic_read(&current->mm->mm_users) > get_nr_threads(current))
 		return;
 	ms = ckpt_mmsnap_find(current->mm);
 	if (!ms)
 		return;
+	/* Its rollback was refused: this exit is for real. */
+	if (READ_ONCE(ms->exit_pass) == task_pid_nr(current)) {
+		WRITE_ONCE(ms->exit_pass, 0);
+		goto put;
+	}
 	if (!READ_ONCE(ms->nr_exit) || ckpt_watch_dead(ckpt_mmsnap_watch(ms)) ||
 	    xchg(&ms->exit_queued, 1))
 		goto put;

@@ -74,6 +74,12 @@ static int tid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+void ckpt_sort_threads(struct ckpt_ctx *ctx)
+{
+	sort(ctx->threads, ctx->nr_threads, sizeof(*ctx->threads), tid_cmp,
+	     NULL);
+}
+
 /*
  * The leader's other threads, referenced.  A stopped thread cannot clone,
  * so once all are seen stopped the set is the group's; the count is
@@ -110,7 +116,7 @@ static int collect_threads(struct ckpt_ctx *ctx, struct task_struct *leader)
 				task_pid_vnr(leader));
 	}
 	ctx->nr_threads = n;
-	sort(ctx->threads, n, sizeof(*ctx->threads), tid_cmp, NULL);
+	ckpt_sort_threads(ctx);
 	for (i = 0; i < n; i++) {
 		ret = wait_stopped(ctx, ctx->threads[i]);
 		if (ret)

@@ -45,6 +45,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_INCREMENTAL, "incremental" },
 	{ CKPT_FEAT_THREADS, "threads" },
 	{ CKPT_FEAT_THREAD_SNAPSHOTS, "thread-snapshots" },
+	{ CKPT_FEAT_SELF_THREAD_SNAPSHOTS, "self-thread-snapshots" },
 };
 
 static const struct bitname kfacts[] = {

@@ -50,9 +50,9 @@ const struct cmd_help help_snapshot = {
 "\n"
 "options:\n"
 "  -t, --pid PID  the process; every thread of it is stopped\n"
-"  --on-exit      when the process calls exit() or exit_group(), it rolls\n"
-"                 back to this snapshot instead of ending (single-threaded\n"
-"                 processes only)\n"
+"  --on-exit      when the process calls exit() or exit_group() (any\n"
+"                 thread), it rolls back to this snapshot instead of\n"
+"                 ending\n"
 "  -v, --verbose  figures of the capture on stderr, one line:\n"
 "                 capture_ns=N pages=N meta_bytes=N hbuf_chunks=N\n"
 "  -h, --help     this help\n",

@@ -3,13 +3,15 @@
 # ckpt snapshot and rollback -t of 4 and 32 threads, twice onto one
 # snapshot; threads born since (one asleep, one spinning) ended by the
 # rollback, twice; a thread ended since, or one ended and another born
-# with its tid, refused in words with nothing changed; a self snapshot
-# and a self rollback with threads, and an --on-exit snapshot, refused in
-# words.
+# with its tid, refused in words with nothing changed; self snapshots
+# through libckpt taken by main or by a worker, rolled back by main, by a
+# thread born since, or at exit() or a worker's exit_group(); a self or
+# exit-time rollback with a thread ended since, refused.
 . "$(dirname "$0")/lib.sh"
 
 load || { report FAIL snapshot-threads/insmod; exit 1; }
-ckpt check | grep -q 'thread-snapshots' || report FAIL snapshot-threads/feature "ckpt check does not list thread-snapshots"
+ckpt check | grep -qw 'thread-snapshots' || report FAIL snapshot-threads/feature "ckpt check does not list thread-snapshots"
+ckpt check | grep -qw 'self-thread-snapshots' || report FAIL snapshot-threads/self-feature "ckpt check does not list self-thread-snapshots"
 
 # st_state DIR: the "state" line the program prints on SIGUSR2.
 st_state() {
@@ -120,26 +122,43 @@ run_test snap-threads-ended-refused snap_threads_refused ended \
 run_test snap-threads-tid-reused-refused snap_threads_refused reused \
 	'thread [0-9]+ of snapshot [0-9]+ has ended, and its tid was reused: a rollback cannot make it again'
 
-snap_threads_self_refused() {
-	local out
-	out=$(snap_threads 2 self)
-	echo "$out"
-	[ "$(echo "$out" | grep -c '^self: taken$')" -eq 1 ] || { echo "FAIL: not one 'taken'"; return 1; }
-	echo "$out" | grep -q '^self: snapshot: a multi-threaded process cannot snapshot itself' || return 1
-	echo "$out" | grep -q '^self: rollback: a multi-threaded process cannot roll itself back'
-}
-run_test snap-threads-self-refused snap_threads_self_refused
-
-snap_threads_on_exit_refused() {
-	local d out rc
-	d=$(mktemp -d /tmp/snapthr.XXXXXX)
-	spawn "$d" snap_threads 2 || return 1
-	out=$(ckpt snapshot -t "$SPID" --on-exit 2>&1)
+# snap_self MODE ROUNDS WORKERS: the program's own checks, then its PASS.
+snap_self() {
+	local out rc
+	out=$(timeout 300 snap_threads "$3" "$1" "$2")
 	rc=$?
 	echo "$out"
-	kill -9 "$SPID"; wait "$SPID" 2>/dev/null
-	rm -rf "$d"
-	[ $rc -eq 1 ] && echo "$out" | grep -q 'exit-time rollback of multi-threaded processes is not supported'
+	[ $rc -eq 0 ] || { echo "FAIL: status $rc"; return 1; }
+	[ "$(echo "$out" | grep -c '^self: round [0-9]*: state phase=1 mapped=0 masks=snapshot counters=ok')" -eq $(($2 + 1)) ] || { echo "FAIL: not $(($2 + 1)) returns to the snapshot"; return 1; }
+	echo "$out" | tail -n 1 | grep -qx 'self: PASS'
 }
-run_test snap-threads-on-exit-refused snap_threads_on_exit_refused
+run_test snap-threads-self-4 snap_self self 3 4
+run_test snap-threads-self-32 snap_self self 2 32
+run_test snap-threads-self-worker snap_self self-worker 3 4
+run_test snap-threads-self-born snap_self self-born 4 4
+run_test snap-threads-self-exit snap_self self-exit 4 4
+
+snap_self_ended() {
+	local out rc
+	out=$(timeout 300 snap_threads 4 self-ended 1)
+	rc=$?
+	echo "$out"
+	[ $rc -eq 0 ] || { echo "FAIL: status $rc"; return 1; }
+	echo "$out" | grep -Eq '^self: refused: thread [0-9]+ of snapshot [0-9]+ has ended: a rollback cannot make it again$' || { echo "FAIL: message"; return 1; }
+	echo "$out" | tail -n 1 | grep -qx 'self: PASS'
+}
+run_test snap-threads-self-ended-refused snap_self_ended
+
+# At exit, a refused rollback lets the process exit as it asked.
+snap_self_exit_ended() {
+	local out rc
+	out=$(timeout 300 snap_threads 4 self-exit-ended 1)
+	rc=$?
+	echo "$out"
+	[ $rc -eq 7 ] || { echo "FAIL: status $rc, want 7"; return 1; }
+	[ "$(echo "$out" | grep -c '^self: round')" -eq 2 ] || { echo "FAIL: rolled back"; return 1; }
+	dmesg | grep -q 'its rollback to snapshot [0-9]* at exit was refused: thread [0-9]* of snapshot [0-9]* has ended' || { echo "FAIL: no notice in the kernel log"; return 1; }
+}
+run_test snap-threads-self-exit-ended snap_self_exit_ended
+
 unload

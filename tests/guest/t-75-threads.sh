@@ -1,7 +1,8 @@
 #!/bin/bash
 # Multi-threaded processes: tests/progs/mthreads.c (threads parked in
 # every way, each checking its own state) dumped with --kill, dumped live,
-# and restored from the middle of a --every series; 64 and 1000 threads;
+# restored from the middle of a --every series, and snapshotted and rolled
+# back (ckpt snapshot -t, and the process on itself); 64 and 1000 threads;
 # POSIX timers (tests/progs/ptimers.c); threads born during the freeze
 # (tests/progs/thread_churn.c).
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +19,16 @@ for how in kill live every; do
 	run_test "thread-churn-$how" zdtm_run thread_churn "$how" thread_churn
 done
 run_test mthreads-64-kill zdtm_run mthreads kill mthreads 64
+# Snapshot and rollback, from outside and by the process itself (zdtm.h's
+# agent thread).  Not thread_churn: its workers end, and a rollback
+# refuses a snapshot whose threads have ended.
+for how in snap self; do
+	for w in sleep spin; do
+		run_test "mthreads-16-$w-$how" zdtm_run mthreads "$how" mthreads --wait=$w 16
+	done
+	run_test "ptimers-$how" zdtm_run ptimers "$how" ptimers
+done
+run_test mthreads-64-self zdtm_run mthreads self mthreads 64
 
 # Timer ids only go up: the highest id a restore makes again, and the first
 # one a dump refuses, in words, leaving the process running.

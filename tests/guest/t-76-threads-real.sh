@@ -5,7 +5,8 @@
 #   xz -T4 of 64 MiB of text (21 of xz -1's 3 MiB blocks: all four
 #   workers busy at the dump); sort --parallel=4; a Python `threading`
 #   counter; a Java counter thread (tests/real/); and xz -T4 under
-#   `ckpt run --every`, restored from a middle image.
+#   `ckpt run --every`, restored from a middle image.  And python3 with
+#   threads snapshotting and rolling back itself through ctypes.
 . "$(dirname "$0")/lib.sh"
 
 load || { report FAIL threads-real/insmod; exit 1; }
@@ -79,6 +80,16 @@ xz_every() {
 	rm -rf "$d" "$W/in-every" "$W/xz-every.ref" "$W/xz-every.out"
 }
 
+# Python rolling itself back through ctypes and libckpt, its threads
+# counting on: the interpreter's lock and heap are rewound with them.
+py_self() {
+	local out
+	out=$(timeout 120 python3 "$REAL/py_self_snapshot.py" "$TOP/build/lib/libckpt.so" "$W/py-self.state" 3)
+	echo "$out"
+	[ "$(echo "$out" | grep -c '^round [0-9]: counting on$')" -eq 4 ] || { echo "FAIL: not 4 rounds"; return 1; }
+	[ "$(echo "$out" | tail -n 1)" = PASS ]
+}
+
 gen_text $((64 << 20)) >"$W/in64"
 run_test xz-T4 real_run xz 4 5 xz -T4 -1 -c "$W/in64"
 rm -f "$W/in64"
@@ -89,4 +100,5 @@ run_test python-threading real_run python 4 5 python3 "$REAL/py_counter.py" 1000
 run_test java-counter real_run java 6 8 java -XX:+UseSerialGC -Xmx64m \
 	-XX:TieredStopAtLevel=1 -XX:-UsePerfData -cp "$TBIN/java" Counter 20000000
 run_test xz-run-every xz_every
+run_test python-threading-self-snapshot py_self
 rm -rf "$W"

@@ -10,24 +10,69 @@ poke_until_done() {	# poke_until_done PID WAITPID
 	done
 }
 
-# zdtm_run NAME kill|live|every PROG [ARGS...]
+# snap_rollbacks PID: the rollbacks of PID's one snapshot, or nothing.
+snap_rollbacks() {
+	ckpt list -t "$1" --json 2>/dev/null | sed -n 's/.*"rollbacks": \([0-9]*\).*/\1/p'
+}
+
+# zdtm_run NAME kill|live|every|snap|self PROG [ARGS...]
 #   kill: dump --kill, restore, signal, the restored process must PASS.
 #   live: dump, the original goes on and must PASS, then restore, PASS.
 #   every: dump --every 300 until three images exist; the original goes
 #          on and must PASS; then the middle image (incremental on the
 #          first) is restored and must PASS.
+#   snap: ckpt snapshot, 0.5 s on, ckpt rollback, signal: it must PASS.
+#   self: the same, the process snapshotting and rolling back itself from
+#         zdtm.h's agent thread (ZDTM_SELF).
 zdtm_run() {
-	local name=$1 how=$2 dir pid rpid rc i img
+	local name=$1 how=$2 dir pid rpid rc i img id
 	shift 2
 	dir=$(mktemp -d /tmp/zdtm.XXXXXX)
 	img=$dir/img
-	(cd "$dir" && exec setsid "$@" >"$dir/out" 2>&1) &
+	if [ "$how" = self ]; then
+		mkfifo "$dir/fifo"
+		(cd "$dir" && ZDTM_SELF=$dir/fifo exec setsid "$@" >"$dir/out" 2>&1) &
+	else
+		(cd "$dir" && exec setsid "$@" >"$dir/out" 2>&1) &
+	fi
 	pid=$!
 	for i in $(seq 200); do
 		grep -q '^ready' "$dir/out" 2>/dev/null && break
 		sleep 0.1
 	done
 	grep -q '^ready' "$dir/out" || { echo "FAIL: $name: never ready: $(cat "$dir/out")"; return 1; }
+	if [ "$how" = snap ] || [ "$how" = self ]; then
+		if [ "$how" = snap ]; then
+			id=$(ckpt snapshot -t "$pid") || { echo "FAIL: $name: snapshot"; kill -9 "$pid"; return 1; }
+		else
+			printf s >"$dir/fifo"
+			for i in $(seq 300); do
+				[ -n "$(snap_rollbacks "$pid")" ] && break
+				sleep 0.1
+			done
+			[ "$(snap_rollbacks "$pid")" = 0 ] || { echo "FAIL: $name: no self snapshot: $(cat "$dir/out")"; kill -9 "$pid"; return 1; }
+		fi
+		sleep 0.5
+		if [ "$how" = snap ]; then
+			ckpt rollback -t "$pid" -s "$id" || { echo "FAIL: $name: rollback"; kill -9 "$pid"; return 1; }
+		else
+			printf r >"$dir/fifo"
+			for i in $(seq 300); do
+				[ "$(snap_rollbacks "$pid")" = 1 ] && break
+				sleep 0.1
+			done
+			[ "$(snap_rollbacks "$pid")" = 1 ] || { echo "FAIL: $name: no self rollback: $(cat "$dir/out")"; kill -9 "$pid"; return 1; }
+		fi
+		poke_until_done "$pid" "$pid" &
+		wait "$pid"
+		rc=$?
+		if [ $rc -ne 0 ] || ! tail -n1 "$dir/out" | grep -q '^PASS'; then
+			echo "FAIL: $name: after the rollback: status $rc: $(tail -n 3 "$dir/out" | tr '\n' ' ')"
+			return 1
+		fi
+		rm -rf "$dir"
+		return 0
+	fi
 	if [ "$how" = every ]; then
 		ckpt dump -t "$pid" --every 300 --dir "$dir/series" 2>"$dir/every.log" &
 		local cp=$! n=0

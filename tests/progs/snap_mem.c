@@ -295,8 +295,8 @@ static void ring_read_fixed(struct ring *rg, int fd, void *buf)
 
 /*
  * io_uring completes some reads inline and hands others to an io-wq
- * worker thread, which then stays: and a multi-threaded process cannot be
- * rolled back.  Which reads go inline differs between kernels (6.1: tmpfs
+ * worker thread, which then stays: and a process with an io_uring worker
+ * cannot be rolled back.  Which reads go inline differs between kernels (6.1: tmpfs
  * files; 6.12: pipes), so a child tries each first.
  */
 static int pinned_run(int kind, int probe);

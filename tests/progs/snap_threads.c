@@ -20,11 +20,25 @@
  * SIGUSR2: prints "state phase=P mapped=M masks=snapshot|changed|mixed
  *          counters=ok|bad" (workers counting on, their two counts
  *          agreeing); main's own mask is checked too.
- * "self":  the process snapshots itself through libckpt before its
- *          workers start ("self: taken"), then, with them, snapshots
- *          itself and rolls itself back, which both must refuse
- *          ("self: snapshot: <errmsg>", "self: rollback: <errmsg>").
- *
+ * Self snapshots, with libckpt, R rounds of change and rollback each
+ * (what must outlive a rollback sits in a MAP_SHARED page):
+ *   self R         main takes the snapshot and rolls back;
+ *   self-worker R  worker 0 takes it and main rolls back: main resumes
+ *                  where the snapshot stopped it, worker 0 returns from
+ *                  its ckpt_snapshot() again;
+ *   self-born R    threads are born after the snapshot (one asleep, one
+ *                  spinning); main rolls back in odd rounds, the spinning
+ *                  born thread in even ones; the born threads end;
+ *   self-exit R    a CKPT_SNAP_EXIT snapshot taken by main; main calls
+ *                  exit() in odd rounds, worker 0 exit_group() in even
+ *                  ones, and the process is rolled back instead; then the
+ *                  snapshot is dropped and exit() ends the process;
+ *   self-ended     the last worker ends after the snapshot: the rollback
+ *                  is refused in words and the process goes on as it was;
+ *   self-exit-ended the same at exit: the process exits with status 7.
+ * After every return from ckpt_snapshot() main checks the state as
+ * SIGUSR2 does ("self: round K: state ..."); the run ends with
+ * "self: PASS" or "self: FAIL: why".
  * Output goes through write(): stdio's buffer would be rolled back too.
  */
 #define _GNU_SOURCE
@@ -37,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ckpt.h"
@@ -110,6 +125,9 @@ static void set_own(struct worker *w, int changed)
 	sigaltstack(&ss, NULL);
 }
 
+static void worker_snapshot(void);
+static volatile int snap_req;
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -131,8 +149,12 @@ static void *work(void *arg)
 			w->mask_state = own_state(w);
 			w->check_seen = check_req;
 		}
+		if (w->exit_now == 2)
+			syscall(SYS_exit_group, 7);
 		if (w->exit_now)
 			return NULL;
+		if (w->i == 0 && snap_req)
+			worker_snapshot();
 		/* Not a busy loop: the VM has two CPUs for all of them. */
 		if (!(mine & 255))
 			usleep(1000);
@@ -222,7 +244,8 @@ static void change(const char *mode)
 	    " reused" : "");
 }
 
-static void check(void)
+/* The state line, without its newline, into @buf. */
+static void check_quiet(char *buf, size_t len)
 {
 	unsigned long before[MAX_WORKERS];
 	int i, snap = 0, changed = 0, ok = 1;
@@ -245,9 +268,184 @@ static void check(void)
 	pthread_sigmask(SIG_SETMASK, NULL, &set);
 	if (!sigismember(&set, SIGRTMIN) || sigismember(&set, SIGUSR1))
 		ok = 0;
-	say("state phase=%d mapped=%d masks=%s counters=%s\n", phase,
-	    mapped != NULL, snap && !changed ? "snapshot" :
-	    changed && !snap ? "changed" : "mixed", ok ? "ok" : "bad");
+	snprintf(buf, len, "state phase=%d mapped=%d masks=%s counters=%s",
+		 phase, mapped != NULL, snap && !changed ? "snapshot" :
+		 changed && !snap ? "changed" : "mixed", ok ? "ok" : "bad");
+}
+
+static void check(void)
+{
+	char buf[128];
+
+	check_quiet(buf, sizeof(buf));
+	say("%s\n", buf);
+}
+
+/* What outlives a rollback. */
+struct shared {
+	int rounds;
+	int worker_back;		/* worker 0's returns from its snapshot */
+	int exit_status;
+};
+
+static struct shared *sh;
+static volatile int snap_id, snap_flags;
+static volatile int rollback_req;	/* 1: the spinning born thread rolls back */
+
+static void self_fail(const char *why)
+{
+	say("self: FAIL: %s (%s)\n", why, ckpt_errmsg());
+	exit(1);
+}
+
+/* The check's line, which must be @want's. */
+static void self_check(int round, const char *want)
+{
+	char buf[128];
+	int n;
+
+	check_quiet(buf, sizeof(buf));
+	say("self: round %d: %s\n", round, buf);
+	n = strlen(want);
+	if (strncmp(buf, want, n))
+		self_fail("not the expected state");
+}
+
+/* Worker 0, in self-worker mode: takes the snapshot when asked. */
+static void worker_snapshot(void)
+{
+	int id, r;
+
+	snap_req = 0;
+	r = ckpt_snapshot_flags(&id, snap_flags);
+	if (r < 0)
+		self_fail("worker snapshot");
+	if (r == 1)
+		__atomic_add_fetch(&sh->worker_back, 1, __ATOMIC_SEQ_CST);
+	snap_id = id;
+}
+
+/* The spinning born thread, in self-born mode: rolls back when asked. */
+static void *born_roller(void *arg)
+{
+	(void)arg;
+	spin_tid = gettid();
+	for (;;) {
+		if (rollback_req) {
+			ckpt_rollback(snap_id);
+			self_fail("rollback from a born thread");
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+static int nr_tasks(void)
+{
+	char path[64];
+	FILE *f;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "r");
+	while (f && fgets(path, sizeof(path), f))
+		if (sscanf(path, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* The born threads are gone within 10 s. */
+static void wait_threads(int want)
+{
+	int i;
+
+	for (i = 0; i < 1000 && nr_tasks() != want; i++)
+		usleep(10000);
+	if (nr_tasks() != want)
+		self_fail("threads born since the snapshot run on");
+}
+
+static int self_main(const char *mode, int rounds)
+{
+	int worker = !strcmp(mode, "self-worker");
+	int born_mode = !strcmp(mode, "self-born");
+	int exit_mode = !strncmp(mode, "self-exit", 9);
+	int ended = !strcmp(mode, "self-ended") ||
+		    !strcmp(mode, "self-exit-ended");
+	pthread_t t;
+	int id = 0, r;
+
+	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return 2;
+	snap_flags = exit_mode ? CKPT_SNAP_EXIT : 0;
+	if (worker) {
+		snap_req = 1;
+		while (!snap_id)
+			usleep(1000);
+		id = snap_id;
+		r = sh->rounds ? 1 : 0;
+		if (sh->worker_back != sh->rounds)
+			self_fail("worker 0 did not return from its snapshot again");
+	} else {
+		r = ckpt_snapshot_flags(&id, snap_flags);
+		if (r < 0)
+			self_fail("snapshot");
+		snap_id = id;
+	}
+	if (r != (sh->rounds ? 1 : 0))
+		self_fail("ckpt_snapshot() returned the wrong value");
+	self_check(sh->rounds, "state phase=1 mapped=0 masks=snapshot counters=ok");
+	if (born_mode)
+		wait_threads(nr + 1);
+	if (ended && sh->rounds) {
+		say("self: FAIL: rolled back with an ended thread\n");
+		return 1;
+	}
+	if (sh->rounds == rounds) {
+		if (exit_mode && ckpt_drop(id))
+			self_fail("drop");
+		say("self: PASS\n");
+		return 0;
+	}
+	sh->rounds++;
+	change(ended ? "ended" : "");
+	if (born_mode) {
+		if (pthread_create(&t, NULL, born, NULL) ||
+		    pthread_create(&t, NULL, born_roller, NULL))
+			return 2;
+		while (!born_tid || !spin_tid)
+			usleep(1000);
+		if (nr_tasks() != nr + 3)
+			self_fail("not two threads born");
+	}
+	self_check(sh->rounds, "state phase=2 mapped=1 masks=changed counters=");
+	if (exit_mode && ended) {
+		exit(7);
+	} else if (exit_mode && sh->rounds % 2 == 0) {
+		workers[0].exit_now = 2;	/* it calls exit_group() */
+		for (;;)
+			pause();
+	} else if (exit_mode) {
+		exit(7);
+	} else if (born_mode && sh->rounds % 2 == 0) {
+		rollback_req = 1;
+		for (;;)
+			pause();
+	} else {
+		ckpt_rollback(id);
+		if (ended) {
+			say("self: refused: %s\n", ckpt_errmsg());
+			self_check(sh->rounds, "state phase=2 mapped=1 masks=changed counters=ok");
+			say("self: PASS\n");
+			return 0;
+		}
+		self_fail("rollback");
+	}
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -255,7 +453,7 @@ int main(int argc, char **argv)
 	const char *mode = argc > 2 ? argv[2] : "";
 	struct sigaction sa;
 	sigset_t set;
-	int i, id = 0, id2;
+	int i;
 
 	nr = argc > 1 ? atoi(argv[1]) : 4;
 	if (nr < 1 || nr > MAX_WORKERS)
@@ -267,13 +465,6 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGRTMIN);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
-	if (!strcmp(mode, "self")) {
-		if (ckpt_snapshot(&id) < 0) {
-			say("self: %s\n", ckpt_errmsg());
-			return 1;
-		}
-		say("self: taken\n");
-	}
 	for (i = 0; i < nr; i++) {
 		workers[i].i = i;
 		if (pthread_create(&workers[i].t, NULL, work, &workers[i]))
@@ -281,17 +472,8 @@ int main(int argc, char **argv)
 	}
 	while (ready != nr)
 		usleep(1000);
-	if (!strcmp(mode, "self")) {
-		if (ckpt_snapshot(&id2) >= 0)
-			say("self: snapshot: taken\n");
-		else
-			say("self: snapshot: %s\n", ckpt_errmsg());
-		if (ckpt_rollback(id) >= 0)
-			say("self: rollback: done\n");
-		else
-			say("self: rollback: %s\n", ckpt_errmsg());
-		return 0;
-	}
+	if (!strncmp(mode, "self", 4))
+		return self_main(mode, argc > 3 ? atoi(argv[3]) : 1);
 	say("ready\n");
 	for (;;) {
 		pause();

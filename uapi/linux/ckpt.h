@@ -45,6 +45,8 @@
 #define CKPT_FEAT_INCREMENTAL	_BITULL(6)	/* CKPT_DUMP_TRACK */
 #define CKPT_FEAT_THREADS	_BITULL(7)	/* multi-threaded dump, restore */
 #define CKPT_FEAT_THREAD_SNAPSHOTS _BITULL(8)	/* external snapshots of them */
+/* Self, AFL and exit-time snapshots and rollback of them. */
+#define CKPT_FEAT_SELF_THREAD_SNAPSHOTS _BITULL(9)
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */

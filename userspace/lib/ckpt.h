@@ -46,7 +46,11 @@ int ckpt_run_selftest(int fd, unsigned int which, struct ckpt_selftest *st);
  *
  * The library opens /dev/ckpt once, lazily, and keeps that fd (it is in
  * every snapshot taken after).  It never loads the module: without it,
- * these fail with errno ENOENT.  The process must be single-threaded.
+ * these fail with errno ENOENT.  Any thread may call them: the kernel
+ * holds the others meanwhile, a snapshot covers every thread, and a
+ * rollback puts each back where the snapshot found it (the one that took
+ * it returns here); threads born since end, and one ended since makes
+ * the rollback fail (EBUSY) with nothing changed.
  */
 
 /*
