@@ -134,7 +134,8 @@ $(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/format/hbuf.c \
 PROGS := $(notdir $(basename $(wildcard $(TOP)/tests/progs/*.c)))
 TEST_PROGS := $(B)/tests/devtest $(B)/tests/cowcheck $(B)/tests/imgrecs \
 	$(B)/tests/imgpatch $(addprefix $(B)/tests/,$(PROGS))
-tests: $(TEST_PROGS) $(B)/tests/afl_target $(B)/tests/java/Counter.class
+tests: $(TEST_PROGS) $(B)/tests/afl_target $(B)/tests/afl_target_threads \
+	$(B)/tests/java/Counter.class
 
 # The Java program of the real-program tests (t-76).
 $(B)/tests/java/Counter.class: $(TOP)/tests/real/Counter.java
@@ -145,6 +146,10 @@ $(B)/tests/java/Counter.class: $(TOP)/tests/real/Counter.java
 $(B)/tests/afl_target: $(TOP)/tests/afl/target.c
 	@mkdir -p $(dir $@)
 	AFL_QUIET=1 afl-clang-fast -O1 -o $@ $<
+
+$(B)/tests/afl_target_threads: $(TOP)/tests/afl/target_threads.c
+	@mkdir -p $(dir $@)
+	AFL_QUIET=1 afl-clang-fast -O1 -pthread -o $@ $<
 
 $(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h $(HDRS)
 	@mkdir -p $(dir $@)

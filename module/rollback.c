@@ -98,6 +98,21 @@ static const char *not_alone(struct task_struct *t)
 	return shared ? "the process shares its signal handlers with another process" : NULL;
 }
 
+/*
+ * A filter stays until the thread ends, and holds the one before it, so
+ * an unchanged pointer is an unchanged chain.
+ */
+int ckpt_snap_same_seccomp(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
+			   unsigned int j, struct task_struct *t)
+{
+	if (READ_ONCE(t->seccomp.mode) == s->seccomp[j].mode &&
+	    READ_ONCE(t->seccomp.filter) == s->seccomp[j].filter)
+		return 0;
+	return ckpt_err(ctx, -EBUSY,
+			"thread %d has entered seccomp or added a seccomp filter since snapshot %u: a rollback cannot take it off",
+			task_pid_vnr(t), s->id);
+}
+
 /* The tid of the i-th thread of @ctx, the leader being 0. */
 static pid_t ctx_tid(const struct ckpt_ctx *ctx, unsigned int i)
 {
@@ -116,7 +131,11 @@ int ckpt_snap_same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
 	unsigned int now = ctx->nr_threads + 1, then = s->nr_threads ?: 1;
 	unsigned int i = 1, j = 1;
 	pid_t a, b;
+	int ret;
 
+	ret = ckpt_snap_same_seccomp(ctx, s, 0, ctx->task);
+	if (ret)
+		return ret;
 	while (i < now || j < then) {
 		a = i < now ? ctx_tid(ctx, i) : 0;
 		b = j < then ? (pid_t)s->threads[j]->tid : 0;
@@ -126,6 +145,10 @@ int ckpt_snap_same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
 					"thread %d of snapshot %u has ended, and its tid was reused: a rollback cannot make it again",
 					a, s->id);
 		} else if (a == b) {
+			ret = ckpt_snap_same_seccomp(ctx, s, j,
+						     ckpt_ctx_thread(ctx, i));
+			if (ret)
+				return ret;
 			recs[i++ - 1] = s->threads[j++];
 		} else if (!b || (a && a < b)) {
 			recs[i++ - 1] = NULL;
@@ -174,11 +197,16 @@ int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax)
 				"rollback failed", sizeof(a->errmsg));
 	} else if (s) {
 		s->ctx->errmsg[0] = 0;
-		ret = ckpt_rollback_current(s, s->signal, &st);
-		if (ret)
-			ckpt_snap_kill_current(s, ret);
-		else
-			*ax = ckpt_snap_regs_current(s);
+		ret = ckpt_snap_same_seccomp(s->ctx, s, 0, current);
+		if (ret) {
+			strscpy(a->errmsg, s->ctx->errmsg, sizeof(a->errmsg));
+		} else {
+			ret = ckpt_rollback_current(s, s->signal, &st);
+			if (ret)
+				ckpt_snap_kill_current(s, ret);
+			else
+				*ax = ckpt_snap_regs_current(s);
+		}
 	}
 	mutex_unlock(&ms->mutex);
 	ckpt_mmsnap_put(ms);

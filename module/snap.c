@@ -121,6 +121,7 @@ static void snap_free(struct ckpt_snap *s)
 	kvfree(s->holes);
 	kvfree(s->threads);
 	kvfree(s->thread_start);
+	kvfree(s->seccomp);
 	user_uncharge(s->uid, s->charged);
 	ckpt_ctx_free(s->ctx);
 	if (s->ms)
@@ -343,6 +344,24 @@ static int find_records(struct ckpt_snap *s, const struct ckpt_ctx *ctx)
 	return ret;
 }
 
+/* The threads are stopped or held: none installs a filter meanwhile. */
+static int mark_seccomp(struct ckpt_snap *s, struct ckpt_ctx *ctx)
+{
+	struct task_struct *t;
+	unsigned int i;
+
+	s->seccomp = kvmalloc_array(ctx->nr_threads + 1, sizeof(*s->seccomp),
+				    GFP_KERNEL);
+	if (!s->seccomp)
+		return -ENOMEM;
+	for (i = 0; i <= ctx->nr_threads; i++) {
+		t = ckpt_ctx_thread(ctx, i);
+		s->seccomp[i].mode = READ_ONCE(t->seccomp.mode);
+		s->seccomp[i].filter = READ_ONCE(t->seccomp.filter);
+	}
+	return 0;
+}
+
 int ckpt_snap_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end)
 {
 	struct ckpt_snap *s = ctx->snap;
@@ -460,6 +479,8 @@ static int snapshot(struct ckpt_snapshot *a, struct ckpt_snap *s)
 	ret = capture(s, a);
 	if (!ret)
 		ret = find_records(s, ctx);
+	if (!ret)
+		ret = mark_seccomp(s, ctx);
 	if (ret)
 		goto err_unsubscribe;
 	if (s->flags & CKPT_SNAP_EXIT) {

@@ -61,6 +61,11 @@ struct ckpt_mmsnap {
 	struct ckpt_hole excl[CKPT_AFL_MAX_RANGES];
 };
 
+struct ckpt_seccomp_mark {
+	int mode;
+	const void *filter;		/* compared, never followed */
+};
+
 struct ckpt_snap {
 	struct list_head node;		/* in ms->snaps */
 	refcount_t ref;
@@ -89,6 +94,11 @@ struct ckpt_snap {
 	unsigned int nr_threads;
 	/* start_time of each (same order), so that a reused tid is told apart. */
 	u64 *thread_start;
+	/*
+	 * Each thread's seccomp mode and filter, the leader's first, by tid:
+	 * a rollback cannot take a filter off, so it refuses one added since.
+	 */
+	struct ckpt_seccomp_mark *seccomp;
 
 	/* Slots of ctx->ps whose page changed, under the watcher's lock. */
 	struct ckpt_dirty changed;
@@ -174,6 +184,9 @@ int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax);
  */
 int ckpt_snap_same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
 			   const struct ckpt_rec_thread **recs);
+/* -EBUSY if @t, thread @j of @s, has changed its seccomp state since. */
+int ckpt_snap_same_seccomp(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
+			   unsigned int j, struct task_struct *t);
 /* Current's own mask and altstack, from @r (NULL: the leader's). */
 void ckpt_snap_resume_thread(struct ckpt_snap *s,
 			     const struct ckpt_rec_thread *r);

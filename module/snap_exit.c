@@ -65,13 +65,28 @@ struct ckpt_snap *ckpt_snap_exit_find(struct ckpt_mmsnap *ms)
 	return found;
 }
 
+/* The exit runs again, through the probe. */
+static void exit_retry(struct ckpt_mmsnap *ms, struct pt_regs *regs)
+{
+	sigprocmask(SIG_SETMASK, &ms->exit_mask, NULL);
+	regs->ax = ms->exit_nr;
+	regs->ip -= 2;		/* the syscall instruction */
+}
+
 /* The exit runs again, for real this time, and the probe lets it pass. */
 static void exit_again(struct ckpt_mmsnap *ms, struct pt_regs *regs)
 {
 	WRITE_ONCE(ms->exit_pass, task_pid_nr(current));
-	sigprocmask(SIG_SETMASK, &ms->exit_mask, NULL);
-	regs->ax = ms->exit_nr;
-	regs->ip -= 2;		/* the syscall instruction */
+	exit_retry(ms, regs);
+}
+
+static void exit_refused(struct ckpt_mmsnap *ms, struct ckpt_snap *s,
+			 struct pt_regs *regs)
+{
+	pr_notice_ratelimited("ckpt: pid %d exits: its rollback to snapshot %u at exit was refused: %s\n",
+			      task_tgid_nr(current), s->id,
+			      s->ctx->errmsg[0] ? s->ctx->errmsg : "error");
+	exit_again(ms, regs);
 }
 
 static void exit_work(struct callback_head *cb)
@@ -89,12 +104,11 @@ static void exit_work(struct callback_head *cb)
 		goto out;
 	/*
 	 * Another thread may hold this one (thread_hold.c) with the mutex
-	 * held: then the exit comes back to the probe after that.
+	 * held, or interrupt this one's hold: then the exit comes back to
+	 * the probe after that.
 	 */
 	if (mutex_lock_interruptible(&ms->mutex)) {
-		sigprocmask(SIG_SETMASK, &ms->exit_mask, NULL);
-		regs->ax = ms->exit_nr;
-		regs->ip -= 2;
+		exit_retry(ms, regs);
 		goto out;
 	}
 	if (current->mm == ckpt_mmsnap_watch(ms)->mn.mm &&
@@ -107,21 +121,22 @@ static void exit_work(struct callback_head *cb)
 		s->ctx->errmsg[0] = 0;
 		ret = ckpt_rollback_group(s, &ax, &st);
 		/* Refused, nothing changed: the process exits as it asked. */
-		if (ret && !fatal_signal_pending(current)) {
-			pr_notice_ratelimited("ckpt: pid %d exits: its rollback to snapshot %u at exit was refused: %s\n",
-					      task_tgid_nr(current), s->id,
-					      s->ctx->errmsg[0] ? s->ctx->errmsg :
-					      "error");
-			exit_again(ms, regs);
-		}
+		if (ret == -ERESTARTNOINTR)
+			exit_retry(ms, regs);
+		else if (ret && !fatal_signal_pending(current))
+			exit_refused(ms, s, regs);
 	} else {
 		s->ctx->errmsg[0] = 0;
-		ret = ckpt_rollback_current(s, s->signal, &st);
-		if (ret)
-			ckpt_snap_kill_current(s, ret);
-		else
-			/* The syscall was skipped: nothing writes ax after us. */
-			ckpt_snap_regs_current(s);
+		if (ckpt_snap_same_seccomp(s->ctx, s, 0, current)) {
+			exit_refused(ms, s, regs);
+		} else {
+			ret = ckpt_rollback_current(s, s->signal, &st);
+			if (ret)
+				ckpt_snap_kill_current(s, ret);
+			else
+				/* Skipped: nothing writes ax after us. */
+				ckpt_snap_regs_current(s);
+		}
 	}
 	mutex_unlock(&ms->mutex);
 out:

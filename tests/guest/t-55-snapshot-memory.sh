@@ -1,7 +1,8 @@
 #!/bin/bash
 # Snapshots of memory the kernel treats specially (THP, swap, pinned pages,
 # MAP_SHARED, fork), exit-time rollback, and AFL++ fuzzing through
-# /dev/afl_snapshot with an unmodified afl-fuzz.
+# /dev/afl_snapshot with an unmodified afl-fuzz, of a single-threaded
+# target and of one that leaves a thread running at each exit.
 . "$(dirname "$0")/lib.sh"
 
 # Swap for the swap test: zram, since the guest's disks are tmpfs and 9p.
@@ -28,7 +29,7 @@ run_test snap-exit-vfork snap_exit vfork
 # seed, and say it uses the device; the fork server runs beside it for the
 # ratio.  -D: afl++ 4 skips the deterministic stages (which flip every bit
 # pair) unless asked, and its random stage alone may miss the crash.
-afl_run() {	# afl_run snap|fork SECONDS
+afl_run() {	# afl_run NAME SECONDS [nosnap] [TARGET]
 	local dir=/tmp/afl-$1
 	rm -rf "$dir"; mkdir -p "$dir/in"
 	printf 'FUZY' > "$dir/in/seed"
@@ -36,7 +37,7 @@ afl_run() {	# afl_run snap|fork SECONDS
 		AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_BENCH_UNTIL_CRASH=1 \
 		${3:+AFL_NO_SNAPSHOT=1} \
 		timeout $(($2 + 60)) afl-fuzz -D -V "$2" -i "$dir/in" -o "$dir/out" \
-		-- "$TBIN/afl_target" > "$dir/log" 2>&1
+		-- "$TBIN/${4:-afl_target}" > "$dir/log" 2>&1
 }
 
 afl_stat() {	# afl_stat DIR KEY
@@ -56,6 +57,23 @@ afl_snapshot() {
 		{ echo "FAIL: no crashing input saved"; return 1; }
 }
 run_test afl-snapshot-finds-crash afl_snapshot
+
+# A target that leaves a thread running at each exit: the rollback at
+# exit ends it, run after run (tests/afl/target_threads.c).
+afl_snapshot_threads() {
+	local crashes
+	afl_run snapthr 30 "" afl_target_threads || { tail -5 /tmp/afl-snapthr/log; return 1; }
+	grep -q 'Using SNAPSHOT feature' /tmp/afl-snapthr/log ||
+		{ echo "FAIL: afl-fuzz did not use /dev/afl_snapshot"; return 1; }
+	crashes=$(afl_stat /tmp/afl-snapthr saved_crashes)
+	echo "snapshot mode, a thread per run: $(afl_stat /tmp/afl-snapthr execs_done) execs, $crashes crashes, $(afl_stat /tmp/afl-snapthr execs_per_sec) execs/s"
+	[ "${crashes:-0}" -ge 1 ] || { echo "FAIL: the crash was not found"; return 1; }
+	if dmesg | grep -q 'at exit was refused'; then
+		echo "FAIL: an exit-time rollback was refused: $(dmesg | grep 'at exit was refused' | tail -n 1)"
+		return 1
+	fi
+}
+run_test afl-snapshot-threads-finds-crash afl_snapshot_threads
 
 afl_forkserver() {
 	afl_run fork 30 nosnap || return 1

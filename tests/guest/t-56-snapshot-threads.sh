@@ -6,7 +6,8 @@
 # with its tid, refused in words with nothing changed; self snapshots
 # through libckpt taken by main or by a worker, rolled back by main, by a
 # thread born since, or at exit() or a worker's exit_group(); a self or
-# exit-time rollback with a thread ended since, refused.
+# exit-time rollback with a thread ended since, or after a seccomp filter
+# was added, refused.
 . "$(dirname "$0")/lib.sh"
 
 load || { report FAIL snapshot-threads/insmod; exit 1; }
@@ -138,16 +139,19 @@ run_test snap-threads-self-worker snap_self self-worker 3 4
 run_test snap-threads-self-born snap_self self-born 4 4
 run_test snap-threads-self-exit snap_self self-exit 4 4
 
-snap_self_ended() {
+snap_self_refused() {	# snap_self_refused MODE PATTERN
 	local out rc
-	out=$(timeout 300 snap_threads 4 self-ended 1)
+	out=$(timeout 300 snap_threads 4 "$1" 1)
 	rc=$?
 	echo "$out"
 	[ $rc -eq 0 ] || { echo "FAIL: status $rc"; return 1; }
-	echo "$out" | grep -Eq '^self: refused: thread [0-9]+ of snapshot [0-9]+ has ended: a rollback cannot make it again$' || { echo "FAIL: message"; return 1; }
+	echo "$out" | grep -Eq "^self: refused: $2\$" || { echo "FAIL: message"; return 1; }
 	echo "$out" | tail -n 1 | grep -qx 'self: PASS'
 }
-run_test snap-threads-self-ended-refused snap_self_ended
+run_test snap-threads-self-ended-refused snap_self_refused self-ended \
+	'thread [0-9]+ of snapshot [0-9]+ has ended: a rollback cannot make it again'
+run_test snap-threads-self-seccomp-refused snap_self_refused self-seccomp \
+	'thread [0-9]+ has entered seccomp or added a seccomp filter since snapshot [0-9]+: a rollback cannot take it off'
 
 # At exit, a refused rollback lets the process exit as it asked.
 snap_self_exit_ended() {

@@ -28,7 +28,9 @@ for how in snap self; do
 	done
 	run_test "ptimers-$how" zdtm_run ptimers "$how" ptimers
 done
-run_test mthreads-64-self zdtm_run mthreads self mthreads 64
+for how in live every snap self; do
+	run_test "mthreads-64-$how" zdtm_run mthreads "$how" mthreads 64
+done
 
 # Timer ids only go up: the highest id a restore makes again, and the first
 # one a dump refuses, in words, leaving the process running.

@@ -3,7 +3,8 @@
  * Snapshots of a multi-threaded process, from outside (ckpt snapshot and
  * rollback -t PID), and the refusals around them.
  *
- *   snap_threads N [born|ended|reused|self]
+ *   snap_threads N [born|ended|reused]
+ *   snap_threads N self|self-worker|self-born|self-exit|self-ended|self-exit-ended|self-seccomp [R]
  *
  * N workers each count in a local (a register) and in memory: the two
  * agree at every check only if a rollback brought registers and memory
@@ -35,7 +36,9 @@
  *                  snapshot is dropped and exit() ends the process;
  *   self-ended     the last worker ends after the snapshot: the rollback
  *                  is refused in words and the process goes on as it was;
- *   self-exit-ended the same at exit: the process exits with status 7.
+ *   self-exit-ended the same at exit: the process exits with status 7;
+ *   self-seccomp   main adds a seccomp filter (allowing everything) after
+ *                  the snapshot: the rollback is refused in words.
  * After every return from ckpt_snapshot() main checks the state as
  * SIGUSR2 does ("self: round K: state ..."); the run ends with
  * "self: PASS" or "self: FAIL: why".
@@ -50,7 +53,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -374,6 +380,8 @@ static int self_main(const char *mode, int rounds)
 	int exit_mode = !strncmp(mode, "self-exit", 9);
 	int ended = !strcmp(mode, "self-ended") ||
 		    !strcmp(mode, "self-exit-ended");
+	int filter = !strcmp(mode, "self-seccomp");
+	int refuse = ended || filter;	/* the rollback must be refused */
 	pthread_t t;
 	int id = 0, r;
 
@@ -401,8 +409,8 @@ static int self_main(const char *mode, int rounds)
 	self_check(sh->rounds, "state phase=1 mapped=0 masks=snapshot counters=ok");
 	if (born_mode)
 		wait_threads(nr + 1);
-	if (ended && sh->rounds) {
-		say("self: FAIL: rolled back with an ended thread\n");
+	if (refuse && sh->rounds) {
+		say("self: FAIL: rolled back, which it must refuse\n");
 		return 1;
 	}
 	if (sh->rounds == rounds) {
@@ -413,6 +421,15 @@ static int self_main(const char *mode, int rounds)
 	}
 	sh->rounds++;
 	change(ended ? "ended" : "");
+	if (filter) {
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K,
+						    SECCOMP_RET_ALLOW);
+		struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+			self_fail("seccomp");
+	}
 	if (born_mode) {
 		if (pthread_create(&t, NULL, born, NULL) ||
 		    pthread_create(&t, NULL, born_roller, NULL))
@@ -437,7 +454,7 @@ static int self_main(const char *mode, int rounds)
 			pause();
 	} else {
 		ckpt_rollback(id);
-		if (ended) {
+		if (refuse) {
 			say("self: refused: %s\n", ckpt_errmsg());
 			self_check(sh->rounds, "state phase=2 mapped=1 masks=changed counters=ok");
 			say("self: PASS\n");
