@@ -95,8 +95,12 @@ static long afl_take(unsigned long config)
 		return -EINVAL;
 	/* One snapshot per process: a new one replaces the old. */
 	ms = ckpt_mmsnap_find(current->mm);
+	/* Interruptible, as everywhere: another thread may hold this one. */
+	if (ms && mutex_lock_interruptible(&ms->mutex)) {
+		ckpt_mmsnap_put(ms);
+		return -ERESTARTNOINTR;
+	}
 	if (ms) {
-		mutex_lock(&ms->mutex);
 		old = ms->afl_id ? ckpt_snap_find(ms, ms->afl_id) : NULL;
 		if (old)
 			ckpt_snap_unlink(ms, old);
@@ -142,7 +146,10 @@ static long afl_clean(void)
 
 	if (!ms)
 		return 0;
-	mutex_lock(&ms->mutex);
+	if (mutex_lock_interruptible(&ms->mutex)) {
+		ckpt_mmsnap_put(ms);
+		return -ERESTARTNOINTR;
+	}
 	if (ms->afl_id)
 		s = ckpt_snap_find(ms, ms->afl_id);
 	if (s)
@@ -170,7 +177,10 @@ static long afl_range(unsigned int cmd, void __user *arg)
 	ms = ckpt_mmsnap_get_or_make(current->mm);
 	if (!ms)
 		return -ENOMEM;
-	mutex_lock(&ms->mutex);
+	if (mutex_lock_interruptible(&ms->mutex)) {
+		ckpt_mmsnap_put(ms);
+		return -ERESTARTNOINTR;
+	}
 	if (ms->nr_excl == ARRAY_SIZE(ms->excl)) {
 		ret = -ENOSPC;
 	} else {

@@ -210,6 +210,30 @@ static long set_me(struct ckpt_snap *s, const struct ckpt_rec_thread **recs,
 	return cpu->ax;
 }
 
+/*
+ * The threads born since are on their way to exit(): once they are
+ * exiting, the next snapshot's hold takes them as gone, not as threads
+ * that a rollback to it would have to make again.  Bounded: a stop
+ * signal may catch one on its way.
+ */
+static void wait_born(struct ckpt_ctx *ctx, const struct ckpt_rec_thread **recs,
+		      int me)
+{
+	struct task_struct *t;
+	unsigned long until = jiffies + HZ;
+	unsigned int i;
+
+	for (i = 1; i <= ctx->nr_threads; i++) {
+		t = ckpt_ctx_thread(ctx, i);
+		if (!born(recs, i) || (int)i == me)
+			continue;
+		while (!(READ_ONCE(t->flags) & PF_EXITING) &&
+		       time_before(jiffies, until) &&
+		       !fatal_signal_pending(current))
+			schedule_timeout_uninterruptible(1);
+	}
+}
+
 int ckpt_rollback_group(struct ckpt_snap *s, long *ax,
 			struct ckpt_rb_stats *st)
 {
@@ -231,10 +255,16 @@ int ckpt_rollback_group(struct ckpt_snap *s, long *ax,
 	ret = ckpt_hold_others(ctx, &h);
 	if (ret)
 		goto out;
+	/* Before any then() is set: a thread killed meanwhile may run one. */
+	h->data = &g;
 	ret = -ENOMEM;
 	recs = kcalloc(ctx->nr_threads + 1, sizeof(*recs), GFP_KERNEL);
 	if (recs)
 		ret = ckpt_snap_same_threads(ctx, s, recs);
+	/* Held: no clone or exit in progress counts any more. */
+	if (!ret && atomic_read(&current->mm->mm_users) > ctx->nr_threads + 1)
+		ret = ckpt_err(ctx, -EBUSY,
+			       "the process shares its memory with another task (vfork child, io_uring or vhost worker)");
 	if (!ret)
 		ret = find_roles(ctx, s, recs, &r);
 	if (ret) {
@@ -261,7 +291,6 @@ int ckpt_rollback_group(struct ckpt_snap *s, long *ax,
 	if (ret)
 		goto kill;
 	*ax = set_me(s, recs, &r, &g);
-	h->data = &g;
 	ckpt_hold_go(h);
 	if (g.me) {
 		/* Pairs with help_then(): from here the caller only sleeps. */
@@ -272,14 +301,19 @@ int ckpt_rollback_group(struct ckpt_snap *s, long *ax,
 		}
 	}
 	ckpt_hold_end(h);
+	wait_born(ctx, recs, r.me);
 	goto out;
 
 kill:
 	if (ctx->errmsg[0])
 		strscpy(s->ctx->errmsg, ctx->errmsg, sizeof(s->ctx->errmsg));
 	ckpt_snap_kill_current(s, ret);
-	/* Killed: the held threads wake to die, their then()s skipped. */
-	ckpt_hold_release(h);
+	/*
+	 * Killed: the held threads wake to die.  One may still see go first
+	 * and run its then(), which uses g: wait for them all.
+	 */
+	ckpt_hold_go(h);
+	ckpt_hold_end(h);
 out:
 	if (ret && ctx->errmsg[0] && !s->ctx->errmsg[0])
 		strscpy(s->ctx->errmsg, ctx->errmsg, sizeof(s->ctx->errmsg));

@@ -395,10 +395,6 @@ static int self_target(struct ckpt_ctx *ctx, struct ckpt_hold **hold)
 	unsigned int i;
 	int ret;
 
-	/* Threads share it too: anyone else (vfork, io_uring, vhost) could write. */
-	if (atomic_read(&current->mm->mm_users) > get_nr_threads(current))
-		return ckpt_err(ctx, -EBUSY,
-				"the process shares its memory with another task (vfork child, io_uring or vhost worker)");
 	if (get_nr_threads(current) == 1) {
 		ctx->task = get_task_struct(current);
 	} else {
@@ -413,6 +409,13 @@ static int self_target(struct ckpt_ctx *ctx, struct ckpt_hold **hold)
 						task_pid_vnr(t));
 		}
 	}
+	/*
+	 * Its threads share it, and no clone or exit is in progress once
+	 * they are held: anyone else (vfork, io_uring, vhost) could write.
+	 */
+	if (atomic_read(&current->mm->mm_users) > ctx->nr_threads + 1)
+		return ckpt_err(ctx, -EBUSY,
+				"the process shares its memory with another task (vfork child, io_uring or vhost worker)");
 	mmget(current->mm);
 	ctx->mm = current->mm;
 	return 0;

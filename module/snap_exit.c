@@ -65,28 +65,37 @@ struct ckpt_snap *ckpt_snap_exit_find(struct ckpt_mmsnap *ms)
 	return found;
 }
 
+/* The exit syscall the probe skipped, as it was made. */
+struct exit_call {
+	long nr;
+	sigset_t mask;
+};
+
 /* The exit runs again, through the probe. */
-static void exit_retry(struct ckpt_mmsnap *ms, struct pt_regs *regs)
+static void exit_retry(struct pt_regs *regs, const struct exit_call *c)
 {
-	sigprocmask(SIG_SETMASK, &ms->exit_mask, NULL);
-	regs->ax = ms->exit_nr;
+	sigset_t mask = c->mask;
+
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	regs->ax = c->nr;
 	regs->ip -= 2;		/* the syscall instruction */
 }
 
 /* The exit runs again, for real this time, and the probe lets it pass. */
-static void exit_again(struct ckpt_mmsnap *ms, struct pt_regs *regs)
+static void exit_again(struct ckpt_mmsnap *ms, struct pt_regs *regs,
+		       const struct exit_call *c)
 {
 	WRITE_ONCE(ms->exit_pass, task_pid_nr(current));
-	exit_retry(ms, regs);
+	exit_retry(regs, c);
 }
 
 static void exit_refused(struct ckpt_mmsnap *ms, struct ckpt_snap *s,
-			 struct pt_regs *regs)
+			 struct pt_regs *regs, const struct exit_call *c)
 {
 	pr_notice_ratelimited("ckpt: pid %d exits: its rollback to snapshot %u at exit was refused: %s\n",
 			      task_tgid_nr(current), s->id,
 			      s->ctx->errmsg[0] ? s->ctx->errmsg : "error");
-	exit_again(ms, regs);
+	exit_again(ms, regs, c);
 }
 
 static void exit_work(struct callback_head *cb)
@@ -94,21 +103,23 @@ static void exit_work(struct callback_head *cb)
 	struct ckpt_mmsnap *ms = container_of(cb, struct ckpt_mmsnap,
 					      exit_work);
 	struct pt_regs *regs = task_pt_regs(current);
+	struct exit_call c = { .nr = ms->exit_nr, .mask = ms->exit_mask };
 	struct ckpt_rb_stats st = {};
 	struct ckpt_snap *s = NULL;
 	long ax;
 	int ret;
 
+	/* From here another thread's exit may queue the work again. */
 	WRITE_ONCE(ms->exit_queued, 0);
 	if (!current->mm || (current->flags & PF_EXITING))
 		goto out;
 	/*
-	 * Another thread may hold this one (thread_hold.c) with the mutex
-	 * held, or interrupt this one's hold: then the exit comes back to
-	 * the probe after that.
+	 * Not waited for: the holder may be another thread's snapshot or
+	 * rollback, waiting for this thread, whose work runs after this one
+	 * returns.  So the exit comes back to the probe after that.
 	 */
-	if (mutex_lock_interruptible(&ms->mutex)) {
-		exit_retry(ms, regs);
+	if (!mutex_trylock(&ms->mutex)) {
+		exit_retry(regs, &c);
 		goto out;
 	}
 	if (current->mm == ckpt_mmsnap_watch(ms)->mn.mm &&
@@ -116,19 +127,19 @@ static void exit_work(struct callback_head *cb)
 		s = ckpt_snap_exit_find(ms);
 	if (!s) {
 		/* Dropped meanwhile. */
-		exit_again(ms, regs);
+		exit_again(ms, regs, &c);
 	} else if (s->nr_threads || get_nr_threads(current) > 1) {
 		s->ctx->errmsg[0] = 0;
 		ret = ckpt_rollback_group(s, &ax, &st);
 		/* Refused, nothing changed: the process exits as it asked. */
 		if (ret == -ERESTARTNOINTR)
-			exit_retry(ms, regs);
+			exit_retry(regs, &c);
 		else if (ret && !fatal_signal_pending(current))
-			exit_refused(ms, s, regs);
+			exit_refused(ms, s, regs, &c);
 	} else {
 		s->ctx->errmsg[0] = 0;
 		if (ckpt_snap_same_seccomp(s->ctx, s, 0, current)) {
-			exit_refused(ms, s, regs);
+			exit_refused(ms, s, regs, &c);
 		} else {
 			ret = ckpt_rollback_current(s, s->signal, &st);
 			if (ret)
@@ -151,13 +162,15 @@ static void exit_probe(void *data, struct pt_regs *regs, long id)
 	if (id != __NR_exit && id != __NR_exit_group)
 		return;
 	/*
-	 * A vfork child shares the mm: its exit is its own.  So is exit() of
-	 * one thread among others.
+	 * exit() of one thread among others is its own.  So is a vfork
+	 * child's exit; with threads, the rollback checks the mm's users
+	 * once they are held, as a clone in progress counts here too.
 	 */
 	if (in_compat_syscall() || !current->mm ||
 	    (current->flags & PF_KTHREAD) ||
 	    (id == __NR_exit && get_nr_threads(current) != 1) ||
-	    atomic_read(&current->mm->mm_users) > get_nr_threads(current))
+	    (get_nr_threads(current) == 1 &&
+	     atomic_read(&current->mm->mm_users) != 1))
 		return;
 	ms = ckpt_mmsnap_find(current->mm);
 	if (!ms)
@@ -167,9 +180,20 @@ static void exit_probe(void *data, struct pt_regs *regs, long id)
 		WRITE_ONCE(ms->exit_pass, 0);
 		goto put;
 	}
-	if (!READ_ONCE(ms->nr_exit) || ckpt_watch_dead(ckpt_mmsnap_watch(ms)) ||
-	    xchg(&ms->exit_queued, 1))
+	if (!READ_ONCE(ms->nr_exit) || ckpt_watch_dead(ckpt_mmsnap_watch(ms)))
 		goto put;
+	if (xchg(&ms->exit_queued, 1)) {
+		/*
+		 * Another thread's exit is on its way to a rollback: this one
+		 * is skipped and made again until that rollback holds this
+		 * thread (its registers become the snapshot's) or lets the
+		 * process exit.
+		 */
+		regs->orig_ax = -1;
+		regs->ax = id;
+		regs->ip -= 2;
+		goto put;
+	}
 	ms->exit_nr = id;
 	ms->exit_mask = current->blocked;
 	init_task_work(&ms->exit_work, exit_work);

@@ -17,8 +17,10 @@
  * the regset getters and setters work, as on a stopped tracee: the first
  * switch away saved the FPU registers, and a spurious wakeup does not
  * load them again.  Threads born meanwhile are found by a second pass: a
- * held thread cannot clone, a kick makes a clone in progress restart, so
- * the passes end.
+ * held thread cannot clone, and a clone in progress has linked its child
+ * before its caller comes, so the passes end.  A thread that runs the
+ * work inside a syscall (io_uring_enter() and a tracer's syscall stops
+ * run task_work too) is refused: its syscall would end after us.
  *
  * A work cannot be cancelled (task_work_cancel() is not exported): each
  * keeps the hold and the module referenced until it has run, which for a
@@ -30,6 +32,8 @@
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+
+#include <asm/syscall.h>
 
 #include "compat.h"
 #include "thread_hold.h"
@@ -57,10 +61,14 @@ static void hold_put(struct ckpt_hold *h)
 
 static void count(struct ckpt_hold *h, unsigned int *n)
 {
+	bool last;
+
 	spin_lock(&h->lock);
-	(*n)++;
+	last = ++*n == h->nr;
 	spin_unlock(&h->lock);
-	wake_up(&h->wq);
+	/* The holder waits for the last one only: no wakeup per thread. */
+	if (last)
+		wake_up(&h->wq);
 }
 
 static bool all(struct ckpt_hold *h, unsigned int *n)
@@ -73,6 +81,18 @@ static bool all(struct ckpt_hold *h, unsigned int *n)
 	return yes;
 }
 
+/*
+ * Inside a syscall rather than past it: task_work also runs from
+ * io_uring_enter()'s wait and from a tracer's syscall stops, where the
+ * syscall's return would overwrite ax after a rollback.
+ */
+static bool mid_syscall(void)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+
+	return syscall_get_nr(current, regs) >= 0 && regs->ax == -ENOSYS;
+}
+
 /* task_work of a held thread. */
 static void held_work(struct callback_head *cb)
 {
@@ -83,11 +103,15 @@ static void held_work(struct callback_head *cb)
 	spin_lock(&h->lock);
 	e->arrived = alive;
 	e->gone = !alive;
+	e->mid_syscall = alive && mid_syscall();
 	spin_unlock(&h->lock);
 	count(h, &h->came);
-	/* Acquire: then() and arg, set by the holder before its release. */
+	/*
+	 * Acquire: then() and arg, set by the holder before its release.  A
+	 * thread woken by SIGKILL may see go too: it does nothing but die.
+	 */
 	if (alive && !wait_event_killable(h->go_wq, smp_load_acquire(&h->go)) &&
-	    e->then)
+	    e->then && !fatal_signal_pending(current))
 		e->then(e);
 	count(h, &h->finished);
 	hold_put(h);
@@ -129,9 +153,13 @@ static unsigned int collect(struct ckpt_hold *h, struct task_struct **ts,
 	unsigned int n = 0;
 
 	rcu_read_lock();
+	/*
+	 * An exiting thread too: its work runs from do_exit() after its
+	 * exit_mm(), so that its clear_child_tid write and robust futexes are
+	 * done before the capture, and marks it gone.
+	 */
 	for_each_thread(current, t) {
-		if (t == current || (t->flags & PF_EXITING) ||
-		    ckpt_hold_entry(h, t))
+		if (t == current || ckpt_hold_entry(h, t))
 			continue;
 		if (t->flags & PF_IO_WORKER) {
 			*worker = task_pid_vnr(t);
@@ -167,7 +195,9 @@ static int kick(struct ckpt_hold *h, struct task_struct **ts, unsigned int n)
 		e->hold = h;
 		e->task = ts[i];
 		init_task_work(&e->work, held_work);
+		spin_lock(&h->lock);
 		h->held[h->nr++] = e;
+		spin_unlock(&h->lock);
 		kref_get(&h->ref);
 		__module_get(THIS_MODULE);
 		if (task_work_add(e->task, &e->work, TWA_SIGNAL)) {
@@ -219,9 +249,15 @@ static int wait_came(struct ckpt_ctx *ctx, struct ckpt_hold *h)
 				i < h->nr ? task_pid_vnr(h->held[i]->task) : 0,
 				HOLD_TIMEOUT / HZ);
 	}
-	for (i = 0; i < h->nr; i++)
-		if (h->held[i]->arrived)
-			ckpt_hold_wait_asleep(h->held[i]->task);
+	for (i = 0; i < h->nr; i++) {
+		if (!h->held[i]->arrived)
+			continue;
+		if (h->held[i]->mid_syscall)
+			return ckpt_err(ctx, -EBUSY,
+					"thread %d was stopped inside a syscall (io_uring_enter, or a tracer's syscall stop), where it cannot be held",
+					task_pid_vnr(h->held[i]->task));
+		ckpt_hold_wait_asleep(h->held[i]->task);
+	}
 	return fatal_signal_pending(current) ? -EINTR : 0;
 }
 
@@ -328,6 +364,6 @@ void ckpt_hold_end(struct ckpt_hold *h)
 
 void ckpt_hold_release(struct ckpt_hold *h)
 {
-	ckpt_hold_go(h);
-	ckpt_hold_end(h);
+	/* No then(): the threads use nothing of the caller's. */
+	hold_abort(h);
 }

@@ -29,6 +29,7 @@ struct ckpt_held {
 	const void *arg;
 	bool arrived;			/* under hold->lock */
 	bool gone;			/* its work ran from do_exit() */
+	bool mid_syscall;		/* it came inside a syscall, not past it */
 };
 
 struct ckpt_hold {
@@ -36,7 +37,7 @@ struct ckpt_hold {
 	spinlock_t lock;
 	wait_queue_head_t wq;		/* the holder waits here */
 	wait_queue_head_t go_wq;	/* the held threads wait here */
-	unsigned int nr;		/* entries in held[] */
+	unsigned int nr;		/* entries in held[], under lock */
 	unsigned int came;		/* works that ran, under lock */
 	unsigned int finished;		/* works that ended, under lock */
 	bool go;
@@ -60,7 +61,7 @@ struct ckpt_held *ckpt_hold_entry(struct ckpt_hold *h, struct task_struct *t);
 void ckpt_hold_go(struct ckpt_hold *h);
 /* After ckpt_hold_go(): waits until every then() has returned, and frees. */
 void ckpt_hold_end(struct ckpt_hold *h);
-/* Both: for a hold that changed nothing. */
+/* Lets them go without then()s, and does not wait for them to leave. */
 void ckpt_hold_release(struct ckpt_hold *h);
 /* Waits until @t sleeps uninterruptibly, off its CPU (a then()'s helper). */
 void ckpt_hold_wait_asleep(struct task_struct *t);

@@ -14,8 +14,12 @@ if [ ! -x "$SRC/scripts/checkpatch.pl" ] || [ "$TAR" -nt "$SRC/scripts/checkpatc
 		'*/scripts/const_structs.checkpatch'
 fi
 cd "$TOP"
-# --strict findings of every level (CHECK included) fail the run.
+# --strict findings of every level (CHECK included) fail the run.  ENOSYS
+# is ignored: thread_hold.c compares ax with the -ENOSYS the syscall entry
+# code puts there (a thread still inside its syscall), which is the rule's
+# own meaning, and no code returns it.
 out=$("$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	--ignore ENOSYS \
 	-f module/*.c module/*.h $(ls format/*.[ch] | grep -v shim) uapi/linux/*.h 2>&1) || true
 printf '%s\n' "$out"
 ! printf '%s\n' "$out" | grep -qE '(ERROR|WARNING|CHECK):'
