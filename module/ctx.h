@@ -108,6 +108,11 @@ const char *ckpt_path(struct ckpt_ctx *ctx, const struct path *path);
 int ckpt_tracee_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid);
+/*
+ * Whether @mm has more than @users users for longer than a /proc read
+ * keeps one (up to ~15 ms of sleep).
+ */
+bool ckpt_mm_shared(struct mm_struct *mm, int users);
 /* ctx->threads into ascending tid order. */
 void ckpt_sort_threads(struct ckpt_ctx *ctx);
 int ckpt_thread_capture(struct ckpt_ctx *ctx);

@@ -175,7 +175,7 @@ int ckpt_snap_rollback_self(struct ckpt_rollback *a, long *ax)
 
 	/* With threads, rollback_group.c checks it once they are held. */
 	if (!why && get_nr_threads(current) == 1 &&
-	    atomic_read(&current->mm->mm_users) > 1)
+	    ckpt_mm_shared(current->mm, 1))
 		why = "the process shares its memory with another task";
 	if (why) {
 		strscpy(a->errmsg, why, sizeof(a->errmsg));

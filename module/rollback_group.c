@@ -262,7 +262,7 @@ int ckpt_rollback_group(struct ckpt_snap *s, long *ax,
 	if (recs)
 		ret = ckpt_snap_same_threads(ctx, s, recs);
 	/* Held: no clone or exit in progress counts any more. */
-	if (!ret && atomic_read(&current->mm->mm_users) > ctx->nr_threads + 1)
+	if (!ret && ckpt_mm_shared(current->mm, ctx->nr_threads + 1))
 		ret = ckpt_err(ctx, -EBUSY,
 			       "the process shares its memory with another task (vfork child, io_uring or vhost worker)");
 	if (!ret)

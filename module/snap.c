@@ -413,7 +413,7 @@ static int self_target(struct ckpt_ctx *ctx, struct ckpt_hold **hold)
 	 * Its threads share it, and no clone or exit is in progress once
 	 * they are held: anyone else (vfork, io_uring, vhost) could write.
 	 */
-	if (atomic_read(&current->mm->mm_users) > ctx->nr_threads + 1)
+	if (ckpt_mm_shared(current->mm, ctx->nr_threads + 1))
 		return ckpt_err(ctx, -EBUSY,
 				"the process shares its memory with another task (vfork child, io_uring or vhost worker)");
 	mmget(current->mm);

@@ -11,6 +11,7 @@
  * (SIGKILL aside: memory stays valid through our mm reference).
  */
 #include <linux/compat.h>
+#include <linux/delay.h>
 #include <linux/pid.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
@@ -167,6 +168,23 @@ int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid)
 	return ret ? ret : wait_stopped(ctx, ctx->task);
 }
 
+/*
+ * /proc readers (stat, status, maps) and access_process_vm() take the mm
+ * for a moment: only a user that stays is another task's.  Returns at
+ * once when there is none, which is the common case.
+ */
+bool ckpt_mm_shared(struct mm_struct *mm, int users)
+{
+	unsigned int i;
+
+	for (i = 0; i < 20; i++) {
+		if (atomic_read(&mm->mm_users) <= users)
+			return false;
+		usleep_range(500, 1000);
+	}
+	return true;
+}
+
 int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
 {
 	struct task_struct *t;
@@ -192,7 +210,7 @@ int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
 		return ckpt_err(ctx, -EINVAL, "process %d has no memory", pid);
 	ctx->mm = mm;
 	/* Ours and the threads': anyone else (vfork, io_uring, vhost) could write. */
-	if (atomic_read(&mm->mm_users) > 2 + ctx->nr_threads)
+	if (ckpt_mm_shared(mm, 2 + ctx->nr_threads))
 		return ckpt_err(ctx, -EBUSY,
 				"process %d shares its memory with another task (vfork child, io_uring or vhost worker)",
 				pid);
