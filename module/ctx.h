@@ -113,6 +113,8 @@ int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid);
  * keeps one (up to ~15 ms of sleep).
  */
 bool ckpt_mm_shared(struct mm_struct *mm, int users);
+/* -EINVAL, in words, if a thread of @ctx runs 32-bit code. */
+int ckpt_threads_64bit(struct ckpt_ctx *ctx);
 /* ctx->threads into ascending tid order. */
 void ckpt_sort_threads(struct ckpt_ctx *ctx);
 int ckpt_thread_capture(struct ckpt_ctx *ctx);

@@ -151,6 +151,11 @@ int ckpt_snap_same_threads(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
 				return ret;
 			recs[i++ - 1] = s->threads[j++];
 		} else if (!b || (a && a < b)) {
+			/* Born since: it ends through a syscall of the vDSO. */
+			if (!ctx->mm->context.vdso)
+				return ckpt_err(ctx, -EOPNOTSUPP,
+						"thread %d was started after snapshot %u, and without a vDSO (vdso=0) a rollback cannot end it",
+						a, s->id);
 			recs[i++ - 1] = NULL;
 		} else {
 			return ckpt_err(ctx, -EBUSY,
@@ -498,13 +503,6 @@ static long rollback_start(struct ckpt_file *cf, struct ckpt_rollback *a,
 	ret = ckpt_snap_same_threads(ctx, s, recs);
 	if (ret)
 		goto out;
-	for (i = 0; i < ctx->nr_threads; i++)
-		if (!recs[i] && !ctx->mm->context.vdso) {
-			ret = ckpt_err(ctx, -EOPNOTSUPP,
-				       "thread %d was started after snapshot %u, and without a vDSO (vdso=0) a rollback cannot end it",
-				       ctx_tid(ctx, i + 1), s->id);
-			goto out;
-		}
 	ret = -ENOMEM;
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)

@@ -102,7 +102,7 @@ static bool born(const struct ckpt_rec_thread **recs, unsigned int i)
 	return i && !recs[i - 1];
 }
 
-/* Who is who among the threads; -errno with nothing changed. */
+/* Who is who among the threads. */
 struct roles {
 	int me, self, helper;
 };
@@ -118,14 +118,8 @@ static int find_roles(struct ckpt_ctx *ctx, const struct ckpt_snap *s,
 	r->helper = -1;
 	for (i = 0; i <= ctx->nr_threads; i++) {
 		t = ckpt_ctx_thread(ctx, i);
-		if (born(recs, i)) {
-			if (!current->mm->context.vdso)
-				return ckpt_err(ctx, -EOPNOTSUPP,
-						"thread %d was started after snapshot %u, and without a vDSO (vdso=0) a rollback cannot end it",
-						task_pid_vnr(t), s->id);
-		} else if (s->self && task_pid_vnr(t) == s->self_tid) {
+		if (!born(recs, i) && s->self && task_pid_vnr(t) == s->self_tid)
 			r->self = i;
-		}
 		if (t == current)
 			r->me = i;
 	}
@@ -257,14 +251,19 @@ int ckpt_rollback_group(struct ckpt_snap *s, long *ax,
 		goto out;
 	/* Before any then() is set: a thread killed meanwhile may run one. */
 	h->data = &g;
-	ret = -ENOMEM;
-	recs = kcalloc(ctx->nr_threads + 1, sizeof(*recs), GFP_KERNEL);
-	if (recs)
-		ret = ckpt_snap_same_threads(ctx, s, recs);
 	/* Held: no clone or exit in progress counts any more. */
-	if (!ret && ckpt_mm_shared(current->mm, ctx->nr_threads + 1))
+	if (ckpt_mm_shared(current->mm, ctx->nr_threads + 1)) {
 		ret = ckpt_err(ctx, -EBUSY,
 			       "the process shares its memory with another task (vfork child, io_uring or vhost worker)");
+	} else {
+		/* As ckpt_target_get() leaves it, for the checks. */
+		mmget(current->mm);
+		ctx->mm = current->mm;
+		ret = -ENOMEM;
+		recs = kcalloc(ctx->nr_threads + 1, sizeof(*recs), GFP_KERNEL);
+	}
+	if (recs)
+		ret = ckpt_snap_same_threads(ctx, s, recs);
 	if (!ret)
 		ret = find_roles(ctx, s, recs, &r);
 	if (ret) {

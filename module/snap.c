@@ -391,23 +391,16 @@ int ckpt_snap_locked(struct ckpt_ctx *ctx, struct mm_struct *mm, bool end)
  */
 static int self_target(struct ckpt_ctx *ctx, struct ckpt_hold **hold)
 {
-	struct task_struct *t;
-	unsigned int i;
 	int ret;
 
 	if (get_nr_threads(current) == 1) {
 		ctx->task = get_task_struct(current);
 	} else {
 		ret = ckpt_hold_others(ctx, hold);
+		if (!ret)
+			ret = ckpt_threads_64bit(ctx);
 		if (ret)
 			return ret;
-		for (i = 0; i <= ctx->nr_threads; i++) {
-			t = ckpt_ctx_thread(ctx, i);
-			if (!user_64bit_mode(task_pt_regs(t)))
-				return ckpt_err(ctx, -EINVAL,
-						"thread %d runs 32-bit code: only x86_64 processes are supported",
-						task_pid_vnr(t));
-		}
 	}
 	/*
 	 * Its threads share it, and no clone or exit is in progress once

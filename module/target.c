@@ -185,26 +185,35 @@ bool ckpt_mm_shared(struct mm_struct *mm, int users)
 	return true;
 }
 
+int ckpt_threads_64bit(struct ckpt_ctx *ctx)
+{
+	struct task_struct *th;
+	unsigned int i;
+
+	for (i = 0; i <= ctx->nr_threads; i++) {
+		th = ckpt_ctx_thread(ctx, i);
+		if (!user_64bit_mode(task_pt_regs(th)) ||
+		    test_tsk_thread_flag(th, TIF_ADDR32))
+			return ckpt_err(ctx, -EINVAL,
+					"thread %d of process %d runs 32-bit code: only x86_64 processes are supported",
+					task_pid_vnr(th), task_tgid_vnr(th));
+	}
+	return 0;
+}
+
 int ckpt_target_get(struct ckpt_ctx *ctx, pid_t pid)
 {
 	struct task_struct *t;
 	struct mm_struct *mm;
-	unsigned int i;
 	int ret;
 
 	ret = ckpt_tracee_get(ctx, pid);
 	if (ret)
 		return ret;
 	t = ctx->task;
-	for (i = 0; i <= ctx->nr_threads; i++) {
-		struct task_struct *th = ckpt_ctx_thread(ctx, i);
-
-		if (!user_64bit_mode(task_pt_regs(th)) ||
-		    test_tsk_thread_flag(th, TIF_ADDR32))
-			return ckpt_err(ctx, -EINVAL,
-					"thread %d of process %d runs 32-bit code: only x86_64 processes are supported",
-					task_pid_vnr(th), pid);
-	}
+	ret = ckpt_threads_64bit(ctx);
+	if (ret)
+		return ret;
 	mm = get_task_mm(t);
 	if (!mm)
 		return ckpt_err(ctx, -EINVAL, "process %d has no memory", pid);

@@ -10,6 +10,20 @@ poke_until_done() {	# poke_until_done PID WAITPID
 	done
 }
 
+# zdtm_passes NAME PID WAITPID DIR WHAT: PID is signalled until WAITPID
+# ends, which must exit 0 with PASS as the last line of DIR/out; DIR goes.
+zdtm_passes() {
+	local rc
+	poke_until_done "$2" "$3" &
+	wait "$3"
+	rc=$?
+	if [ $rc -ne 0 ] || ! tail -n1 "$4/out" | grep -q '^PASS'; then
+		echo "FAIL: $1: $5: status $rc: $(tail -n 3 "$4/out" | tr '\n' ' ')"
+		return 1
+	fi
+	rm -rf "$4"
+}
+
 # snap_rollbacks PID: the rollbacks of PID's one snapshot, or nothing.
 snap_rollbacks() {
 	ckpt list -t "$1" --json 2>/dev/null | sed -n 's/.*"rollbacks": \([0-9]*\).*/\1/p'
@@ -63,15 +77,8 @@ zdtm_run() {
 			done
 			[ "$(snap_rollbacks "$pid")" = 1 ] || { echo "FAIL: $name: no self rollback: $(cat "$dir/out")"; kill -9 "$pid"; return 1; }
 		fi
-		poke_until_done "$pid" "$pid" &
-		wait "$pid"
-		rc=$?
-		if [ $rc -ne 0 ] || ! tail -n1 "$dir/out" | grep -q '^PASS'; then
-			echo "FAIL: $name: after the rollback: status $rc: $(tail -n 3 "$dir/out" | tr '\n' ' ')"
-			return 1
-		fi
-		rm -rf "$dir"
-		return 0
+		zdtm_passes "$name" "$pid" "$pid" "$dir" "after the rollback"
+		return
 	fi
 	if [ "$how" = every ]; then
 		ckpt dump -t "$pid" --every 300 --dir "$dir/series" 2>"$dir/every.log" &
@@ -103,12 +110,5 @@ zdtm_run() {
 	fi
 	ckpt restore -i "$img" &
 	rpid=$!
-	poke_until_done "$pid" "$rpid" &
-	wait "$rpid"
-	rc=$?
-	if [ $rc -ne 0 ] || ! tail -n1 "$dir/out" | grep -q '^PASS'; then
-		echo "FAIL: $name: restored process: status $rc: $(tail -n 3 "$dir/out" | tr '\n' ' ')"
-		return 1
-	fi
-	rm -rf "$dir"
+	zdtm_passes "$name" "$pid" "$rpid" "$dir" "restored process"
 }

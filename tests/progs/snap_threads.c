@@ -348,14 +348,12 @@ static void *born_roller(void *arg)
 
 static int nr_tasks(void)
 {
-	char path[64];
-	FILE *f;
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
 	int n = -1;
 
-	snprintf(path, sizeof(path), "/proc/self/status");
-	f = fopen(path, "r");
-	while (f && fgets(path, sizeof(path), f))
-		if (sscanf(path, "Threads: %d", &n) == 1)
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
 			break;
 	if (f)
 		fclose(f);
