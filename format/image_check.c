@@ -88,6 +88,7 @@ enum {
 	R_SIGPENDING,
 	R_THREAD,
 	R_TIMER,
+	R_SECCOMP,
 	R_MM,
 	R_VMA,
 	R_FILE,
@@ -128,6 +129,9 @@ static const struct rec_info rec_info[R_NR] = {
 	[R_THREAD] = { "THREAD", sizeof(struct ckpt_rec_thread),
 		       CKPT_REC_MAX_LEN, true, false },
 	[R_TIMER] = REC_FIXED("TIMER", struct ckpt_rec_timer, true, false),
+	/* the filters follow: check_seccomp() says what is wrong with len */
+	[R_SECCOMP] = { "SECCOMP", sizeof(struct ckpt_rec_seccomp),
+			CKPT_REC_MAX_LEN, true, false },
 	[R_MM] = { "MM", sizeof(struct ckpt_rec_mm),
 		   ALIGN8(sizeof(struct ckpt_rec_mm) + IMG_PATH_MAX),
 		   false, true },
@@ -169,6 +173,8 @@ static u32 rank_of(u32 type)
 		return R_THREAD;
 	case CKPT_REC_TIMER:
 		return R_TIMER;
+	case CKPT_REC_SECCOMP:
+		return R_SECCOMP;
 	case CKPT_REC_MM:
 		return R_MM;
 	case CKPT_REC_VMA:
@@ -867,6 +873,107 @@ static int check_timer(struct img_check *c, const struct ckpt_rec_timer *r)
 	return 0;
 }
 
+/* The filters of a FILTER record: each whole, and no byte after them. */
+static int check_filters(struct img_check *c, const struct ckpt_rec_seccomp *r)
+{
+	const u8 *p = (const u8 *)(r + 1), *end = (const u8 *)r + r->h.len;
+	const struct ckpt_seccomp_filter *f;
+	u64 path = 0;
+	u32 i;
+
+	for (i = 0; i < r->nr_filters; i++) {
+		f = (const void *)p;
+		if ((u64)(end - p) < sizeof(*f))
+			return fail(c, -EINVAL,
+				    "thread %u: filter %u of %u is cut short",
+				    r->tid, i, r->nr_filters);
+		if (f->flags & ~(u32)CKPT_SECCOMP_LOG)
+			return fail(c, -EINVAL, "thread %u: filter %u: flags %#x",
+				    r->tid, i, f->flags);
+		if (!f->len || f->len > CKPT_SECCOMP_MAX_INSNS)
+			return fail(c, -EINVAL,
+				    "thread %u: filter %u: %u instructions, not 1..%u",
+				    r->tid, i, f->len, CKPT_SECCOMP_MAX_INSNS);
+		if ((u64)(end - p) - sizeof(*f) <
+		    (u64)f->len * sizeof(f->insns[0]))
+			return fail(c, -EINVAL,
+				    "thread %u: filter %u of %u is cut short",
+				    r->tid, i, r->nr_filters);
+		/* The kernel's limit: what one syscall runs through. */
+		path += f->len + 4;
+		if (path > CKPT_SECCOMP_MAX_PATH)
+			return fail(c, -EINVAL,
+				    "thread %u: its filters run more than %u instructions",
+				    r->tid, CKPT_SECCOMP_MAX_PATH);
+		p += sizeof(*f) + (u64)f->len * sizeof(f->insns[0]);
+	}
+	if (p != end)
+		return fail(c, -EINVAL, "thread %u: %ld bytes after its %u filters",
+			    r->tid, (long)(end - p), r->nr_filters);
+	return 0;
+}
+
+/*
+ * One thread's mode and filters.  The instructions themselves are the
+ * kernel's to judge when the restore installs them (a bad one fails the
+ * restore before the process exists); a same_as that names no earlier
+ * record is the restore's to find (restore_load.c).
+ */
+static int check_seccomp(struct img_check *c, const struct ckpt_rec_seccomp *r)
+{
+	bool leader = r->tid == c->task_tid;
+
+	if (c->nr_seccomp >= IMG_MAX_THREADS)
+		return fail(c, -E2BIG, "more than %u SECCOMP records",
+			    IMG_MAX_THREADS);
+	if (!r->tid || r->tid >= IMG_PID_MAX)
+		return fail(c, -EINVAL, "tid %u", r->tid);
+	if (leader ? c->nr_seccomp :
+	    c->last_seccomp_tid && r->tid <= c->last_seccomp_tid)
+		return fail(c, -EINVAL,
+			    "tid %u: the leader's record first, then ascending tid",
+			    r->tid);
+	if (r->mode == CKPT_SECCOMP_STRICT) {
+		if (r->nr_filters || r->same_as ||
+		    r->h.len != sizeof(*r))
+			return fail(c, -EINVAL,
+				    "thread %u: filters in strict mode", r->tid);
+	} else if (r->mode == CKPT_SECCOMP_FILTER) {
+		if (!r->nr_filters ||
+		    r->nr_filters > CKPT_SECCOMP_MAX_PATH / 5)
+			return fail(c, -EINVAL, "thread %u: %u filters",
+				    r->tid, r->nr_filters);
+		if (r->same_as) {
+			if (r->same_as == r->tid ||
+			    r->same_as >= IMG_PID_MAX ||
+			    r->h.len != sizeof(*r))
+				return fail(c, -EINVAL,
+					    "thread %u: the filters of thread %u, and a length of %u",
+					    r->tid, r->same_as, r->h.len);
+		} else if (check_filters(c, r)) {
+			return c->error;
+		}
+	} else {
+		return fail(c, -EINVAL, "thread %u: seccomp mode %u", r->tid,
+			    r->mode);
+	}
+	if (!leader)
+		c->last_seccomp_tid = r->tid;
+	c->nr_seccomp++;
+	return 0;
+}
+
+int img_check_seccomp(struct img_check *c, const struct ckpt_rec_seccomp *r,
+		      u32 len)
+{
+	if (c->error)
+		return c->error;
+	if (len < sizeof(*r) || r->h.type != CKPT_REC_SECCOMP ||
+	    r->h.len != len || len % CKPT_REC_ALIGN)
+		return fail(c, -EINVAL, "not a SECCOMP record of %u bytes", len);
+	return check_seccomp(c, r);
+}
+
 static const struct {
 	const char *name;
 	u32 off;
@@ -1441,6 +1548,9 @@ int img_check_record(struct img_check *c, const void *rec)
 		break;
 	case R_TIMER:
 		ret = check_timer(c, rec);
+		break;
+	case R_SECCOMP:
+		ret = check_seccomp(c, rec);
 		break;
 	case R_MM:
 		ret = check_mm(c, rec);

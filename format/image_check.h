@@ -129,6 +129,8 @@ struct img_check {
 	u32 last_tid;		/* of the last non-leader THREAD */
 	u32 nr_timers;		/* TIMER records so far */
 	s32 last_timer_id;
+	u32 nr_seccomp;		/* SECCOMP records so far */
+	u32 last_seccomp_tid;	/* of the last non-leader SECCOMP */
 	u64 mm_vdso;
 	u64 vma_end;		/* end of the last VMA */
 	u64 pages_end;		/* end of the last PAGES run */
@@ -182,6 +184,13 @@ __printf(3, 4)
 int img_check_fail(struct img_check *c, int err, const char *fmt, ...);
 
 void img_check_free(struct img_check *c);
+
+/*
+ * One SECCOMP record of @len bytes, checked as in an image, outside one:
+ * the caller's records of CKPT_IOC_DUMP.  Set c->task_tid first.
+ */
+int img_check_seccomp(struct img_check *c, const struct ckpt_rec_seccomp *r,
+		      u32 len);
 
 static inline int img_check_error(const struct img_check *c)
 {

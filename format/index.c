@@ -167,6 +167,9 @@ int ckpt_index_add(struct ckpt_index *idx, const struct ckpt_hdr *h, u64 off)
 	case CKPT_REC_TIMER:
 		return push(idx, (const void ***)&idx->timers,
 			    &idx->nr_timers, &idx->cap_timers, rec);
+	case CKPT_REC_SECCOMP:
+		return push(idx, (const void ***)&idx->seccomp,
+			    &idx->nr_seccomp, &idx->cap_seccomp, rec);
 	case CKPT_REC_VMA:
 		return push(idx, (const void ***)&idx->vmas, &idx->nr_vmas,
 			    &idx->cap_vmas, rec);
@@ -217,6 +220,7 @@ void ckpt_index_free(struct ckpt_index *idx)
 	idx_free(idx->sigs);
 	idx_free(idx->threads);
 	idx_free(idx->timers);
+	idx_free(idx->seccomp);
 	idx_free(idx->vmas);
 	idx_free(idx->files);
 	idx_free(idx->fds);

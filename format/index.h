@@ -19,7 +19,8 @@
  *  - singletons (HEADER, TASK, FS, CPU, XSTATE, SIGHAND, SIGNAL, MM): a
  *    pointer to the record, NULL if there is none; the first one counts
  *    (the validator refuses a second one in an image);
- *  - repeated records (SIGPENDING, THREAD, TIMER, VMA, FILE, FD, CHANGED):
+ *  - repeated records (SIGPENDING, THREAD, TIMER, SECCOMP, VMA, FILE, FD,
+ *    CHANGED):
  *    arrays of pointers, in stream order (a THREAD's nested records stay
  *    inside it);
  *  - PAGES: the records copied into runs[] (their page data is never
@@ -88,6 +89,9 @@ struct ckpt_index_copy;
 	const struct ckpt_rec_timer **timers;				\
 	unsigned int nr_timers;						\
 	unsigned long cap_timers;					\
+	const struct ckpt_rec_seccomp **seccomp;			\
+	unsigned int nr_seccomp;					\
+	unsigned long cap_seccomp;					\
 	const struct ckpt_rec_vma **vmas;				\
 	unsigned int nr_vmas;						\
 	unsigned long cap_vmas;						\

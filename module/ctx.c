@@ -81,6 +81,8 @@ void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	while (ctx->nr_threads)
 		put_task_struct(ctx->threads[--ctx->nr_threads]);
 	kvfree(ctx->threads);
+	kvfree(ctx->seccomp_in);
+	kvfree(ctx->seccomp_recs);
 	kfree(ctx->path);
 	kfree(ctx);
 	atomic_long_dec(&ckpt_stats.ctxs);

@@ -45,6 +45,9 @@ struct ckpt_ctx {
 	/* Its other threads, referenced, in ascending tid order. */
 	struct task_struct **threads;
 	unsigned int nr_threads;
+	/* Dumps: the caller's SECCOMP records, and each thread's (or NULL). */
+	void *seccomp_in;
+	const struct ckpt_rec_seccomp **seccomp_recs;
 
 	struct file *out;		/* the image, referenced */
 	loff_t pos;
@@ -119,6 +122,8 @@ int ckpt_threads_64bit(struct ckpt_ctx *ctx);
 void ckpt_sort_threads(struct ckpt_ctx *ctx);
 int ckpt_thread_capture(struct ckpt_ctx *ctx);
 int ckpt_timer_capture(struct ckpt_ctx *ctx);
+int ckpt_seccomp_take(struct ckpt_ctx *ctx, const struct ckpt_dump *d);
+int ckpt_seccomp_capture(struct ckpt_ctx *ctx);
 
 /*
  * signal.c: runs @fn with @t's siglock held (lock_task_sighand() is not

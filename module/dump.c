@@ -57,6 +57,9 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d,
 	int ret;
 
 	ret = ckpt_target_get(ctx, d->pid);
+	/* First: its ENODATA asks the caller for the filters, nothing begun. */
+	if (!ret)
+		ret = ckpt_seccomp_take(ctx, d);
 	if (!ret)
 		ret = open_output(ctx, d->fd);
 	if (ret)
@@ -80,6 +83,8 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d,
 		ret = ckpt_thread_capture(ctx);
 	if (!ret)
 		ret = ckpt_timer_capture(ctx);
+	if (!ret)
+		ret = ckpt_seccomp_capture(ctx);
 	if (!ret)
 		ret = ckpt_mm_capture(ctx);
 	if (!ret)

@@ -10,7 +10,6 @@
 #include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
-#include <linux/seccomp.h>
 #include <linux/uidgid.h>
 
 #include "compat.h"
@@ -111,34 +110,11 @@ out:
 	return ret;
 }
 
-/* Filters are per thread: a second thread alone may have one. */
-static int refuse_seccomp(struct ckpt_ctx *ctx)
-{
-	struct task_struct *t;
-	unsigned int i;
-
-	for (i = 0; i <= ctx->nr_threads; i++) {
-		t = ckpt_ctx_thread(ctx, i);
-		if (t->seccomp.mode == SECCOMP_MODE_DISABLED)
-			continue;
-		if (!i)
-			return ckpt_err(ctx, -EOPNOTSUPP,
-					"process %d uses seccomp, which is not supported",
-					task_pid_vnr(t));
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"thread %d of process %d uses seccomp, which is not supported",
-				task_pid_vnr(t), task_pid_vnr(ctx->task));
-	}
-	return 0;
-}
-
 int ckpt_task_capture(struct ckpt_ctx *ctx)
 {
 	int ret;
 
-	ret = refuse_seccomp(ctx);
-	if (!ret)
-		ret = capture_ids(ctx);
+	ret = capture_ids(ctx);
 	if (!ret)
 		ret = capture_fs(ctx);
 	return ret;

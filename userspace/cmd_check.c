@@ -46,6 +46,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_THREADS, "threads" },
 	{ CKPT_FEAT_THREAD_SNAPSHOTS, "thread-snapshots" },
 	{ CKPT_FEAT_SELF_THREAD_SNAPSHOTS, "self-thread-snapshots" },
+	{ CKPT_FEAT_SECCOMP, "seccomp" },
 };
 
 static const struct bitname kfacts[] = {

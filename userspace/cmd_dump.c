@@ -176,7 +176,7 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	bool periodic = false;
 	const char *out_path = NULL;
 	unsigned long long t0, capture_us, kill_us = 0;
-	bool kill_after = false, stats = false, created;
+	bool kill_after = false, stats = false, created, seccomp = false;
 	struct ckpt_version v;
 	struct ckpt_dump d;
 	int c, dev, out, ret = 1;
@@ -239,8 +239,10 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	t0 = now_us();
 	if (ptrace_stop(pid))
 		goto close_out;
-	if (ckpt_dump(dev, pid, out, 0, &d)) {
-		dump_failed(&d, "capture");
+	c = dump_capture(dev, pid, out, 0, &d, &seccomp);
+	if (c) {
+		if (c != -2)
+			dump_failed(&d, "capture");
 		ptrace_resume(pid);
 		goto close_out;
 	}

@@ -230,7 +230,8 @@ static void child(const struct plan *p, int img, int dev, int sync_rd,
 	if (read(sync_rd, &c, 1) != 1)
 		_exit(127);
 	if (child_prepare(p, keep, 4, &pipe_fd) ||
-	    child_threads(p, keep[1], new_pid) || child_timers(p))
+	    child_threads(p, keep[1], new_pid) || child_timers(p) ||
+	    child_seccomp(p))
 		_exit(127);
 	close(keep[2]);
 	/*
@@ -284,46 +285,64 @@ static int set_regs(int dev, pid_t pid)
 	return 0;
 }
 
-/*
- * The child's other threads, parked in the kernel: each seized and
- * interrupted, so that once released it stops before any user code.
- */
-static int seize_threads(pid_t pid, size_t nr, pid_t *tids)
-{
-	char path[64];
-	struct dirent *d;
-	size_t n = 0;
-	pid_t tid;
-	DIR *dir;
+/* The child's other threads, as their first stops show them. */
+struct born {
+	pid_t *tids;		/* nr_threads of them */
+	size_t nr, max;
+};
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir) {
-		errmsg("restore: %s: %s", path, strerror(errno));
+/*
+ * The next stop of the leader @pid, whichever of the child's threads
+ * stops first: the others, traced from birth (CLONE_PTRACE), stop once
+ * before they make their filters and park.  Each is noted in @b and let
+ * go.  A thread that exits or is killed is let be: the leader's restore
+ * then fails and says why.
+ */
+static int wait_leader(pid_t pid, int *status, struct born *b)
+{
+	pid_t w;
+
+	for (;;) {
+		w = waitpid(-1, status, __WALL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == pid)
+			return WIFSTOPPED(*status) ? 0 : -1;
+		if (!WIFSTOPPED(*status))
+			continue;
+		if ((*status >> 16) == PTRACE_EVENT_STOP) {
+			if (b->nr < b->max)
+				b->tids[b->nr] = w;
+			b->nr++;
+			ptrace(PTRACE_CONT, w, 0, 0);
+		} else {
+			/* A fault of its own: delivered, it ends the group. */
+			ptrace(PTRACE_CONT, w, 0, WSTOPSIG(*status));
+		}
+	}
+}
+
+/*
+ * The child's other threads, parked in the kernel: each interrupted, so
+ * that once released it stops before any user code.
+ */
+static int interrupt_threads(const struct born *b)
+{
+	size_t i;
+
+	if (b->nr != b->max) {
+		errmsg("restore: the restoring process has %zu threads besides its leader, the image %zu",
+		       b->nr, b->max);
 		return -1;
 	}
-	while ((d = readdir(dir))) {
-		tid = atoi(d->d_name);
-		if (tid <= 0 || tid == pid)
-			continue;
-		if (n == nr) {
-			n++;
-			break;
-		}
-		if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_EXITKILL) ||
-		    ptrace(PTRACE_INTERRUPT, tid, 0, 0)) {
-			errmsg("restore: cannot trace thread %d: %s", tid,
-			       strerror(errno));
-			closedir(dir);
+	for (i = 0; i < b->nr; i++) {
+		if (ptrace(PTRACE_INTERRUPT, b->tids[i], 0, 0)) {
+			errmsg("restore: cannot interrupt thread %d: %s",
+			       b->tids[i], strerror(errno));
 			return -1;
 		}
-		tids[n++] = tid;
-	}
-	closedir(dir);
-	if (n != nr) {
-		errmsg("restore: the restoring process has %zu threads besides its leader, the image %zu",
-		       n, nr);
-		return -1;
 	}
 	return 0;
 }
@@ -368,11 +387,12 @@ static int trace_restore(pid_t pid, int dev, struct progress_spec *ps,
 	struct ckpt_restore r;
 	struct iovec local = { &r, sizeof(r) };
 	struct iovec remote = { &restore_arg, sizeof(r) };
+	struct born b = { tids, 0, nr_threads };
 	int status;
 
 	/* The child's SIGSTOP: the next syscall is CKPT_IOC_RESTORE. */
 	for (;;) {
-		if (wait_stop(pid, &status)) {
+		if (wait_leader(pid, &status, &b)) {
 			say_child_died(status);
 			return -1;
 		}
@@ -384,8 +404,8 @@ static int trace_restore(pid_t pid, int dev, struct progress_spec *ps,
 	ps->pid = ps->tid = pid;
 	progress_start(&prog, ps);
 	/* Entry stop, then exit stop. */
-	if (ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_stop(pid, &status) ||
-	    ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_stop(pid, &status)) {
+	if (ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_leader(pid, &status, &b) ||
+	    ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_leader(pid, &status, &b)) {
 		progress_end(&prog, false);
 		say_child_died(status);
 		return -1;
@@ -405,7 +425,7 @@ static int trace_restore(pid_t pid, int dev, struct progress_spec *ps,
 			errmsg("restore: %s", strerror(-regs.rax));
 		return -1;
 	}
-	if (nr_threads && seize_threads(pid, nr_threads, tids))
+	if (interrupt_threads(&b))
 		return -1;
 	if (set_regs(dev, pid))
 		return -1;
@@ -511,8 +531,17 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 		close(sync[1]);
 		goto close_dev;
 	}
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL)) {
-		errmsg("restore: cannot trace the restoring process: %s", strerror(errno));
+	/*
+	 * PTRACE_O_SUSPEND_SECCOMP: the filters the child and its threads
+	 * make filter nothing until we detach.
+	 */
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL |
+		   (p.nr_seccomp ? PTRACE_O_SUSPEND_SECCOMP : 0))) {
+		if (p.nr_seccomp && errno == EPERM)
+			errmsg("restore: the image has seccomp filters: making them again needs CAP_SYS_ADMIN, and a ckpt not itself under seccomp (PTRACE_O_SUSPEND_SECCOMP)");
+		else
+			errmsg("restore: cannot trace the restoring process: %s",
+			       strerror(errno));
 		kill(pid, SIGKILL);
 		close(sync[1]);
 		waitpid(pid, NULL, 0);

@@ -38,7 +38,8 @@ struct show {
 	struct json j;		/* JSON: the writer, on @out */
 	/* the group of records being printed (a heading or a JSON array) */
 	u32 group;
-	bool have_fs, have_sigpending, have_threads, have_timers, have_files, have_fds;
+	bool have_fs, have_sigpending, have_threads, have_timers, have_seccomp,
+	     have_files, have_fds;
 	/* SIGHAND in text: how many actions are default */
 	/* page runs, printed at the trailer */
 	struct { u64 vaddr, npages; } *runs;
@@ -569,6 +570,40 @@ static void show_timer(struct show *s, const struct ckpt_rec_timer *r)
 		(ull)r->value, (ull)r->value_ns, (ull)r->interval_ns);
 }
 
+static void show_seccomp(struct show *s, const struct ckpt_rec_seccomp *r)
+{
+	const char *mode = r->mode == CKPT_SECCOMP_STRICT ? "strict" : "filter";
+	const unsigned char *p = (const unsigned char *)(r + 1);
+	const struct ckpt_seccomp_filter *f;
+	u32 i, insns = 0;
+
+	s->have_seccomp = true;
+	for (i = 0; i < r->nr_filters && !r->same_as; i++) {
+		f = (const void *)p;
+		insns += f->len;
+		p += sizeof(*f) + f->len * sizeof(f->insns[0]);
+	}
+	if (s->json) {
+		j_open(&s->j, NULL, '{');
+		j_u64(&s->j, "tid", r->tid);
+		j_str(&s->j, "mode", mode);
+		j_u64(&s->j, "filters", r->nr_filters);
+		j_u64(&s->j, "instructions", insns);
+		j_u64(&s->j, "same_as", r->same_as);
+		j_close(&s->j, '}');
+		return;
+	}
+	fprintf(s->out, "  SECCOMP  thread %u %s mode", r->tid, mode);
+	if (r->same_as)
+		fprintf(s->out, ": %u filters, thread %u's\n", r->nr_filters,
+			r->same_as);
+	else if (r->mode == CKPT_SECCOMP_FILTER)
+		fprintf(s->out, ": %u filters, %u instructions\n", r->nr_filters,
+			insns);
+	else
+		fputc('\n', s->out);
+}
+
 static void show_mm(struct show *s, const struct ckpt_rec_mm *r)
 {
 	const struct {
@@ -883,6 +918,7 @@ static void group(struct show *s, u32 type)
 		{ CKPT_REC_SIGPENDING, "sigpending", "pending" },
 		{ CKPT_REC_THREAD, "threads", "threads" },
 		{ CKPT_REC_TIMER, "timers", "posix timers" },
+		{ CKPT_REC_SECCOMP, "seccomp", "seccomp" },
 		{ CKPT_REC_VMA, "vmas", "vmas" },
 		{ CKPT_REC_FILE, "files", "files" },
 		{ CKPT_REC_FD, "fds", "fds" },
@@ -939,6 +975,9 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 	case CKPT_REC_TIMER:
 		show_timer(s, (const void *)h);
 		break;
+	case CKPT_REC_SECCOMP:
+		show_seccomp(s, (const void *)h);
+		break;
 	case CKPT_REC_MM:
 		show_mm(s, (const void *)h);
 		break;
@@ -966,6 +1005,8 @@ static int show_record(struct show *s, const struct ckpt_hdr *h)
 				j_empty(&s->j, "threads");
 			if (!s->have_timers)
 				j_empty(&s->j, "timers");
+			if (!s->have_seccomp)
+				j_empty(&s->j, "seccomp");
 			if (!s->have_files)
 				j_empty(&s->j, "files");
 			if (!s->have_fds)

@@ -116,6 +116,7 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 	uint64_t t0, stopped, w0, write_ms, dirty;
 	unsigned long seq = s->seq + 1;
 	struct ckpt_dump d;
+	bool said;
 	int ret;
 
 	if (series_begin(s))
@@ -126,9 +127,11 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 		series_abort(s);
 		return ret < 0 && target_dying(t) ? 1 : ret;
 	}
-	ret = ckpt_dump(dev, t->tr.pid, s->part_fd,
-			CKPT_DUMP_TRACK | (*full ? CKPT_DUMP_FULL : 0), &d) ?
-	      errno : 0;
+	ret = dump_capture(dev, t->tr.pid, s->part_fd,
+			   CKPT_DUMP_TRACK | (*full ? CKPT_DUMP_FULL : 0), &d,
+			   &t->seccomp);
+	said = ret == -2;
+	ret = ret ? errno : 0;
 	/* Memory is referenced copy-on-write: the process may run now. */
 	target_resume(t);
 	stopped = now_us() - t0;
@@ -137,7 +140,8 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 		/* Killed while held (SIGKILL ends a stop): not our failure. */
 		if (target_dying(t))
 			return 1;
-		say_failed(&d, "capture", seq, ret);
+		if (!said)
+			say_failed(&d, "capture", seq, ret);
 		return -1;
 	}
 	dirty = d.pages;

@@ -33,6 +33,7 @@ struct periodic_opts {
 struct target {
 	struct tracee tr;
 	bool child;		/* started by us: we reap it */
+	bool seccomp;		/* has seccomp filters: read them each time */
 };
 
 int target_spawn(struct target *t, char **argv);

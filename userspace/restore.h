@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <linux/ckpt.h>
+#include <linux/filter.h>
 
 struct plan_vma {
 	uint64_t start, end;
@@ -22,10 +23,25 @@ struct plan_file {
 	void *data;			/* pipe data in flight */
 };
 
+/*
+ * A thread's seccomp mode and filters (SECCOMP record), ready for
+ * seccomp(2): progs[] point into the plan's copy of the record, or into
+ * the one its same_as names.
+ */
+struct plan_seccomp {
+	int32_t tid;
+	uint32_t mode;			/* CKPT_SECCOMP_* */
+	uint32_t nr;			/* filters, oldest first */
+	struct sock_fprog *progs;
+	unsigned int *flags;		/* SECCOMP_FILTER_FLAG_* of each */
+	void *rec;			/* the copy, NULL for same_as */
+};
+
 /* A thread but the leader: the child makes it, with this tid and name. */
 struct plan_thread {
 	int32_t tid;
 	char comm[16];
+	const struct plan_seccomp *seccomp;	/* NULL: none */
 };
 
 /* The records the tool acts on, copied out of a checked image. */
@@ -50,6 +66,9 @@ struct plan {
 	size_t nr_threads;
 	struct ckpt_rec_timer *timers;	/* ascending id */
 	size_t nr_timers;
+	struct plan_seccomp *seccomp;	/* image order */
+	size_t nr_seccomp;
+	const struct plan_seccomp *leader_seccomp;	/* NULL: none */
 	uint64_t nr_pages;
 };
 
@@ -80,5 +99,14 @@ int child_threads(const struct plan *p, int dev, bool new_tids);
  * holes deleted again), targets, and time left.  0, or -1 after saying why.
  */
 int child_timers(const struct plan *p);
+
+/*
+ * Last, after child_timers(): waits until every thread made its filters,
+ * then makes the leader's.  The tracer has the child under
+ * PTRACE_O_SUSPEND_SECCOMP (inherited by the threads, made with
+ * CLONE_PTRACE), so none of them filters the restore.  0, or -1 after
+ * saying why.
+ */
+int child_seccomp(const struct plan *p);
 
 #endif /* CKPT_RESTORE_H */

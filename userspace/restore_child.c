@@ -22,9 +22,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 
 #include "restore.h"
 #include "tool.h"
@@ -366,14 +368,18 @@ int child_prepare(const struct plan *p, int *keep, size_t nr_keep, int *pipe_fd)
  * call that gives set_tid to a thread) and runs only raw syscalls: it
  * shares the TLS of the thread that made it until the tracer writes its
  * registers, so nothing in it may touch errno or any other TLS.  It names
- * itself (__set_task_comm() is not exported) and parks in the kernel,
- * which it leaves only released by the tracer, to stop at once, or with
- * the restore failed, to exit.
+ * itself (__set_task_comm() is not exported), makes its seccomp filters
+ * (installing one is for the calling thread only), says how that went in
+ * sc_done, and parks in the kernel, which it leaves only released by the
+ * tracer, to stop at once, or with the restore failed, to exit.
  */
 struct park_arg {
 	int dev;
 	char comm[16];
 	struct ckpt_restore_thread rt;
+	const struct plan_seccomp *seccomp;
+	int sc_done;		/* 1 made, -errno failed, 0 not yet */
+	unsigned int sc_at;	/* the filter that failed */
 };
 
 #define PARK_STACK	(16 * 1024)
@@ -389,9 +395,36 @@ static long raw_syscall3(long nr, long a, long b, long c)
 	return ret;
 }
 
+/*
+ * Makes @s's mode and filters in the calling thread, oldest first, with
+ * raw syscalls only (a parked thread has no TLS of its own); 0, or the
+ * -errno of filter *at.
+ */
+static long seccomp_make(const struct plan_seccomp *s, unsigned int *at)
+{
+	long ret = 0;
+
+	*at = 0;
+	if (s->mode == CKPT_SECCOMP_STRICT)
+		return raw_syscall3(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 0, 0);
+	for (; *at < s->nr && !ret; ++*at)
+		ret = raw_syscall3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				   s->flags[*at], (long)&s->progs[*at]);
+	if (ret)
+		--*at;
+	return ret;
+}
+
 __attribute__((noreturn, used)) static void park_thread(struct park_arg *a)
 {
+	long ret;
+
 	raw_syscall3(SYS_prctl, PR_SET_NAME, (long)a->comm, 0);
+	if (a->seccomp) {
+		ret = seccomp_make(a->seccomp, &a->sc_at);
+		__atomic_store_n(&a->sc_done, ret ? (int)ret : 1,
+				 __ATOMIC_RELEASE);
+	}
 	raw_syscall3(SYS_ioctl, a->dev, CKPT_IOC_RESTORE_THREAD, (long)&a->rt);
 	for (;;)
 		raw_syscall3(SYS_exit, 0, 0, 0);
@@ -421,6 +454,7 @@ static long clone3_parked(struct clone_args *ca, struct park_arg *a)
 
 /* The tids the threads got, image order (the image's, unless --new-pid). */
 static pid_t *made_tids;
+static struct park_arg *park_args;
 
 int child_threads(const struct plan *p, int dev, bool new_tids)
 {
@@ -433,7 +467,16 @@ int child_threads(const struct plan *p, int dev, bool new_tids)
 
 	if (!p->nr_threads)
 		return 0;
-	args = calloc(p->nr_threads, sizeof(*args));
+	/*
+	 * no_new_privs is per thread and inherited by clone: the kernel sets
+	 * the leader's at the restore, too late for the threads made here.
+	 */
+	if ((p->task.flags & CKPT_TASK_NO_NEW_PRIVS) &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		errmsg("restore: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return -1;
+	}
+	args = park_args = calloc(p->nr_threads, sizeof(*args));
 	made_tids = calloc(p->nr_threads, sizeof(*made_tids));
 	stacks = mmap(NULL, p->nr_threads * PARK_STACK, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -447,9 +490,15 @@ int child_threads(const struct plan *p, int dev, bool new_tids)
 		args[i].comm[sizeof(args[i].comm) - 1] = 0;
 		args[i].rt.size = sizeof(args[i].rt);
 		args[i].rt.tid = p->threads[i].tid;
+		args[i].seccomp = p->threads[i].seccomp;
 		memset(&ca, 0, sizeof(ca));
+		/*
+		 * CLONE_PTRACE: traced from birth, with the leader's options,
+		 * PTRACE_O_SUSPEND_SECCOMP among them, before it makes its
+		 * filters; it stops once first (PTRACE_EVENT_STOP).
+		 */
 		ca.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
-			   CLONE_THREAD | CLONE_SYSVSEM;
+			   CLONE_THREAD | CLONE_SYSVSEM | CLONE_PTRACE;
 		ca.stack = (uintptr_t)(stacks + i * PARK_STACK);
 		ca.stack_size = PARK_STACK;
 		want = p->threads[i].tid;
@@ -554,6 +603,46 @@ int child_timers(const struct plan *p)
 			       strerror(errno));
 			return -1;
 		}
+	}
+	return 0;
+}
+
+int child_seccomp(const struct plan *p)
+{
+	const struct timespec nap = { 0, 100000 };
+	unsigned int at, naps;
+	size_t i;
+	long ret;
+	int done;
+
+	for (i = 0; i < p->nr_threads; i++) {
+		if (!park_args[i].seccomp)
+			continue;
+		/* 30 s: the tracer lets each thread go from its first stop. */
+		for (naps = 0; !(done = __atomic_load_n(&park_args[i].sc_done,
+							 __ATOMIC_ACQUIRE));
+		     naps++) {
+			if (naps == 300000) {
+				errmsg("restore: thread %d did not make its seccomp filters in 30 s",
+				       p->threads[i].tid);
+				return -1;
+			}
+			nanosleep(&nap, NULL);
+		}
+		if (done < 0) {
+			errmsg("restore: thread %d: seccomp filter %u of %u: %s",
+			       p->threads[i].tid, park_args[i].sc_at,
+			       park_args[i].seccomp->nr, strerror(-done));
+			return -1;
+		}
+	}
+	if (!p->leader_seccomp)
+		return 0;
+	ret = seccomp_make(p->leader_seccomp, &at);
+	if (ret) {
+		errmsg("restore: seccomp filter %u of %u: %s", at,
+		       p->leader_seccomp->nr, strerror((int)-ret));
+		return -1;
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
 
 #include "image_read.h"
 #include "index.h"
@@ -29,7 +30,8 @@ static void *dup_mem(const void *src, size_t len)
  */
 #define PLAN_TYPES	(CKPT_IDX_SINGLETONS | CKPT_IDX(CKPT_REC_VMA) | \
 			 CKPT_IDX(CKPT_REC_FILE) | CKPT_IDX(CKPT_REC_FD) | \
-			 CKPT_IDX(CKPT_REC_THREAD) | CKPT_IDX(CKPT_REC_TIMER))
+			 CKPT_IDX(CKPT_REC_THREAD) | CKPT_IDX(CKPT_REC_TIMER) | \
+			 CKPT_IDX(CKPT_REC_SECCOMP))
 
 static int copy_fs(struct plan *p, const struct ckpt_rec_fs *fs)
 {
@@ -132,6 +134,111 @@ static int copy_timers(struct plan *p, const struct ckpt_index *idx)
 	return 0;
 }
 
+/* The thread of image tid @tid, or NULL (the leader too). */
+static struct plan_thread *find_thread(struct plan *p, int32_t tid)
+{
+	size_t lo = 0, hi = p->nr_threads, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (p->threads[mid].tid == tid)
+			return &p->threads[mid];
+		if (p->threads[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Its filters, ready for seccomp(2), from the plan's copy of @r. */
+static int own_filters(struct plan_seccomp *s, const struct ckpt_rec_seccomp *r)
+{
+	const struct ckpt_seccomp_filter *f;
+	const unsigned char *q;
+	uint32_t i;
+
+	/* First: plan_free() frees the rest of a record it finds. */
+	s->rec = dup_mem(r, r->h.len);
+	if (!s->rec)
+		return -1;
+	s->progs = calloc(r->nr_filters, sizeof(*s->progs));
+	s->flags = calloc(r->nr_filters, sizeof(*s->flags));
+	if (!s->progs || !s->flags)
+		return -1;
+	/* The validator proved each filter whole, in the record. */
+	q = (const unsigned char *)s->rec + sizeof(*r);
+	for (i = 0; i < r->nr_filters; i++) {
+		f = (const void *)q;
+		s->progs[i].len = f->len;
+		s->progs[i].filter = (struct sock_filter *)f->insns;
+		s->flags[i] = f->flags & CKPT_SECCOMP_LOG ?
+			      SECCOMP_FILTER_FLAG_LOG : 0;
+		q += sizeof(*f) + f->len * sizeof(f->insns[0]);
+	}
+	return 0;
+}
+
+/*
+ * Each SECCOMP record onto its thread.  What the validator cannot see
+ * alone, as it holds no list of threads, is checked here: the tid is one
+ * of the image's threads, and a same_as names an earlier record with
+ * filters of its own, as many.
+ */
+static int copy_seccomp(struct plan *p, const struct ckpt_index *idx)
+{
+	const struct ckpt_rec_seccomp *r;
+	struct plan_seccomp *s, *o;
+	struct plan_thread *t;
+	unsigned int i, j;
+
+	if (!idx->nr_seccomp)
+		return 0;
+	p->seccomp = calloc(idx->nr_seccomp, sizeof(*p->seccomp));
+	if (!p->seccomp) {
+		errmsg("restore: out of memory");
+		return -1;
+	}
+	for (i = 0; i < idx->nr_seccomp; i++) {
+		r = idx->seccomp[i];
+		s = &p->seccomp[p->nr_seccomp++];
+		s->tid = r->tid;
+		s->mode = r->mode;
+		s->nr = r->nr_filters;
+		t = find_thread(p, r->tid);
+		if (!t && r->tid != p->task.tid) {
+			errmsg("restore: bad image: seccomp filters for thread %u, which the image does not have",
+			       r->tid);
+			return -1;
+		}
+		if (t)
+			t->seccomp = s;
+		else
+			p->leader_seccomp = s;
+		if (r->mode == CKPT_SECCOMP_STRICT)
+			continue;
+		if (!r->same_as) {
+			if (own_filters(s, r)) {
+				errmsg("restore: out of memory");
+				return -1;
+			}
+			continue;
+		}
+		for (j = 0, o = NULL; j < i && !o; j++)
+			if (p->seccomp[j].tid == (int32_t)r->same_as &&
+			    p->seccomp[j].rec)
+				o = &p->seccomp[j];
+		if (!o || o->nr != s->nr) {
+			errmsg("restore: bad image: thread %u has the seccomp filters of thread %u, which has no %u filters of its own before it",
+			       r->tid, r->same_as, s->nr);
+			return -1;
+		}
+		s->progs = o->progs;
+		s->flags = o->flags;
+	}
+	return 0;
+}
+
 /* The plan's own copies of what the index found: it outlives the reader. */
 static int copy_plan(struct plan *p, const struct ckpt_index *idx)
 {
@@ -183,6 +290,8 @@ int plan_load(int fd, struct plan *p)
 		if (copy_plan(p, &idx)) {
 			errmsg("restore: out of memory");
 			ret = -ENOMEM;
+		} else if (copy_seccomp(p, &idx)) {
+			ret = -EINVAL;
 		}
 	}
 	img_reader_close(&r);
@@ -204,6 +313,14 @@ void plan_free(struct plan *p)
 	free(p->fds);
 	free(p->threads);
 	free(p->timers);
+	for (i = 0; i < p->nr_seccomp; i++) {
+		if (!p->seccomp[i].rec)
+			continue;
+		free(p->seccomp[i].rec);
+		free(p->seccomp[i].progs);
+		free(p->seccomp[i].flags);
+	}
+	free(p->seccomp);
 	free(p->vmas);
 	free(p->xstate);
 	free(p->cwd);

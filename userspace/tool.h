@@ -123,6 +123,19 @@ int ptrace_release(pid_t pid);
 /* Kill a stopped process and wait until it has exited (0), or -1. */
 int ptrace_kill(pid_t pid);
 
+/*
+ * seccomp_read.c: the SECCOMP records of stopped, traced @pid, malloc'd
+ * into *recs (0, or -1 said with errmsg()).
+ */
+int seccomp_read(pid_t pid, void **recs, size_t *len);
+/*
+ * ckpt_dump() of stopped @pid, with its seccomp filters when the kernel
+ * finds any (*uses_seccomp, kept for the next dump of a series).  0, -1
+ * with the kernel's reason in d->errmsg or errno, -2 already said.
+ */
+int dump_capture(int dev, pid_t pid, int out, unsigned int flags,
+		 struct ckpt_dump *d, bool *uses_seccomp);
+
 int cmd_check(int argc, char **argv, const struct tool_opts *o);
 int cmd_show(int argc, char **argv, const struct tool_opts *o);
 int cmd_dump(int argc, char **argv, const struct tool_opts *o);

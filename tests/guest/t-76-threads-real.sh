@@ -5,8 +5,9 @@
 #   xz -T4 of 64 MiB of text (21 of xz -1's 3 MiB blocks: all four
 #   workers busy at the dump); sort --parallel=4; a Python `threading`
 #   counter; a Java counter thread (tests/real/); and xz -T4 under
-#   `ckpt run --every`, restored from a middle image.  And python3 with
-#   threads snapshotting and rolling back itself through ctypes.
+#   `ckpt run --every`, restored from a middle image; xz -T4 under a
+#   container-style seccomp filter.  And python3 with threads
+#   snapshotting and rolling back itself through ctypes.
 . "$(dirname "$0")/lib.sh"
 
 load || { report FAIL threads-real/insmod; exit 1; }
@@ -80,6 +81,37 @@ xz_every() {
 	rm -rf "$d" "$W/in-every" "$W/xz-every.ref" "$W/xz-every.out"
 }
 
+# xz -T4 under a container-style seccomp filter (libseccomp, through
+# tests/real/seccomp_exec.py; its threads inherit it): dumped with --kill
+# half-way and restored, the output byte-identical to a run under the same
+# filter with no checkpoint, and every thread of the restored process in
+# filter mode with the filter count it had.
+xz_seccomp() {
+	local img=$W/xzsc.img t0 t pid n f want
+	t0=$(ms)
+	python3 "$REAL/seccomp_exec.py" xz -T4 -1 -c "$W/in64" >"$W/xzsc.ref" || { echo "FAIL: the reference run"; return 1; }
+	t=$(($(ms) - t0))
+	(cd "$W" && exec setsid python3 "$REAL/seccomp_exec.py" xz -T4 -1 -c "$W/in64" >"$W/xzsc.out") &
+	pid=$!
+	sleep "$(awk -v t="$t" 'BEGIN { printf "%.3f", t / 2000 }')"
+	want=$(awk '/^Seccomp_filters:/ { print $2 }' "/proc/$pid/status")
+	ckpt dump -t "$pid" -o "$img" --kill || { echo "FAIL: dump"; kill -9 "$pid"; return 1; }
+	wait "$pid" 2>/dev/null
+	ckpt show "$img" | grep SECCOMP
+	n=$(ckpt show "$img" | grep -c '^  SECCOMP  thread [0-9]* filter mode')
+	echo "reference $t ms; dumped with $n threads under $want filters"
+	[ "$n" -ge 5 ] && [ "${want:-0}" -ge 1 ] || { echo "FAIL: $n SECCOMP records, $want filters"; return 1; }
+	pid=$(ckpt restore -i "$img" --detach) || { echo "FAIL: restore"; return 1; }
+	for f in /proc/"$pid"/task/*/status; do
+		[ "$(awk '/^Seccomp:/ { print $2 }' "$f")" = 2 ] &&
+			[ "$(awk '/^Seccomp_filters:/ { print $2 }' "$f")" = "$want" ] ||
+			{ echo "FAIL: $f: $(grep -E '^(Seccomp|Seccomp_filters):' "$f" | tr '\n' ' ')"; kill -9 "$pid"; return 1; }
+	done
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	cmp "$W/xzsc.ref" "$W/xzsc.out" || { echo "FAIL: the restored xz wrote other bytes"; return 1; }
+	rm -f "$img" "$W/xzsc.ref" "$W/xzsc.out"
+}
+
 # Python rolling itself back through ctypes and libckpt, its threads
 # counting on: the interpreter's lock and heap are rewound with them.
 py_self() {
@@ -92,6 +124,7 @@ py_self() {
 
 gen_text $((64 << 20)) >"$W/in64"
 run_test xz-T4 real_run xz 4 5 xz -T4 -1 -c "$W/in64"
+run_test xz-T4-seccomp xz_seccomp
 rm -f "$W/in64"
 gen_text $((24 << 20)) 7 >"$W/in24"
 run_test sort-parallel real_run sort 4 1 sort --parallel=4 -S 256M "$W/in24"

@@ -913,8 +913,8 @@ static void test_order(void)
 	MUT("order/vma-after-pages", -EINVAL, CKPT_REC_VMA, 7,
 	    "out of order: VMA after PAGES",
 	    timg_move(&m, find(&m, CKPT_REC_VMA, 7), m.n - 1));
-	MUT("order/unknown-type", -EINVAL, 0, 0, "unknown record type 16",
-	    ((struct ckpt_hdr *)m.r[2].buf)->type = 16);
+	MUT("order/unknown-type", -EINVAL, 0, 0, "unknown record type 17",
+	    ((struct ckpt_hdr *)m.r[2].buf)->type = 17);
 	MUT("order/len-not-8", -EINVAL, CKPT_REC_FILE, 0,
 	    "not a multiple of 8",
 	    R(ckpt_rec_file, CKPT_REC_FILE, 0)->h.len = 68);
@@ -1115,7 +1115,35 @@ static void add_timer(struct timg *m, s32 id, u32 notify, u32 tid)
 	t->interval_ns = 1000000000;
 }
 
-/* With two POSIX timers too: ids 0 (to the process) and 3 (to 4330). */
+/* A thread's seccomp record: @nr filters of 2 instructions, or same_as. */
+static void add_seccomp(struct timg *m, u32 tid, u32 mode, u32 nr, u32 same)
+{
+	struct ckpt_rec_seccomp *r;
+	struct ckpt_seccomp_filter *f;
+	size_t one = sizeof(*f) + 2 * sizeof(f->insns[0]);
+	u32 i;
+
+	r = add(m, CKPT_REC_SECCOMP, sizeof(*r) + (same ? 0 : nr * one));
+	r->tid = tid;
+	r->mode = mode;
+	r->nr_filters = mode == CKPT_SECCOMP_STRICT ? 0 : nr;
+	r->same_as = same;
+	if (same)
+		return;
+	for (i = 0; i < nr; i++) {
+		f = (void *)((u8 *)(r + 1) + i * one);
+		f->flags = i ? CKPT_SECCOMP_LOG : 0;
+		f->len = 2;
+		f->insns[0].code = 0x20;	/* ld [0] */
+		f->insns[1].code = 0x06;	/* ret #ALLOW */
+		f->insns[1].k = 0x7fff0000;
+	}
+}
+
+/*
+ * With two POSIX timers too: ids 0 (to the process) and 3 (to 4330); and
+ * seccomp: the leader with two filters, 4322 with the leader's, 4330 strict.
+ */
 static void build_threads(struct timg *m)
 {
 	int at;
@@ -1131,8 +1159,17 @@ static void build_threads(struct timg *m)
 	add_timer(m, 0, 0, 0);
 	timg_last_to(m, at++);
 	add_timer(m, 3, 4, 4330);
+	timg_last_to(m, at++);
+	add_seccomp(m, 4321, CKPT_SECCOMP_FILTER, 2, 0);
+	timg_last_to(m, at++);
+	add_seccomp(m, 4322, CKPT_SECCOMP_FILTER, 2, 4321);
+	timg_last_to(m, at++);
+	add_seccomp(m, 4330, CKPT_SECCOMP_STRICT, 0, 0);
 	timg_last_to(m, at);
 }
+
+#define SC(nth)		R(ckpt_rec_seccomp, CKPT_REC_SECCOMP, nth)
+#define SC_F(nth)	((struct ckpt_seccomp_filter *)(SC(nth) + 1))
 
 #define TM(nth)		R(ckpt_rec_timer, CKPT_REC_TIMER, nth)
 
@@ -1199,6 +1236,38 @@ static void test_threads(void)
 	       "tid 0 with sigev_notify 4", TM(1)->tid = 0);
 	MUT_OF(&thr, "timers/value", -EINVAL, CKPT_REC_TIMER, 0,
 	       "out of range", TM(0)->value_ns = ~0ULL);
+	MUT_OF(&thr, "seccomp/leader-first", -EINVAL, CKPT_REC_SECCOMP, 1,
+	       "tid 4321: the leader's record first", SC(1)->tid = 4321);
+	MUT_OF(&thr, "seccomp/ascending", -EINVAL, CKPT_REC_SECCOMP, 2,
+	       "tid 4322: the leader's record first, then ascending tid",
+	       SC(2)->tid = 4322);
+	MUT_OF(&thr, "seccomp/tid", -EINVAL, CKPT_REC_SECCOMP, 2, "tid 0",
+	       SC(2)->tid = 0);
+	MUT_OF(&thr, "seccomp/mode", -EINVAL, CKPT_REC_SECCOMP, 2,
+	       "thread 4330: seccomp mode 3", SC(2)->mode = 3);
+	MUT_OF(&thr, "seccomp/strict-filters", -EINVAL, CKPT_REC_SECCOMP, 2,
+	       "thread 4330: filters in strict mode", SC(2)->nr_filters = 1);
+	MUT_OF(&thr, "seccomp/no-filters", -EINVAL, CKPT_REC_SECCOMP, 0,
+	       "thread 4321: 0 filters", SC(0)->nr_filters = 0);
+	MUT_OF(&thr, "seccomp/more-filters", -EINVAL, CKPT_REC_SECCOMP, 0,
+	       "thread 4321: filter 2 of 3 is cut short",
+	       SC(0)->nr_filters = 3);
+	MUT_OF(&thr, "seccomp/fewer-filters", -EINVAL, CKPT_REC_SECCOMP, 0,
+	       "thread 4321: 24 bytes after its 1 filters",
+	       SC(0)->nr_filters = 1);
+	MUT_OF(&thr, "seccomp/filter-len", -EINVAL, CKPT_REC_SECCOMP, 0,
+	       "thread 4321: filter 0: 0 instructions, not 1..4096",
+	       SC_F(0)->len = 0);
+	MUT_OF(&thr, "seccomp/filter-long", -EINVAL, CKPT_REC_SECCOMP, 0,
+	       "thread 4321: filter 0 of 2 is cut short", SC_F(0)->len = 4096);
+	MUT_OF(&thr, "seccomp/filter-flags", -EINVAL, CKPT_REC_SECCOMP, 0,
+	       "thread 4321: filter 0: flags 0x4", SC_F(0)->flags = 4);
+	MUT_OF(&thr, "seccomp/same-self", -EINVAL, CKPT_REC_SECCOMP, 1,
+	       "thread 4322: the filters of thread 4322", SC(1)->same_as = 4322);
+	MUT_OF(&thr, "seccomp/before-timer", -EINVAL, CKPT_REC_TIMER, 1,
+	       "out of order: TIMER after SECCOMP",
+	       timg_move(&m, find(&m, CKPT_REC_SECCOMP, 0),
+			 find(&m, CKPT_REC_TIMER, 1)));
 	MUT_OF(&thr, "timers/before-thread", -EINVAL, CKPT_REC_THREAD, 2,
 	       "out of order: THREAD after TIMER",
 	       timg_move(&m, find(&m, CKPT_REC_TIMER, 0),

@@ -27,7 +27,7 @@
 
 /* ABI version: a different major means "do not talk to me". */
 #define CKPT_ABI_MAJOR		1
-#define CKPT_ABI_MINOR		1
+#define CKPT_ABI_MINOR		2
 
 #define CKPT_DEVICE_NAME	"ckpt"
 #define CKPT_DEVICE_PATH	"/dev/ckpt"
@@ -47,6 +47,8 @@
 #define CKPT_FEAT_THREAD_SNAPSHOTS _BITULL(8)	/* external snapshots of them */
 /* Self, AFL and exit-time snapshots and rollback of them. */
 #define CKPT_FEAT_SELF_THREAD_SNAPSHOTS _BITULL(9)
+/* Threads in seccomp modes: SECCOMP records, CKPT_DUMP_SIZE_VER2. */
+#define CKPT_FEAT_SECCOMP	_BITULL(10)
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -140,10 +142,28 @@ struct ckpt_dump {
 	/* Since ABI 1.1 (CKPT_DUMP_SIZE_VER1). */
 	__u64 parent_id;	/* out: the image this one is incremental on, or 0 */
 	__u64 changed_ranges;	/* out: address ranges in its CHANGED records */
+	/* Since ABI 1.2 (CKPT_DUMP_SIZE_VER2). */
+	__u64 seccomp;		/* in: user address of SECCOMP records, or 0 */
+	__u32 seccomp_len;	/* in: their bytes, at most CKPT_SECCOMP_IN_MAX */
+	__u32 __pad;
 };
 
 #define CKPT_DUMP_SIZE_VER0	184
 #define CKPT_DUMP_SIZE_VER1	200
+#define CKPT_DUMP_SIZE_VER2	216
+
+/*
+ * Seccomp filters are private to kernel/seccomp.c, so the caller reads
+ * them (PTRACE_SECCOMP_GET_FILTER and PTRACE_GET_SECCOMP_METADATA, on the
+ * stopped threads) and passes them as the SECCOMP records of the image:
+ * one per thread in filter mode, the leader's first, then ascending tid.
+ * The kernel checks each as it checks an image, and that it names a
+ * thread of the process in filter mode with as many filters, and copies
+ * them into the image; strict-mode threads' records it makes itself.  A
+ * process with a filter and no records fails with ENODATA, before the
+ * capture begins, so the caller may read them and call again.
+ */
+#define CKPT_SECCOMP_IN_MAX	(64U << 20)
 
 /*
  * CKPT_IOC_RESTORE is called by a fresh single-threaded process on itself:
@@ -342,6 +362,7 @@ enum ckpt_rec_type {
 	CKPT_REC_CHANGED	= 13,	/* incremental: ranges it stands for */
 	CKPT_REC_THREAD		= 14,	/* one thread: its own state */
 	CKPT_REC_TIMER		= 15,	/* one POSIX timer (timer_create) */
+	CKPT_REC_SECCOMP	= 16,	/* one thread's seccomp mode, filters */
 	CKPT_REC_PAGES		= 64,	/* run of pages, data follows */
 	CKPT_REC_TRAILER	= 127,
 };
@@ -353,7 +374,8 @@ struct ckpt_hdr {
 
 /*
  * Order: HEADER, TASK, FS, CPU, XSTATE, SIGHAND, SIGNAL, SIGPENDING*,
- * THREAD* (the leader's first), TIMER* (ascending id), MM, VMA* (sorted,
+ * THREAD* (the leader's first), TIMER* (ascending id), SECCOMP* (the
+ * leader's first, then ascending tid), MM, VMA* (sorted,
  * disjoint), FILE*, FD* (sorted), PAGES* (sorted, inside VMAs that hold
  * contents), TRAILER.
  */
@@ -513,6 +535,48 @@ struct ckpt_rec_timer {
 	__u64 value;		/* sigev_value */
 	__u64 value_ns;		/* time left, 0 if disarmed */
 	__u64 interval_ns;
+};
+
+/*
+ * A thread in a seccomp mode.  A restore makes each thread's filters
+ * again in that thread, oldest first, while its tracer has it under
+ * PTRACE_O_SUSPEND_SECCOMP: they filter nothing of the restore, and
+ * everything from the moment the tracer lets the thread go.  Filters
+ * that send calls to a user-space listener (SECCOMP_RET_USER_NOTIF) are
+ * not taken: the listener cannot come with them.
+ */
+#define CKPT_SECCOMP_STRICT	1	/* SECCOMP_MODE_STRICT */
+#define CKPT_SECCOMP_FILTER	2	/* SECCOMP_MODE_FILTER */
+#define CKPT_SECCOMP_LOG	_BITUL(0)	/* SECCOMP_FILTER_FLAG_LOG */
+#define CKPT_SECCOMP_MAX_INSNS	4096	/* BPF_MAXINSNS, per filter */
+/* MAX_INSNS_PER_PATH: a thread's instructions, plus 4 per filter. */
+#define CKPT_SECCOMP_MAX_PATH	32768
+
+struct ckpt_sock_filter {	/* struct sock_filter */
+	__u16 code;
+	__u8 jt;
+	__u8 jf;
+	__u32 k;
+};
+
+struct ckpt_seccomp_filter {
+	__u32 flags;		/* CKPT_SECCOMP_LOG */
+	__u32 len;		/* instructions that follow: 1..MAX_INSNS */
+	struct ckpt_sock_filter insns[];
+};
+
+struct ckpt_rec_seccomp {
+	struct ckpt_hdr h;
+	__u32 tid;
+	__u32 mode;		/* CKPT_SECCOMP_STRICT or _FILTER */
+	__u32 nr_filters;	/* FILTER: how many, oldest first */
+	/*
+	 * FILTER: 0, and nr_filters struct ckpt_seccomp_filter follow; or
+	 * the tid of an earlier record whose filters these are (as many),
+	 * and none follow: threads that share their filters, as threads
+	 * made after a filter or synced by SECCOMP_FILTER_FLAG_TSYNC do.
+	 */
+	__u32 same_as;
 };
 
 /*

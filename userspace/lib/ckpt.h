@@ -112,6 +112,15 @@ int ckpt_snap_list(int fd, pid_t pid, struct ckpt_snap_info *v,
  */
 int ckpt_dump(int fd, pid_t pid, int out_fd, unsigned int flags,
 	      struct ckpt_dump *d);
+/*
+ * ckpt_dump() of a process with seccomp filters, which the kernel cannot
+ * read (ckpt_dump() fails with ENODATA): the caller read them with
+ * PTRACE_SECCOMP_GET_FILTER and passes them as SECCOMP records (see
+ * CKPT_SECCOMP_IN_MAX in <linux/ckpt.h>), @seccomp_len bytes at @seccomp.
+ */
+int ckpt_dump_seccomp(int fd, pid_t pid, int out_fd, unsigned int flags,
+		      const void *seccomp, size_t seccomp_len,
+		      struct ckpt_dump *d);
 int ckpt_writeout(int fd, struct ckpt_dump *d);
 
 /*

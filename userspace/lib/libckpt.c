@@ -116,15 +116,28 @@ API int ckpt_snap_list(int fd, pid_t pid, struct ckpt_snap_info *v,
 	return 0;
 }
 
-API int ckpt_dump(int fd, pid_t pid, int out_fd, unsigned int flags,
-		  struct ckpt_dump *d)
+API int ckpt_dump_seccomp(int fd, pid_t pid, int out_fd, unsigned int flags,
+			  const void *seccomp, size_t seccomp_len,
+			  struct ckpt_dump *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->size = sizeof(*d);
 	d->flags = flags;
 	d->pid = pid;
 	d->fd = out_fd;
+	if (seccomp_len > CKPT_SECCOMP_IN_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	d->seccomp = (__u64)(uintptr_t)seccomp;
+	d->seccomp_len = seccomp_len;
 	return ioctl(fd, CKPT_IOC_DUMP, d) < 0 ? -1 : 0;
+}
+
+API int ckpt_dump(int fd, pid_t pid, int out_fd, unsigned int flags,
+		  struct ckpt_dump *d)
+{
+	return ckpt_dump_seccomp(fd, pid, out_fd, flags, NULL, 0, d);
 }
 
 API int ckpt_writeout(int fd, struct ckpt_dump *d)
