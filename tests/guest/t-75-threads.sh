@@ -4,7 +4,8 @@
 # restored from the middle of a --every series, and snapshotted and rolled
 # back (ckpt snapshot -t, and the process on itself); 64 and 1000 threads;
 # POSIX timers (tests/progs/ptimers.c); threads born during the freeze
-# (tests/progs/thread_churn.c).
+# (tests/progs/thread_churn.c); a thread frozen inside an rseq critical
+# section (tests/progs/rseq_cs.c).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zdtm.sh"
 
@@ -30,6 +31,9 @@ for how in snap self; do
 done
 for how in live every snap self; do
 	run_test "mthreads-64-$how" zdtm_run mthreads "$how" mthreads 64
+done
+for how in kill live every snap self; do
+	run_test "rseq-cs-$how" zdtm_run rseq_cs "$how" rseq_cs
 done
 
 # Timer ids only go up: the highest id a restore makes again, and the first
