@@ -59,10 +59,11 @@ const struct cmd_help help_dump = {
 "  --stats        one line on stderr at the end:\n"
 "                   frozen_us=N pages=N bytes=N hbuf_chunks=N capture_us=N\n"
 "                 and with --kill also stop_to_kill_us=N: microseconds from\n"
-"                 the stop request to the end of the capture, pages\n"
-"                 written, image bytes, hbuf chunks of metadata, the\n"
-"                 module's own capture time, and microseconds from the stop\n"
-"                 request until the killed process is gone\n"
+"                 the first thread stopped to the last one resumed (with\n"
+"                 --kill, to the end of the capture), pages written, image\n"
+"                 bytes, hbuf chunks of metadata, the module's own capture\n"
+"                 time, and microseconds from the first thread stopped\n"
+"                 until the killed process is gone\n"
 "  --progress     a progress line on stderr during the writeout (MiB\n"
 "                 written, MiB/s, percentage of the memory referenced),\n"
 "                 whatever the size and wherever stderr goes.  It may end\n"
@@ -175,7 +176,7 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	struct periodic_opts po = { 0 };
 	bool periodic = false;
 	const char *out_path = NULL;
-	unsigned long long t0, capture_us, kill_us = 0;
+	unsigned long long t0, frozen_us, kill_us = 0;
 	bool kill_after = false, stats = false, created, seccomp = false;
 	struct ckpt_version v;
 	struct ckpt_dump d;
@@ -236,8 +237,11 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	if (out < 0)
 		goto close_dev;
 
+	if (ptrace_seize(pid))
+		goto close_out;
+	/* Seizing stops nothing: the process is frozen from here. */
 	t0 = now_us();
-	if (ptrace_stop(pid))
+	if (ptrace_stop_seized(pid))
 		goto close_out;
 	c = dump_capture(dev, pid, out, 0, &d, &seccomp);
 	if (c) {
@@ -246,7 +250,7 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 		ptrace_resume(pid);
 		goto close_out;
 	}
-	capture_us = now_us() - t0;
+	frozen_us = now_us() - t0;
 	/*
 	 * Memory is referenced copy-on-write: a process that lives on may run
 	 * now.  One that --kill ends may not: whatever it did past the capture
@@ -254,8 +258,11 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	 * It stays stopped until the image is durable, and is resumed, not
 	 * killed, if the writeout fails.
 	 */
-	if (!kill_after)
+	if (!kill_after) {
 		ptrace_resume(pid);
+		/* To the last thread resumed, as in CRIU's frozen_time. */
+		frozen_us = now_us() - t0;
+	}
 
 	/*
 	 * The writeout is one ioctl of this thread: a progress thread follows
@@ -290,7 +297,7 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	}
 	if (stats) {
 		fprintf(stderr, "frozen_us=%llu pages=%llu bytes=%llu hbuf_chunks=%u capture_us=%llu",
-			capture_us,
+			frozen_us,
 			(unsigned long long)d.pages,
 			(unsigned long long)d.bytes, d.hbuf_chunks,
 			(unsigned long long)d.capture_ns / 1000);

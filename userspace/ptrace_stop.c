@@ -379,10 +379,8 @@ int ptrace_seize(pid_t pid)
 	return tracee_seize(&held, pid, 0);
 }
 
-int ptrace_stop(pid_t pid)
+int ptrace_stop_seized(pid_t pid)
 {
-	if (ptrace_seize(pid))
-		return -1;
 	switch (tracee_stop(&held)) {
 	case 0:
 		return 0;
@@ -392,6 +390,11 @@ int ptrace_stop(pid_t pid)
 	}
 	tracee_detach(&held);
 	return -1;
+}
+
+int ptrace_stop(pid_t pid)
+{
+	return ptrace_seize(pid) ? -1 : ptrace_stop_seized(pid);
 }
 
 /*

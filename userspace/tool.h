@@ -111,6 +111,12 @@ int modload_ensure(const char *module_path, bool *loaded_now);
  * PTRACE_SEIZE, its failure said in words.
  */
 int ptrace_seize(pid_t pid);
+/*
+ * Stop every thread of @pid, seized by ptrace_seize() (0), or say why
+ * not and let it go (-1).  Seizing stops nothing, so a frozen time
+ * starts here.
+ */
+int ptrace_stop_seized(pid_t pid);
 /* Seize and stop @pid (0), or say why not (-1). */
 int ptrace_stop(pid_t pid);
 /* Let it go again (PTRACE_DETACH); a group-stop stays one. */
