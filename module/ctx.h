@@ -116,6 +116,11 @@ int ckpt_thread_get(struct ckpt_ctx *ctx, pid_t tid);
  * keeps one (up to ~15 ms of sleep).
  */
 bool ckpt_mm_shared(struct mm_struct *mm, int users);
+/*
+ * -ECHILD, in words, if a thread of @ctx has a child process, a zombie
+ * included: an image of one process would leave its children behind.
+ */
+int ckpt_refuse_children(struct ckpt_ctx *ctx);
 /* -EINVAL, in words, if a thread of @ctx runs 32-bit code. */
 int ckpt_threads_64bit(struct ckpt_ctx *ctx);
 /* ctx->threads into ascending tid order. */

@@ -57,6 +57,9 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d,
 	int ret;
 
 	ret = ckpt_target_get(ctx, d->pid);
+	/* Snapshots allow children: a rollback is of the one process. */
+	if (!ret)
+		ret = ckpt_refuse_children(ctx);
 	/* First: its ENODATA asks the caller for the filters, nothing begun. */
 	if (!ret)
 		ret = ckpt_seccomp_take(ctx, d);

@@ -185,6 +185,34 @@ bool ckpt_mm_shared(struct mm_struct *mm, int users)
 	return true;
 }
 
+/*
+ * tasklist_lock, which guards ->children, is not exported.  The threads
+ * are stopped, so their lists only lose autoreaped children, or gain a
+ * subreaper's orphans; one read of each head says whether there are any.
+ * A task is freed after an RCU grace period, so the first child read
+ * under rcu_read_lock() can still be named even if it is being reaped.
+ */
+int ckpt_refuse_children(struct ckpt_ctx *ctx)
+{
+	struct task_struct *th, *child;
+	unsigned int i;
+	pid_t nr;
+
+	for (i = 0; i <= ctx->nr_threads; i++) {
+		th = ckpt_ctx_thread(ctx, i);
+		rcu_read_lock();
+		child = list_first_entry_or_null(&th->children,
+						 struct task_struct, sibling);
+		nr = child ? task_pid_vnr(child) : 0;
+		rcu_read_unlock();
+		if (child)
+			return ckpt_err(ctx, -ECHILD,
+					"process %d has a child process (pid %d): process trees are not supported yet",
+					task_tgid_vnr(th), nr);
+	}
+	return 0;
+}
+
 int ckpt_threads_64bit(struct ckpt_ctx *ctx)
 {
 	struct task_struct *th;

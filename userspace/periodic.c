@@ -30,6 +30,7 @@ struct run_stats {
 	size_t nr, cap;
 	unsigned long missed;
 	unsigned long chunk_allocs;	/* hbuf chunks the module allocated */
+	bool child_said;	/* the refusal of a process with children */
 };
 
 static uint64_t now_us(void)
@@ -106,8 +107,11 @@ static void say_failed(const struct ckpt_dump *d, const char *what,
 }
 
 /*
- * One checkpoint.  0 done, 1 the process exited first, -1 failed (the
- * process runs on, untouched but for write-protected pages).
+ * One checkpoint.  0 done, 1 the process exited first, 2 skipped, -1
+ * failed (the process runs on, untouched but for write-protected pages).
+ * A process with a child is refused until trees are supported; a child
+ * is often brief (a fork and exec, a helper), so the series waits for a
+ * tick without one, and says why once.
  */
 static int checkpoint(int dev, struct target *t, struct series *s,
 		      const struct periodic_opts *o, struct run_stats *st,
@@ -140,10 +144,18 @@ static int checkpoint(int dev, struct target *t, struct series *s,
 		/* Killed while held (SIGKILL ends a stop): not our failure. */
 		if (target_dying(t))
 			return 1;
+		if (ret == ECHILD && !said) {
+			if (!st->child_said)
+				errmsg("checkpoint %lu: %s; skipped until it has none",
+				       seq, d.errmsg);
+			st->child_said = true;
+			return 2;
+		}
 		if (!said)
 			say_failed(&d, "capture", seq, ret);
 		return -1;
 	}
+	st->child_said = false;
 	dirty = d.pages;
 	st->chunk_allocs += d.hbuf_chunks;
 	w0 = now_us();
@@ -209,7 +221,7 @@ int periodic_run(int dev, struct target *t, const struct periodic_opts *o)
 	struct run_stats st = { 0 };
 	unsigned long done = 0;
 	uint64_t next, now;
-	bool stop = false, full = true;
+	bool stop = false, full = true, skipped;
 	struct series s;
 	sigset_t set, old;
 	int ret = 0, status;
@@ -236,10 +248,12 @@ int periodic_run(int dev, struct target *t, const struct periodic_opts *o)
 			target_detach(t);
 			break;
 		}
+		skipped = ret == 2;
+		st.missed += skipped;
 		ret = 0;
 		if (t->tr.exited)
 			break;
-		if (o->count && ++done == o->count) {
+		if (!skipped && o->count && ++done == o->count) {
 			target_detach(t);
 			break;
 		}
