@@ -48,7 +48,7 @@ real_run() {
 	[ "$r" -gt 0 ] && ready_at "$W/$name.out" "$pid" "$t0" >/dev/null
 	sleep "$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 1000 }')"
 	t0=$(ms)
-	ckpt dump -t "$pid" -o "$W/$name.img" --kill --stats || { echo "FAIL: $name: dump (did it end first?)"; kill -9 "$pid"; return 1; }
+	ckpt dump -t "$pid" -o "$W/$name.img" --kill --stats || { echo "FAIL: $name: dump (did it end first?): its stderr: $(tail -n 3 "$W/$name.err" | tr "\n" " ")"; kill -9 "$pid"; return 1; }
 	wait "$pid" 2>/dev/null
 	n=$(ckpt show "$W/$name.img" | grep -c '^  THREAD')
 	echo "$name: dumped in $(($(ms) - t0)) ms, $(stat -c %s "$W/$name.img") bytes, $n threads"
