@@ -44,24 +44,6 @@ static void install_notif(void)
 	CHECK(!prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), "seccomp");
 }
 
-/* "Seccomp:" of /proc/self/task/@tid/status. */
-static int mode_of(pid_t tid)
-{
-	char path[64], line[128];
-	int mode = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Seccomp:", 8))
-			mode = atoi(line + 8);
-	fclose(f);
-	return mode;
-}
-
 static volatile pid_t filtered_tid;
 
 static void *filtered_thread(void *arg)
@@ -96,10 +78,10 @@ int main(int argc, char **argv)
 	}
 	zdtm_ready();
 	zdtm_wait();
-	CHECK(mode_of(filtered_tid) == 2, "thread %d: seccomp mode %d, not 2",
-	      filtered_tid, mode_of(filtered_tid));
+	CHECK(zdtm_status_field(filtered_tid, "Seccomp") == 2, "thread %d: seccomp mode %ld, not 2",
+	      filtered_tid, zdtm_status_field(filtered_tid, "Seccomp"));
 	if (filtered_tid != getpid())
-		CHECK(mode_of(getpid()) == 0, "main: seccomp mode %d, not 0",
-		      mode_of(getpid()));
+		CHECK(zdtm_status_field(getpid(), "Seccomp") == 0, "main: seccomp mode %ld, not 0",
+		      zdtm_status_field(getpid(), "Seccomp"));
 	zdtm_pass();
 }

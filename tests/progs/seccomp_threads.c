@@ -124,30 +124,11 @@ static void *strict_main(void *arg)
 	}
 }
 
-/* A field of /proc/self/task/@tid/status, -1 if there is none. */
-static long status_field(pid_t tid, const char *key)
-{
-	char path[64], line[256];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 static void check_status(const char *name, pid_t tid, long mode, long filters)
 {
-	long m = status_field(tid, "Seccomp");
-	long nf = status_field(tid, "Seccomp_filters");
-	long nnp = status_field(tid, "NoNewPrivs");
+	long m = zdtm_status_field(tid, "Seccomp");
+	long nf = zdtm_status_field(tid, "Seccomp_filters");
+	long nnp = zdtm_status_field(tid, "NoNewPrivs");
 
 	CHECK(m == mode && nf == filters && nnp == 1,
 	      "thread %s (%d): Seccomp %ld, Seccomp_filters %ld, NoNewPrivs %ld; not %ld, %ld, 1",

@@ -184,6 +184,25 @@ static inline void zdtm_wait(void)
 	}
 }
 
+/* A field of /proc/self/task/@tid/status, -1 if there is none. */
+static inline long zdtm_status_field(pid_t tid, const char *key)
+{
+	char path[64], line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
 #define CHECK(cond, ...) do { if (!(cond)) zdtm_fail(__VA_ARGS__); } while (0)
 
 #endif /* ZDTM_H */
