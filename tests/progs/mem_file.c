@@ -20,7 +20,8 @@ int main(int argc, char **argv)
 {
 	unsigned char *priv, *shf, *sha, page[PS];
 	struct timespec t0, t1;
-	int fd, fs, i;
+	int fd, fs, i, st;
+	pid_t c;
 
 	zdtm_init(&argc, argv);
 	fd = open("private.dat", O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -61,11 +62,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < NP; i++)
 		CHECK(sha[i * PS] == 0x40 + i, "shared anonymous page %d", i);
 	/* Still shared: a child's write shows here. */
-	if (fork() == 0) {
+	c = fork();
+	CHECK(c >= 0, "fork: %s", strerror(errno));
+	if (c == 0) {
 		sha[0] = 0x7f;
 		_exit(0);
 	}
-	wait(NULL);
+	CHECK(zdtm_waitpid(c, &st) == c && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "the child writing shared memory: status %#x", st);
 	CHECK(sha[0] == 0x7f, "shared anonymous memory is not shared any more");
 	/* The vDSO still answers, and time went on. */
 	CHECK(!clock_gettime(CLOCK_MONOTONIC, &t1) &&

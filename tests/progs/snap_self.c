@@ -585,7 +585,7 @@ static void do_fork(uint64_t it)
 			scribble(big + p[i] * PG, PG, it);
 		_exit(0);
 	}
-	CK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	CK(zdtm_waitpid(pid, &st) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	   "the fork child of round %" PRIu64 " failed (status %#x)", it, st);
 }
 
@@ -981,7 +981,7 @@ static void fork_test(void)
 		sh->child_state = 2;
 		_exit(0);
 	}
-	CK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	CK(zdtm_waitpid(pid, &st) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	   "the fork child failed (status %#x)", st);
 	CK(sh->child_state == 2, "the fork child did not finish");
 	for (i = 0; i < 256; i++) {

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -201,6 +202,20 @@ static inline long zdtm_status_field(pid_t tid, const char *key)
 			v = strtol(line + n + 1, NULL, 10);
 	fclose(f);
 	return v;
+}
+
+/*
+ * waitpid() that outlasts the runner's SIGUSR1s: the handler has no
+ * SA_RESTART, so a bare wait can return EINTR before the child ran.
+ */
+static inline pid_t zdtm_waitpid(pid_t pid, int *status)
+{
+	pid_t r;
+
+	do
+		r = waitpid(pid, status, 0);
+	while (r < 0 && errno == EINTR);
+	return r;
 }
 
 #define CHECK(cond, ...) do { if (!(cond)) zdtm_fail(__VA_ARGS__); } while (0)
