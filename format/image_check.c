@@ -55,6 +55,7 @@
 #define X_O_ACCMODE		03U
 #define X_O_RDONLY		0U
 #define X_O_KNOWN		037776003U
+#define X_O_RDWR		2U
 /* the persona byte and the personality flags of uapi/linux/personality.h */
 #define X_PER_KNOWN		0x0ffe00ffU
 #define X_XFEATURE_X87_SSE	0x3ULL
@@ -223,6 +224,7 @@ const char *ckpt_file_kind_name(u32 kind)
 		[CKPT_FILE_PIPE] = "PIPE",
 		[CKPT_FILE_FIFO] = "FIFO",
 		[CKPT_FILE_INHERIT] = "INHERIT",
+		[CKPT_FILE_EVENTFD] = "EVENTFD",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])
@@ -1197,6 +1199,19 @@ static int files_finish(struct img_check *c)
 	return 0;
 }
 
+static int check_eventfd(struct img_check *c,
+			 const struct ckpt_file_eventfd *e)
+{
+	/* A write(2) can never make the count all ones: no restore could. */
+	if (e->count == U64_MAX)
+		return fail(c, -EINVAL, "an eventfd count of 0x%llx (overflowed)",
+			    XULL(e->count));
+	if (e->flags & ~(u32)CKPT_EVENTFD_SEMAPHORE || e->__pad)
+		return fail(c, -EINVAL, "eventfd flags 0x%x have unknown bits",
+			    e->flags);
+	return 0;
+}
+
 static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	bool pipe = r->kind == CKPT_FILE_PIPE || r->kind == CKPT_FILE_FIFO;
@@ -1205,7 +1220,7 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 	struct img_file_ent *f;
 	int ret;
 
-	if (r->kind < CKPT_FILE_REG || r->kind > CKPT_FILE_INHERIT)
+	if (r->kind < CKPT_FILE_REG || r->kind > CKPT_FILE_EVENTFD)
 		return fail(c, -EINVAL, "unknown kind %u", r->kind);
 	if (r->flags & ~X_O_KNOWN)
 		return fail(c, -EINVAL, "flags 0%o have unknown bits 0%o",
@@ -1216,13 +1231,27 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 	if (r->pos > S64_MAX)
 		return fail(c, -EINVAL, "position 0x%llx is not a file offset",
 			    XULL(r->pos));
-	if (!pipe && (r->pipe_id || r->data_len))
+	if (r->kind == CKPT_FILE_EVENTFD)
+		path = false;
+	if (r->kind == CKPT_FILE_EVENTFD && (r->pipe_id || r->path_len || r->pos))
+		return fail(c, -EINVAL, "an eventfd with path_len %u, pipe_id %u and position %llu",
+			    r->path_len, r->pipe_id, XULL(r->pos));
+	if (r->kind == CKPT_FILE_EVENTFD &&
+	    r->data_len != sizeof(struct ckpt_file_eventfd))
+		return fail(c, -EINVAL, "an eventfd with %u bytes of state, not %zu",
+			    r->data_len, sizeof(struct ckpt_file_eventfd));
+	if (r->kind == CKPT_FILE_EVENTFD && (r->flags & X_O_ACCMODE) != X_O_RDWR)
+		return fail(c, -EINVAL, "an eventfd of access mode %u, not O_RDWR",
+			    r->flags & X_O_ACCMODE);
+	if (!pipe && r->kind != CKPT_FILE_EVENTFD && (r->pipe_id || r->data_len))
 		return fail(c, -EINVAL, "a %s file with pipe_id %u and %u bytes of pipe data",
 			    ckpt_file_kind_name(r->kind), r->pipe_id,
 			    r->data_len);
 	ret = check_len(c, &r->h, sizeof(*r), var, "path_len and data_len");
 	if (!ret)
 		ret = check_str(c, "path", r->data, r->path_len, path);
+	if (!ret && r->kind == CKPT_FILE_EVENTFD)
+		ret = check_eventfd(c, (const void *)r->data);
 	if (!ret)
 		ret = check_padding(c, &r->h, sizeof(*r) + var);
 	if (ret)

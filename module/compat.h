@@ -11,6 +11,7 @@
 #ifndef CKPT_COMPAT_H
 #define CKPT_COMPAT_H
 
+#include <linux/eventfd.h>
 #include <linux/mm.h>
 #include <linux/rseq.h>
 #include <linux/sched.h>
@@ -96,5 +97,23 @@ static inline bool ckpt_shstk_enabled(struct task_struct *t)
 	return false;
 #endif
 }
+
+/*
+ * Adding @n to an eventfd's count: eventfd_signal() took a count before
+ * 6.8, which made it add one.  Only eventfd.c's semaphore probe needs it,
+ * and only before 6.3, whose fdinfo does not show the flag.
+ */
+#ifdef CKPT_HAVE_EVENTFD_SIGNAL_N
+#define CKPT_EVENTFD_CAN_ADD	true
+static inline void ckpt_eventfd_add(struct eventfd_ctx *e, u64 n)
+{
+	eventfd_signal(e, n);
+}
+#else
+#define CKPT_EVENTFD_CAN_ADD	false
+static inline void ckpt_eventfd_add(struct eventfd_ctx *e, u64 n)
+{
+}
+#endif
 
 #endif /* CKPT_COMPAT_H */

@@ -27,5 +27,7 @@ have ZAP_PAGE_RANGE include/linux/mm.h '^void zap_page_range\('
 have POSIX_TIMERS_HLIST include/linux/sched/signal.h 'struct hlist_head[[:space:]]+posix_timers;'
 # User shadow stacks (6.6+): thread.features says whether one is on.
 have THREAD_FEATURES arch/x86/include/asm/processor.h '^[[:space:]]+unsigned long[[:space:]]+features;'
+# eventfd_signal() took a count to add up to 6.7.
+have EVENTFD_SIGNAL_N include/linux/eventfd.h '^__u64 eventfd_signal\(struct eventfd_ctx \*ctx, __u64 n\);'
 
 echo

@@ -14,6 +14,7 @@
 #include "apply.h"
 
 struct ckpt_ctx;
+struct ckpt_file_eventfd;
 struct ckpt_image;
 struct file;
 struct files_struct;
@@ -72,5 +73,12 @@ int ckpt_files_prepare(struct ckpt_ctx *ctx, const struct ckpt_image *img,
  */
 int ckpt_files_apply(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		     enum ckpt_apply_mode mode);
+
+/*
+ * eventfd.c: the count and flags of eventfd @f (fd @fd) into @st; -ENOENT
+ * if @f is not an eventfd, another error said in @ctx.
+ */
+int ckpt_eventfd_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
+		       struct ckpt_file_eventfd *st);
 
 #endif /* CKPT_FDS_H */

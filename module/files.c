@@ -5,9 +5,10 @@
  *
  * Supported: regular files and directories (reopened by path), the
  * harmless character devices, pipes and FIFOs whose every end is in the
- * process (with the data in flight), and, for fds 0-2, whatever connects
- * the process to the outside world (a terminal, a pipe to its parent),
- * which restore reconnects to its own fd of the same number.  Anything
+ * process (with the data in flight), eventfds (eventfd.c), and, for fds
+ * 0-2, whatever connects the process to the outside world (a terminal, a
+ * pipe to its parent), which restore reconnects to its own fd of the same
+ * number.  Anything
  * else fails the dump with the fd and its type named.
  *
  * Applying is one installer, ckpt_files_apply(), for rollback (REWIND:
@@ -16,6 +17,7 @@
  * restore (REBUILD: the files ckpt_files_prepare() opened from the image
  * before the point of no return).  Both run in the process's own context.
  */
+#include <linux/eventfd.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
@@ -122,6 +124,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 	struct file *f = fc->file;
 	struct inode *inode = file_inode(f);
 	struct pipe_inode_info *pipe = NULL;
+	struct ckpt_file_eventfd efd;
 	const char *path = NULL;
 	struct ckpt_rec_file *r;
 	struct kstat st;
@@ -160,10 +163,22 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 			kind = CKPT_FILE_INHERIT;	/* e.g. an ssh session */
 			break;
 		}
+		ret = ckpt_eventfd_state(ctx, f, fc->fd, &efd);
+		if (!ret) {
+			kind = CKPT_FILE_EVENTFD;
+			data = (char *)&efd;
+			dlen = sizeof(efd);
+			break;
+		}
+		if (ret != -ENOENT) {
+			ctx->err_fd = fc->fd;
+			return ret;
+		}
 		goto unsupported;
 	}
 
-	if (kind != CKPT_FILE_PIPE && kind != CKPT_FILE_INHERIT) {
+	if (kind != CKPT_FILE_PIPE && kind != CKPT_FILE_INHERIT &&
+	    kind != CKPT_FILE_EVENTFD) {
 		if (d_unlinked(f->f_path.dentry)) {
 			ctx->err_fd = fc->fd;
 			return ckpt_err(ctx, -EOPNOTSUPP,
@@ -210,7 +225,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 					 O_DSYNC | FASYNC | O_DIRECT |
 					 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |
 					 O_NOATIME | __O_SYNC | O_PATH);
-		r->pos = f->f_pos;
+		r->pos = kind == CKPT_FILE_EVENTFD ? 0 : f->f_pos;
 		r->ino = st.ino;
 		r->dev = new_encode_dev(st.dev);
 		r->rdev = new_encode_dev(inode->i_rdev);
@@ -224,7 +239,8 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		if (dlen)
 			memcpy(r->data + plen, data, dlen);
 	}
-	kvfree(data);
+	if (data != (char *)&efd)
+		kvfree(data);
 	if (!r)
 		return hbuf_error(&ctx->hb);
 	return ckpt_rec_put(ctx, r);
@@ -447,34 +463,44 @@ err_put:
 }
 
 /*
- * The pipe end of FILE record @i (kind PIPE), made by the restorer and
- * left at fd @pipe_fd + @i: modules cannot make pipes (create_pipe_files()
- * and do_pipe_flags() are not exported), so the restorer makes them and
- * refills them.  It must be a pipe end of the record's access mode.
+ * The file of FILE record @i that the restorer made, for the kinds a
+ * module cannot make, and left at fd @pipe_fd + @i: a pipe end
+ * (create_pipe_files() and do_pipe_flags() are not exported), refilled,
+ * of the record's access mode; an eventfd (neither is its fops), of the
+ * record's count and flags.
  */
-static struct file *take_pipe(struct ckpt_ctx *ctx,
+static struct file *take_made(struct ckpt_ctx *ctx,
 			      const struct ckpt_rec_file *r, unsigned int i,
 			      int pipe_fd, unsigned int fd)
 {
 	fmode_t want = (r->flags & O_ACCMODE) == O_RDONLY ? FMODE_READ :
 							    FMODE_WRITE;
+	bool efd = r->kind == CKPT_FILE_EVENTFD;
+	struct eventfd_ctx *e;
 	struct file *f = NULL;
 	struct inode *inode;
 
+	if (efd)
+		want = FMODE_READ | FMODE_WRITE;
 	if (pipe_fd >= 0 && pipe_fd <= INT_MAX - (int)i)
 		f = fget(pipe_fd + i);
-	if (f) {
+	if (f && (f->f_mode & (FMODE_READ | FMODE_WRITE)) == want) {
 		inode = file_inode(f);
-		if (S_ISFIFO(inode->i_mode) &&
-		    inode->i_sb->s_magic == PIPEFS_MAGIC &&
-		    (f->f_mode & (FMODE_READ | FMODE_WRITE)) == want)
+		if (!efd && S_ISFIFO(inode->i_mode) &&
+		    inode->i_sb->s_magic == PIPEFS_MAGIC)
 			return f;
-		fput(f);
+		e = efd ? eventfd_ctx_fileget(f) : ERR_PTR(-EINVAL);
+		if (!IS_ERR(e)) {
+			eventfd_ctx_put(e);
+			return f;
+		}
 	}
+	if (f)
+		fput(f);
 	ckpt_err(ctx, -EBADF,
-		 "fd %u: the restorer handed over no pipe %s end for it (at fd %d)",
-		 fd, want == FMODE_READ ? "read" : "write",
-		 pipe_fd < 0 ? -1 : pipe_fd + (int)i);
+		 "fd %u: the restorer handed over no %s for it (at fd %d)",
+		 fd, efd ? "eventfd" : want == FMODE_READ ? "pipe read end" :
+		 "pipe write end", pipe_fd < 0 ? -1 : pipe_fd + (int)i);
 	return ERR_PTR(-EBADF);
 }
 
@@ -526,8 +552,9 @@ static int open_files(struct ckpt_ctx *ctx, const struct ckpt_image *img,
 						d->fd, d->fd);
 		} else {
 			if (!opened[j]) {
-				f = r->kind == CKPT_FILE_PIPE ?
-				    take_pipe(ctx, r, j, pipe_fd, d->fd) :
+				f = r->kind == CKPT_FILE_PIPE ||
+				    r->kind == CKPT_FILE_EVENTFD ?
+				    take_made(ctx, r, j, pipe_fd, d->fd) :
 				    open_by_path(ctx, r, d->fd);
 				if (IS_ERR(f))
 					return PTR_ERR(f);

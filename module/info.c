@@ -60,7 +60,8 @@ long ckpt_ioc_version(struct ckpt_file *cf, void __user *arg)
 		     CKPT_FEAT_RESTORE | CKPT_FEAT_SNAPSHOT |
 		     CKPT_FEAT_INCREMENTAL | CKPT_FEAT_THREADS |
 		     CKPT_FEAT_THREAD_SNAPSHOTS |
-		     CKPT_FEAT_SELF_THREAD_SNAPSHOTS | CKPT_FEAT_SECCOMP;
+		     CKPT_FEAT_SELF_THREAD_SNAPSHOTS | CKPT_FEAT_SECCOMP |
+		     CKPT_FEAT_EVENTFD;
 	if (ckpt_debug)
 		v.features |= CKPT_FEAT_SELFTEST;
 	v.kfacts = kernel_facts();

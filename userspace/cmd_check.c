@@ -47,6 +47,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_THREAD_SNAPSHOTS, "thread-snapshots" },
 	{ CKPT_FEAT_SELF_THREAD_SNAPSHOTS, "self-thread-snapshots" },
 	{ CKPT_FEAT_SECCOMP, "seccomp" },
+	{ CKPT_FEAT_EVENTFD, "eventfd" },
 };
 
 static const struct bitname kfacts[] = {
@@ -130,6 +131,9 @@ int cmd_check(int argc, char **argv, const struct tool_opts *o)
 		   sizeof(kfacts) / sizeof(kfacts[0]), true);
 	print_bits("module features", v.features, features,
 		   sizeof(features) / sizeof(features[0]), false);
+	/* What a dump carries; everything else it refuses, naming the fd. */
+	printf("%-16s regular directory /dev/null,zero,full,random,urandom pipe fifo%s; fds 0-2 to the outside world\n",
+	       "open files", v.features & CKPT_FEAT_EVENTFD ? " eventfd" : "");
 	if (ckpt_get_counters(fd, &c)) {
 		errmsg("counters: %s", strerror(errno));
 		close(fd);

@@ -710,6 +710,7 @@ static void show_vma(struct show *s, const struct ckpt_rec_vma *r)
 
 static void show_file(struct show *s, const struct ckpt_rec_file *r)
 {
+	struct ckpt_file_eventfd efd;
 	char dev[16], rdev[16];
 
 	s->have_files = true;
@@ -730,6 +731,12 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 		j_u64(&s->j, "pipe_id", r->pipe_id);
 		j_u64(&s->j, "pipe_bytes", r->data_len);
 		j_str(&s->j, "path", r->path_len ? r->data : NULL);
+		if (r->kind == CKPT_FILE_EVENTFD) {
+			memcpy(&efd, r->data, sizeof(efd));	/* checked */
+			j_u64(&s->j, "eventfd_count", efd.count);
+			j_bool(&s->j, "eventfd_semaphore",
+			       efd.flags & CKPT_EVENTFD_SEMAPHORE);
+		}
 		j_close(&s->j, '}');
 		return;
 	}
@@ -747,6 +754,11 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 	if (r->kind == CKPT_FILE_PIPE || r->kind == CKPT_FILE_FIFO)
 		fprintf(s->out, " pipe %u, %u bytes buffered", r->pipe_id,
 			r->data_len);
+	if (r->kind == CKPT_FILE_EVENTFD) {
+		memcpy(&efd, r->data, sizeof(efd));
+		fprintf(s->out, " count %llu%s", (ull)efd.count,
+			efd.flags & CKPT_EVENTFD_SEMAPHORE ? " semaphore" : "");
+	}
 	if (r->path_len) {
 		fputc(' ', s->out);
 		t_str(s, r->data);

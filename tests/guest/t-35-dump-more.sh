@@ -9,6 +9,9 @@ for how in kill live; do
 	run_test "mem_file-$how" zdtm_run mem_file "$how" mem_file
 	run_test "ident-$how" zdtm_run ident "$how" ident
 done
+for how in kill live every snap; do
+	run_test "eventfd-$how" zdtm_run eventfd "$how" eventfd
+done
 
 # zdtm_start DIR PROG...: runs PROG in DIR, waits for "ready", echoes its pid.
 zdtm_start() {
@@ -40,6 +43,25 @@ cow_proof() {
 	rm -rf "$dir"
 }
 run_test cow-proof cow_proof
+
+# ckpt show names each eventfd with its count and whether it is a semaphore.
+eventfd_show() {
+	local dir pid out
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" eventfd)
+	ckpt dump -t "$pid" -o "$dir/img" || { echo "FAIL: dump"; kill -9 "$pid"; return 1; }
+	kill -9 "$pid"
+	out=$(ckpt show "$dir/img") || { echo "FAIL: show: $out"; return 1; }
+	echo "$out" | grep -q 'EVENTFD .* count 3 semaphore$' &&
+	echo "$out" | grep -q 'EVENTFD .* count 1099511627776$' &&
+	[ "$(echo "$out" | grep -c 'EVENTFD')" = 6 ] ||
+		{ echo "FAIL: the eventfds in ckpt show: $out"; return 1; }
+	out=$(ckpt show --json "$dir/img") || { echo "FAIL: show --json"; return 1; }
+	echo "$out" | grep -q '"eventfd_semaphore": true' ||
+		{ echo "FAIL: no semaphore in ckpt show --json"; return 1; }
+	rm -rf "$dir"
+}
+run_test eventfd-show eventfd_show
 
 stats_line() {
 	local dir pid out

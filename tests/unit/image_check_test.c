@@ -1358,6 +1358,19 @@ static void test_mm_vma(void)
 #undef V
 }
 
+/* FILE 0 of the valid image, a CHR of 72 bytes, made an eventfd's. */
+static void to_eventfd(struct timg *m, u64 count, u32 flags)
+{
+	struct ckpt_rec_file *f = REC(m, struct ckpt_rec_file, CKPT_REC_FILE, 0);
+	struct ckpt_file_eventfd e = { .count = count, .flags = flags };
+
+	f->kind = CKPT_FILE_EVENTFD;
+	f->path_len = 0;
+	f->data_len = sizeof(e);
+	f->h.len = sizeof(*f) + sizeof(e);
+	memcpy(f->data, &e, sizeof(e));
+}
+
 static void test_files_pages(void)
 {
 #define F(n)	R(ckpt_rec_file, CKPT_REC_FILE, n)
@@ -1378,6 +1391,21 @@ static void test_files_pages(void)
 	    F(1)->kind = CKPT_FILE_REG);
 	MUT("file/reg-with-data", -EINVAL, CKPT_REC_FILE, 2, "pipe data",
 	    F(2)->pipe_id = 1);
+	MUT("file/eventfd", 0, 0, 0, NULL,
+	    (to_eventfd(&m, ~0ULL - 1, CKPT_EVENTFD_SEMAPHORE)));
+	MUT("file/eventfd-overflowed", -EINVAL, CKPT_REC_FILE, 0,
+	    "an eventfd count of 0xffffffffffffffff", (to_eventfd(&m, ~0ULL, 0)));
+	MUT("file/eventfd-flags", -EINVAL, CKPT_REC_FILE, 0,
+	    "eventfd flags 0x2 have unknown bits", (to_eventfd(&m, 1, 2)));
+	MUT("file/eventfd-read-only", -EINVAL, CKPT_REC_FILE, 0,
+	    "an eventfd of access mode 0, not O_RDWR",
+	    { (to_eventfd(&m, 1, 0)); F(0)->flags = 0; });
+	MUT("file/eventfd-with-path", -EINVAL, CKPT_REC_FILE, 0,
+	    "an eventfd with path_len 10, pipe_id 0 and position 0",
+	    F(0)->kind = CKPT_FILE_EVENTFD);
+	MUT("file/eventfd-short", -EINVAL, CKPT_REC_FILE, 0,
+	    "an eventfd with 8 bytes of state, not 16",
+	    { (to_eventfd(&m, 1, 0)); F(0)->data_len = 8; F(0)->h.len = 64; });
 	MUT("file/len", -EINVAL, CKPT_REC_FILE, 1,
 	    "does not match its path_len and data_len", F(1)->data_len = 99);
 	MUT("file/twin-adjacent", -EINVAL, CKPT_REC_FILE, 1,

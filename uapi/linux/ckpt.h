@@ -49,6 +49,8 @@
 #define CKPT_FEAT_SELF_THREAD_SNAPSHOTS _BITULL(9)
 /* Threads in seccomp modes: SECCOMP records, CKPT_DUMP_SIZE_VER2. */
 #define CKPT_FEAT_SECCOMP	_BITULL(10)
+/* eventfds in images: FILE kind CKPT_FILE_EVENTFD. */
+#define CKPT_FEAT_EVENTFD	_BITULL(11)
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -643,6 +645,7 @@ enum ckpt_file_kind {
 	CKPT_FILE_PIPE		= 4,	/* both ends in the process */
 	CKPT_FILE_FIFO		= 5,
 	CKPT_FILE_INHERIT	= 6,	/* outside world: restore's own fd */
+	CKPT_FILE_EVENTFD	= 7,	/* data[] is a struct ckpt_file_eventfd */
 };
 
 struct ckpt_rec_file {
@@ -658,6 +661,18 @@ struct ckpt_rec_file {
 	__u32 data_len;		/* PIPE/FIFO read end: bytes in flight */
 	__u32 path_len;		/* bytes of path incl. NUL */
 	char data[];		/* path, then pipe data, padded to 8 */
+};
+
+/*
+ * The state of an eventfd (FILE kind EVENTFD, data_len the size of this,
+ * no path).  Its O_NONBLOCK is in the record's flags, as for any file.
+ */
+#define CKPT_EVENTFD_SEMAPHORE	_BITUL(0)	/* EFD_SEMAPHORE */
+
+struct ckpt_file_eventfd {
+	__u64 count;
+	__u32 flags;		/* CKPT_EVENTFD_* */
+	__u32 __pad;
 };
 
 #define CKPT_FD_CLOEXEC		_BITUL(0)
