@@ -56,6 +56,8 @@
 #define X_O_RDONLY		0U
 #define X_O_KNOWN		037776003U
 #define X_O_RDWR		2U
+#define X_CLOCK_REALTIME_ALARM	8
+#define X_CLOCK_BOOTTIME_ALARM	9
 /* the persona byte and the personality flags of uapi/linux/personality.h */
 #define X_PER_KNOWN		0x0ffe00ffU
 #define X_XFEATURE_X87_SSE	0x3ULL
@@ -225,6 +227,8 @@ const char *ckpt_file_kind_name(u32 kind)
 		[CKPT_FILE_FIFO] = "FIFO",
 		[CKPT_FILE_INHERIT] = "INHERIT",
 		[CKPT_FILE_EVENTFD] = "EVENTFD",
+		[CKPT_FILE_SIGNALFD] = "SIGNALFD",
+		[CKPT_FILE_TIMERFD] = "TIMERFD",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])
@@ -1212,6 +1216,67 @@ static int check_eventfd(struct img_check *c,
 	return 0;
 }
 
+static int check_signalfd(struct img_check *c,
+			  const struct ckpt_file_signalfd *s)
+{
+	if (s->mask & X_SIG_UNBLOCKABLE)
+		return fail(c, -EINVAL, "a signalfd for SIGKILL or SIGSTOP (mask 0x%llx)",
+			    XULL(s->mask));
+	return 0;
+}
+
+static int check_timerfd(struct img_check *c, const struct ckpt_file_timerfd *t)
+{
+	/* The clocks timerfd_create() takes. */
+	if (t->clockid != X_CLOCK_REALTIME && t->clockid != X_CLOCK_MONOTONIC &&
+	    t->clockid != X_CLOCK_BOOTTIME && t->clockid != X_CLOCK_REALTIME_ALARM &&
+	    t->clockid != X_CLOCK_BOOTTIME_ALARM)
+		return fail(c, -EINVAL, "a timerfd on clock %d, which timerfds do not use",
+			    t->clockid);
+	if (t->flags & ~(u32)(CKPT_TIMERFD_ABSTIME | CKPT_TIMERFD_CANCEL_ON_SET))
+		return fail(c, -EINVAL, "timerfd flags 0x%x have unknown bits",
+			    t->flags);
+	/* Past 2^62 ns (146 years), a clock's now plus it may not fit a ktime. */
+	if (t->value_ns > 1ULL << 62 || t->interval_ns > 1ULL << 62)
+		return fail(c, -EINVAL, "a timerfd %llu ns from expiry, interval %llu ns",
+			    XULL(t->value_ns), XULL(t->interval_ns));
+	return 0;
+}
+
+/* The size of the state of FILE kind @kind, if it is an anonymous file. */
+static u32 anon_state_len(u32 kind)
+{
+	switch (kind) {
+	case CKPT_FILE_EVENTFD:
+		return sizeof(struct ckpt_file_eventfd);
+	case CKPT_FILE_SIGNALFD:
+		return sizeof(struct ckpt_file_signalfd);
+	case CKPT_FILE_TIMERFD:
+		return sizeof(struct ckpt_file_timerfd);
+	}
+	return 0;
+}
+
+/* An eventfd, signalfd or timerfd: its state and no path or position. */
+static int check_anon_file(struct img_check *c, const struct ckpt_rec_file *r)
+{
+	const char *name = r->kind == CKPT_FILE_EVENTFD ? "an eventfd" :
+			   r->kind == CKPT_FILE_SIGNALFD ? "a signalfd" :
+							   "a timerfd";
+	u32 len = anon_state_len(r->kind);
+
+	if (r->pipe_id || r->path_len || r->pos)
+		return fail(c, -EINVAL, "%s with path_len %u, pipe_id %u and position %llu",
+			    name, r->path_len, r->pipe_id, XULL(r->pos));
+	if (r->data_len != len)
+		return fail(c, -EINVAL, "%s with %u bytes of state, not %u",
+			    name, r->data_len, len);
+	if ((r->flags & X_O_ACCMODE) != X_O_RDWR)
+		return fail(c, -EINVAL, "%s of access mode %u, not O_RDWR",
+			    name, r->flags & X_O_ACCMODE);
+	return 0;
+}
+
 static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	bool pipe = r->kind == CKPT_FILE_PIPE || r->kind == CKPT_FILE_FIFO;
@@ -1220,7 +1285,7 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 	struct img_file_ent *f;
 	int ret;
 
-	if (r->kind < CKPT_FILE_REG || r->kind > CKPT_FILE_EVENTFD)
+	if (r->kind < CKPT_FILE_REG || r->kind > CKPT_FILE_TIMERFD)
 		return fail(c, -EINVAL, "unknown kind %u", r->kind);
 	if (r->flags & ~X_O_KNOWN)
 		return fail(c, -EINVAL, "flags 0%o have unknown bits 0%o",
@@ -1231,19 +1296,13 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 	if (r->pos > S64_MAX)
 		return fail(c, -EINVAL, "position 0x%llx is not a file offset",
 			    XULL(r->pos));
-	if (r->kind == CKPT_FILE_EVENTFD)
+	if (anon_state_len(r->kind)) {
 		path = false;
-	if (r->kind == CKPT_FILE_EVENTFD && (r->pipe_id || r->path_len || r->pos))
-		return fail(c, -EINVAL, "an eventfd with path_len %u, pipe_id %u and position %llu",
-			    r->path_len, r->pipe_id, XULL(r->pos));
-	if (r->kind == CKPT_FILE_EVENTFD &&
-	    r->data_len != sizeof(struct ckpt_file_eventfd))
-		return fail(c, -EINVAL, "an eventfd with %u bytes of state, not %zu",
-			    r->data_len, sizeof(struct ckpt_file_eventfd));
-	if (r->kind == CKPT_FILE_EVENTFD && (r->flags & X_O_ACCMODE) != X_O_RDWR)
-		return fail(c, -EINVAL, "an eventfd of access mode %u, not O_RDWR",
-			    r->flags & X_O_ACCMODE);
-	if (!pipe && r->kind != CKPT_FILE_EVENTFD && (r->pipe_id || r->data_len))
+		ret = check_anon_file(c, r);
+		if (ret)
+			return ret;
+	}
+	if (!pipe && !anon_state_len(r->kind) && (r->pipe_id || r->data_len))
 		return fail(c, -EINVAL, "a %s file with pipe_id %u and %u bytes of pipe data",
 			    ckpt_file_kind_name(r->kind), r->pipe_id,
 			    r->data_len);
@@ -1252,6 +1311,10 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 		ret = check_str(c, "path", r->data, r->path_len, path);
 	if (!ret && r->kind == CKPT_FILE_EVENTFD)
 		ret = check_eventfd(c, (const void *)r->data);
+	if (!ret && r->kind == CKPT_FILE_SIGNALFD)
+		ret = check_signalfd(c, (const void *)r->data);
+	if (!ret && r->kind == CKPT_FILE_TIMERFD)
+		ret = check_timerfd(c, (const void *)r->data);
 	if (!ret)
 		ret = check_padding(c, &r->h, sizeof(*r) + var);
 	if (ret)

@@ -2,8 +2,7 @@
 /*
  * The state of an eventfd: its count and EFD_SEMAPHORE.  struct
  * eventfd_ctx is private, so both are read where the kernel shows them,
- * its fdinfo (eventfd_show_fdinfo(), the text /proc/PID/fdinfo/N gives:
- * a user-visible format).
+ * its fdinfo (fdinfo.c).
  *
  * fdinfo shows EFD_SEMAPHORE only from 6.3 on.  Before, one read tells:
  * a semaphore gives 1 of a count of 2 or more, a counter all of it.  The
@@ -17,47 +16,12 @@
  */
 #include <linux/eventfd.h>
 #include <linux/fs.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
 #include "compat.h"
 #include "ctx.h"
 #include "fds.h"
-
-#define FDINFO_MAX	256
-
-/* @f's fdinfo lines into @buf, NUL-terminated; 0 or -errno. */
-static int eventfd_fdinfo(struct file *f, char *buf, size_t size)
-{
-	/* seq_printf() uses only these: a stand-in for proc's seq_file. */
-	struct seq_file m = { .buf = buf, .size = size };
-
-	if (!f->f_op->show_fdinfo)
-		return -EOPNOTSUPP;
-	f->f_op->show_fdinfo(&m, f);
-	if (m.count >= size)
-		return -EOVERFLOW;
-	buf[m.count] = '\0';
-	return 0;
-}
-
-/* The value of "@key: VALUE" in @info, or -ENOENT. */
-static int fdinfo_field(const char *info, const char *key, const char *fmt,
-			void *val)
-{
-	const char *p = info;
-	size_t n = strlen(key);
-
-	while (p && *p) {
-		if (!strncmp(p, key, n) && p[n] == ':')
-			return sscanf(p + n + 1, fmt, val) == 1 ? 0 : -EINVAL;
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -ENOENT;
-}
 
 /* One read(2) of @e, as the module can make it: what it took, maybe 0. */
 static u64 eventfd_take(struct eventfd_ctx *e)
@@ -115,17 +79,17 @@ int ckpt_eventfd_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
 	e = eventfd_ctx_fileget(f);
 	if (IS_ERR(e))
 		return -ENOENT;
-	info = kmalloc(FDINFO_MAX, GFP_KERNEL);
-	ret = info ? eventfd_fdinfo(f, info, FDINFO_MAX) : -ENOMEM;
+	info = ckpt_fdinfo_read(f);
+	ret = PTR_ERR_OR_ZERO(info);
 	if (!ret)
-		ret = fdinfo_field(info, "eventfd-count", "%llx", &count);
+		ret = ckpt_fdinfo_field(info, "eventfd-count", "%llx", &count);
 	if (ret) {
 		ckpt_err(ctx, ret, "fd %u: eventfd: cannot read its count", fd);
 		goto out;
 	}
 	memset(st, 0, sizeof(*st));
 	st->count = count;
-	ret = fdinfo_field(info, "eventfd-semaphore", "%d", &sem);
+	ret = ckpt_fdinfo_field(info, "eventfd-semaphore", "%d", &sem);
 	if (ret == -ENOENT) {
 		sem = eventfd_probe_semaphore(e, count);
 		ret = min(sem, 0);
@@ -140,7 +104,8 @@ int ckpt_eventfd_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
 	if (sem)
 		st->flags |= CKPT_EVENTFD_SEMAPHORE;
 out:
-	kfree(info);
+	if (!IS_ERR(info))
+		kfree(info);
 	eventfd_ctx_put(e);
 	return ret;
 }

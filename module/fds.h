@@ -81,4 +81,12 @@ int ckpt_files_apply(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 int ckpt_eventfd_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
 		       struct ckpt_file_eventfd *st);
 
+/* fdinfo.c: anonymous-inode files read through their fdinfo. */
+char *ckpt_fdinfo_read(struct file *f);
+int ckpt_fdinfo_field(const char *info, const char *key, const char *fmt,
+		      void *val);
+bool ckpt_anon_file_is(struct file *f, const char *name);
+int ckpt_anon_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
+		    u32 *kind, void *st, size_t *len);
+
 #endif /* CKPT_FDS_H */

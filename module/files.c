@@ -5,11 +5,11 @@
  *
  * Supported: regular files and directories (reopened by path), the
  * harmless character devices, pipes and FIFOs whose every end is in the
- * process (with the data in flight), eventfds (eventfd.c), and, for fds
- * 0-2, whatever connects the process to the outside world (a terminal, a
- * pipe to its parent), which restore reconnects to its own fd of the same
- * number.  Anything
- * else fails the dump with the fd and its type named.
+ * process (with the data in flight), eventfds, signalfds and timerfds
+ * (eventfd.c, fdinfo.c), and, for fds 0-2, whatever connects the process
+ * to the outside world (a terminal, a pipe to its parent), which restore
+ * reconnects to its own fd of the same number.  Anything else fails the
+ * dump with the fd and its type named.
  *
  * Applying is one installer, ckpt_files_apply(), for rollback (REWIND:
  * the very open file descriptions a snapshot held, shared offsets, flags
@@ -124,7 +124,11 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 	struct file *f = fc->file;
 	struct inode *inode = file_inode(f);
 	struct pipe_inode_info *pipe = NULL;
-	struct ckpt_file_eventfd efd;
+	union {
+		struct ckpt_file_eventfd efd;
+		struct ckpt_file_signalfd sfd;
+		struct ckpt_file_timerfd tfd;
+	} anon;
 	const char *path = NULL;
 	struct ckpt_rec_file *r;
 	struct kstat st;
@@ -163,11 +167,14 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 			kind = CKPT_FILE_INHERIT;	/* e.g. an ssh session */
 			break;
 		}
-		ret = ckpt_eventfd_state(ctx, f, fc->fd, &efd);
+		kind = CKPT_FILE_EVENTFD;
+		dlen = sizeof(anon.efd);
+		ret = ckpt_eventfd_state(ctx, f, fc->fd, &anon.efd);
+		if (ret == -ENOENT)
+			ret = ckpt_anon_state(ctx, f, fc->fd, &kind, &anon,
+					      &dlen);
 		if (!ret) {
-			kind = CKPT_FILE_EVENTFD;
-			data = (char *)&efd;
-			dlen = sizeof(efd);
+			data = (char *)&anon;
 			break;
 		}
 		if (ret != -ENOENT) {
@@ -177,8 +184,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		goto unsupported;
 	}
 
-	if (kind != CKPT_FILE_PIPE && kind != CKPT_FILE_INHERIT &&
-	    kind != CKPT_FILE_EVENTFD) {
+	if (kind != CKPT_FILE_PIPE && kind != CKPT_FILE_INHERIT && !data) {
 		if (d_unlinked(f->f_path.dentry)) {
 			ctx->err_fd = fc->fd;
 			return ckpt_err(ctx, -EOPNOTSUPP,
@@ -225,7 +231,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 					 O_DSYNC | FASYNC | O_DIRECT |
 					 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |
 					 O_NOATIME | __O_SYNC | O_PATH);
-		r->pos = kind == CKPT_FILE_EVENTFD ? 0 : f->f_pos;
+		r->pos = data == (char *)&anon ? 0 : f->f_pos;
 		r->ino = st.ino;
 		r->dev = new_encode_dev(st.dev);
 		r->rdev = new_encode_dev(inode->i_rdev);
@@ -239,7 +245,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		if (dlen)
 			memcpy(r->data + plen, data, dlen);
 	}
-	if (data != (char *)&efd)
+	if (data != (char *)&anon)
 		kvfree(data);
 	if (!r)
 		return hbuf_error(&ctx->hb);
@@ -462,6 +468,12 @@ err_put:
 	return ERR_PTR(ret);
 }
 
+static bool made_by_restorer(u32 kind)
+{
+	return kind == CKPT_FILE_PIPE || kind == CKPT_FILE_EVENTFD ||
+	       kind == CKPT_FILE_SIGNALFD || kind == CKPT_FILE_TIMERFD;
+}
+
 /*
  * The file of FILE record @i that the restorer made, for the kinds a
  * module cannot make, and left at fd @pipe_fd + @i: a pipe end
@@ -475,32 +487,44 @@ static struct file *take_made(struct ckpt_ctx *ctx,
 {
 	fmode_t want = (r->flags & O_ACCMODE) == O_RDONLY ? FMODE_READ :
 							    FMODE_WRITE;
-	bool efd = r->kind == CKPT_FILE_EVENTFD;
+	const char *what = want == FMODE_READ ? "pipe read end" :
+						"pipe write end";
 	struct eventfd_ctx *e;
 	struct file *f = NULL;
-	struct inode *inode;
+	bool ok = false;
 
-	if (efd)
+	if (r->kind != CKPT_FILE_PIPE)
 		want = FMODE_READ | FMODE_WRITE;
 	if (pipe_fd >= 0 && pipe_fd <= INT_MAX - (int)i)
 		f = fget(pipe_fd + i);
-	if (f && (f->f_mode & (FMODE_READ | FMODE_WRITE)) == want) {
-		inode = file_inode(f);
-		if (!efd && S_ISFIFO(inode->i_mode) &&
-		    inode->i_sb->s_magic == PIPEFS_MAGIC)
-			return f;
-		e = efd ? eventfd_ctx_fileget(f) : ERR_PTR(-EINVAL);
-		if (!IS_ERR(e)) {
+	switch (r->kind) {
+	case CKPT_FILE_PIPE:
+		ok = f && S_ISFIFO(file_inode(f)->i_mode) &&
+		     file_inode(f)->i_sb->s_magic == PIPEFS_MAGIC;
+		break;
+	case CKPT_FILE_EVENTFD:
+		what = "eventfd";
+		e = f ? eventfd_ctx_fileget(f) : ERR_PTR(-EBADF);
+		ok = !IS_ERR(e);
+		if (ok)
 			eventfd_ctx_put(e);
-			return f;
-		}
+		break;
+	case CKPT_FILE_SIGNALFD:
+		what = "signalfd";
+		ok = f && ckpt_anon_file_is(f, "[signalfd]");
+		break;
+	case CKPT_FILE_TIMERFD:
+		what = "timerfd";
+		ok = f && ckpt_anon_file_is(f, "[timerfd]");
+		break;
 	}
+	if (ok && (f->f_mode & (FMODE_READ | FMODE_WRITE)) == want)
+		return f;
 	if (f)
 		fput(f);
 	ckpt_err(ctx, -EBADF,
 		 "fd %u: the restorer handed over no %s for it (at fd %d)",
-		 fd, efd ? "eventfd" : want == FMODE_READ ? "pipe read end" :
-		 "pipe write end", pipe_fd < 0 ? -1 : pipe_fd + (int)i);
+		 fd, what, pipe_fd < 0 ? -1 : pipe_fd + (int)i);
 	return ERR_PTR(-EBADF);
 }
 
@@ -552,8 +576,7 @@ static int open_files(struct ckpt_ctx *ctx, const struct ckpt_image *img,
 						d->fd, d->fd);
 		} else {
 			if (!opened[j]) {
-				f = r->kind == CKPT_FILE_PIPE ||
-				    r->kind == CKPT_FILE_EVENTFD ?
+				f = made_by_restorer(r->kind) ?
 				    take_made(ctx, r, j, pipe_fd, d->fd) :
 				    open_by_path(ctx, r, d->fd);
 				if (IS_ERR(f))

@@ -48,6 +48,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_SELF_THREAD_SNAPSHOTS, "self-thread-snapshots" },
 	{ CKPT_FEAT_SECCOMP, "seccomp" },
 	{ CKPT_FEAT_EVENTFD, "eventfd" },
+	{ CKPT_FEAT_SIGNALFD_TIMERFD, "signalfd-timerfd" },
 };
 
 static const struct bitname kfacts[] = {
@@ -132,8 +133,9 @@ int cmd_check(int argc, char **argv, const struct tool_opts *o)
 	print_bits("module features", v.features, features,
 		   sizeof(features) / sizeof(features[0]), false);
 	/* What a dump carries; everything else it refuses, naming the fd. */
-	printf("%-16s regular directory /dev/null,zero,full,random,urandom pipe fifo%s; fds 0-2 to the outside world\n",
-	       "open files", v.features & CKPT_FEAT_EVENTFD ? " eventfd" : "");
+	printf("%-16s regular directory /dev/null,zero,full,random,urandom pipe fifo%s%s; fds 0-2 to the outside world\n",
+	       "open files", v.features & CKPT_FEAT_EVENTFD ? " eventfd" : "",
+	       v.features & CKPT_FEAT_SIGNALFD_TIMERFD ? " signalfd timerfd" : "");
 	if (ckpt_get_counters(fd, &c)) {
 		errmsg("counters: %s", strerror(errno));
 		close(fd);

@@ -710,6 +710,8 @@ static void show_vma(struct show *s, const struct ckpt_rec_vma *r)
 
 static void show_file(struct show *s, const struct ckpt_rec_file *r)
 {
+	struct ckpt_file_signalfd sfd;
+	struct ckpt_file_timerfd tfd;
 	struct ckpt_file_eventfd efd;
 	char dev[16], rdev[16];
 
@@ -737,6 +739,22 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 			j_bool(&s->j, "eventfd_semaphore",
 			       efd.flags & CKPT_EVENTFD_SEMAPHORE);
 		}
+		if (r->kind == CKPT_FILE_SIGNALFD) {
+			memcpy(&sfd, r->data, sizeof(sfd));
+			j_key(&s->j, "signalfd_mask");
+			fprintf(s->out, "\"0x%llx\"", (ull)sfd.mask);
+		}
+		if (r->kind == CKPT_FILE_TIMERFD) {
+			memcpy(&tfd, r->data, sizeof(tfd));
+			j_u64(&s->j, "timerfd_clockid", (u64)(u32)tfd.clockid);
+			j_bool(&s->j, "timerfd_abstime",
+			       tfd.flags & CKPT_TIMERFD_ABSTIME);
+			j_bool(&s->j, "timerfd_cancel_on_set",
+			       tfd.flags & CKPT_TIMERFD_CANCEL_ON_SET);
+			j_u64(&s->j, "timerfd_value_ns", tfd.value_ns);
+			j_u64(&s->j, "timerfd_interval_ns", tfd.interval_ns);
+			j_u64(&s->j, "timerfd_ticks", tfd.ticks);
+		}
 		j_close(&s->j, '}');
 		return;
 	}
@@ -758,6 +776,18 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 		memcpy(&efd, r->data, sizeof(efd));
 		fprintf(s->out, " count %llu%s", (ull)efd.count,
 			efd.flags & CKPT_EVENTFD_SEMAPHORE ? " semaphore" : "");
+	}
+	if (r->kind == CKPT_FILE_SIGNALFD) {
+		memcpy(&sfd, r->data, sizeof(sfd));
+		fprintf(s->out, " mask 0x%llx", (ull)sfd.mask);
+	}
+	if (r->kind == CKPT_FILE_TIMERFD) {
+		memcpy(&tfd, r->data, sizeof(tfd));
+		fprintf(s->out, " clock %d%s%s left %llu ns interval %llu ns ticks %llu",
+			tfd.clockid,
+			tfd.flags & CKPT_TIMERFD_ABSTIME ? " absolute" : "",
+			tfd.flags & CKPT_TIMERFD_CANCEL_ON_SET ? " cancel-on-set" : "",
+			(ull)tfd.value_ns, (ull)tfd.interval_ns, (ull)tfd.ticks);
 	}
 	if (r->path_len) {
 		fputc(' ', s->out);

@@ -77,6 +77,12 @@ int plan_load(int fd, struct plan *p);
 void plan_free(struct plan *p);
 
 /*
+ * anon_files.c: the eventfd, signalfd or timerfd of FILE record @f, made
+ * as it says (close-on-exec); its fd, or -1 after saying why.
+ */
+int anon_file_make(const struct plan_file *f);
+
+/*
  * restore_child.c: in the forked child, before the restore ioctl: pipes,
  * cwd, limits, timers, identity, the vDSO's place.
  * @keep are the child's own fds (image, device) that must survive; they

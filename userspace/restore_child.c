@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -112,37 +111,27 @@ static int refill_pipe(const struct plan_file *f, int wr)
 	return 0;
 }
 
-/* Makes the eventfd of FILE record @f, at fd @at, with its count. */
-static int make_eventfd(const struct plan_file *f, int at, int above)
+/* Makes the eventfd, signalfd or timerfd of FILE record @f, at fd @at. */
+static int make_anon(const struct plan_file *f, int at, int above)
 {
-	struct ckpt_file_eventfd st;
-	int efd, flags = EFD_CLOEXEC;
+	int fd = anon_file_make(f);
 
-	memcpy(&st, f->data, sizeof(st));	/* data_len checked */
-	if (st.flags & CKPT_EVENTFD_SEMAPHORE)
-		flags |= EFD_SEMAPHORE;
-	if (f->rec.flags & O_NONBLOCK)
-		flags |= EFD_NONBLOCK;
-	/* eventfd()'s initial value is 32 bits; a write takes the 64. */
-	efd = eventfd(0, flags);
-	if (efd < 0 || park(&efd, above) ||
-	    (st.count && write(efd, &st.count, sizeof(st.count)) !=
-			 (ssize_t)sizeof(st.count)) ||
-	    dup3(efd, at, O_CLOEXEC) < 0) {
-		errmsg("restore: eventfd of count %llu: %s",
-		       (unsigned long long)st.count, strerror(errno));
-		if (efd >= 0)
-			close(efd);
+	if (fd < 0)
+		return -1;
+	if (park(&fd, above) || dup3(fd, at, O_CLOEXEC) < 0) {
+		errmsg("restore: fd for an anonymous file: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	close(efd);
+	close(fd);
 	return 0;
 }
 
 /*
- * Pipes and eventfds stay in userspace: a module cannot make them
- * (create_pipe_files(), do_pipe_flags() and eventfd's fops are not
- * exported), so they are made, given their status flags and refilled
+ * Pipes, eventfds, signalfds and timerfds stay in userspace: a module
+ * cannot make them (create_pipe_files(), do_pipe_flags() and their fops
+ * are not exported), so they are made, given their status flags and refilled
  * here, and the kernel takes the file of FILE record i from fd
  * *pipe_fd + i (CKPT_RESTORE_FILES).  Every other file is opened by the
  * kernel, which also installs all of the image's fds (files.c, the
@@ -168,9 +157,10 @@ static int hand_over_pipes(const struct plan *p, const int *keep,
 		pipes[i] = -1;
 	for (i = 0; i < p->nr_files; i++) {
 		f = &p->files[i];
-		if (f->rec.kind == CKPT_FILE_EVENTFD) {
-			if (make_eventfd(f, base + (int)i,
-					 base + (int)p->nr_files))
+		if (f->rec.kind == CKPT_FILE_EVENTFD ||
+		    f->rec.kind == CKPT_FILE_SIGNALFD ||
+		    f->rec.kind == CKPT_FILE_TIMERFD) {
+			if (make_anon(f, base + (int)i, base + (int)p->nr_files))
 				goto out;
 			continue;
 		}

@@ -11,6 +11,8 @@ for how in kill live; do
 done
 for how in kill live every snap; do
 	run_test "eventfd-$how" zdtm_run eventfd "$how" eventfd
+	run_test "signalfd-$how" zdtm_run signalfd "$how" signalfd
+	run_test "timerfd-$how" zdtm_run timerfd "$how" timerfd
 done
 
 # zdtm_start DIR PROG...: runs PROG in DIR, waits for "ready", echoes its pid.
@@ -44,24 +46,38 @@ cow_proof() {
 }
 run_test cow-proof cow_proof
 
-# ckpt show names each eventfd with its count and whether it is a semaphore.
-eventfd_show() {
-	local dir pid out
-	dir=$(mktemp -d)
-	pid=$(zdtm_start "$dir" eventfd)
-	ckpt dump -t "$pid" -o "$dir/img" || { echo "FAIL: dump"; kill -9 "$pid"; return 1; }
+# dumped_to DIR PROG: PROG's image at DIR/img, dumped once it is ready.
+dumped_to() {
+	local pid
+	pid=$(zdtm_start "$1" "$2")
+	ckpt dump -t "$pid" -o "$1/img" || { echo "FAIL: dump of $2"; kill -9 "$pid"; return 1; }
 	kill -9 "$pid"
-	out=$(ckpt show "$dir/img") || { echo "FAIL: show: $out"; return 1; }
+}
+
+# ckpt show names each eventfd with its count and whether it is a
+# semaphore, each timerfd with its clock, time left, interval and ticks.
+anon_show() {
+	local dir out
+	dir=$(mktemp -d)
+	mkdir "$dir/e" "$dir/t"
+	dumped_to "$dir/e" eventfd && dumped_to "$dir/t" timerfd || return 1
+	out=$(ckpt show "$dir/e/img") || { echo "FAIL: show: $out"; return 1; }
 	echo "$out" | grep -q 'EVENTFD .* count 3 semaphore$' &&
 	echo "$out" | grep -q 'EVENTFD .* count 1099511627776$' &&
 	[ "$(echo "$out" | grep -c 'EVENTFD')" = 6 ] ||
 		{ echo "FAIL: the eventfds in ckpt show: $out"; return 1; }
-	out=$(ckpt show --json "$dir/img") || { echo "FAIL: show --json"; return 1; }
-	echo "$out" | grep -q '"eventfd_semaphore": true' ||
+	ckpt show --json "$dir/e/img" | grep -q '"eventfd_semaphore": true' ||
 		{ echo "FAIL: no semaphore in ckpt show --json"; return 1; }
+	out=$(ckpt show "$dir/t/img") || { echo "FAIL: show: $out"; return 1; }
+	echo "$out" | grep -q 'TIMERFD .* clock 0 absolute left [0-9]* ns interval 0 ns ticks 0$' &&
+	echo "$out" | grep -q 'TIMERFD .* clock 1 left 0 ns interval 0 ns ticks 1$' &&
+	echo "$out" | grep -q 'TIMERFD .* clock 1 left [0-9]* ns interval 40000000 ns' ||
+		{ echo "FAIL: the timerfds in ckpt show: $out"; return 1; }
+	ckpt show --json "$dir/t/img" | grep -q '"timerfd_abstime": true' ||
+		{ echo "FAIL: no absolute timerfd in ckpt show --json"; return 1; }
 	rm -rf "$dir"
 }
-run_test eventfd-show eventfd_show
+run_test anon-files-show anon_show
 
 stats_line() {
 	local dir pid out

@@ -1358,17 +1358,48 @@ static void test_mm_vma(void)
 #undef V
 }
 
-/* FILE 0 of the valid image, a CHR of 72 bytes, made an eventfd's. */
+/* FILE 0 of the valid image made an anonymous file of @kind, @state. */
+static void to_anon(struct timg *m, u32 kind, const void *state, u32 len)
+{
+	struct trec *t = &m->r[find(m, CKPT_REC_FILE, 0)];
+	struct ckpt_rec_file *f;
+	u32 size = ALIGN8(sizeof(*f) + len);
+
+	t->buf = realloc(t->buf, size);
+	if (!t->buf)
+		abort();
+	f = (struct ckpt_rec_file *)t->buf;
+	memset(f->data, 0, size - sizeof(*f));
+	t->len = size;
+	f->h.len = sizeof(*f) + len;
+	f->kind = kind;
+	f->path_len = 0;
+	f->data_len = len;
+	memcpy(f->data, state, len);
+}
+
 static void to_eventfd(struct timg *m, u64 count, u32 flags)
 {
-	struct ckpt_rec_file *f = REC(m, struct ckpt_rec_file, CKPT_REC_FILE, 0);
 	struct ckpt_file_eventfd e = { .count = count, .flags = flags };
 
-	f->kind = CKPT_FILE_EVENTFD;
-	f->path_len = 0;
-	f->data_len = sizeof(e);
-	f->h.len = sizeof(*f) + sizeof(e);
-	memcpy(f->data, &e, sizeof(e));
+	to_anon(m, CKPT_FILE_EVENTFD, &e, sizeof(e));
+}
+
+static void to_signalfd(struct timg *m, u64 mask)
+{
+	struct ckpt_file_signalfd sf = { .mask = mask };
+
+	to_anon(m, CKPT_FILE_SIGNALFD, &sf, sizeof(sf));
+}
+
+static void to_timerfd(struct timg *m, s32 clockid, u32 flags, u64 value,
+		       u64 interval)
+{
+	struct ckpt_file_timerfd t = { .clockid = clockid, .flags = flags,
+				       .ticks = 3, .value_ns = value,
+				       .interval_ns = interval };
+
+	to_anon(m, CKPT_FILE_TIMERFD, &t, sizeof(t));
 }
 
 static void test_files_pages(void)
@@ -1376,8 +1407,8 @@ static void test_files_pages(void)
 #define F(n)	R(ckpt_rec_file, CKPT_REC_FILE, n)
 #define FD(n)	R(ckpt_rec_fd, CKPT_REC_FD, n)
 #define P(n)	R(ckpt_rec_pages, CKPT_REC_PAGES, n)
-	MUT("file/kind", -EINVAL, CKPT_REC_FILE, 0, "unknown kind 9",
-	    F(0)->kind = 9);
+	MUT("file/kind", -EINVAL, CKPT_REC_FILE, 0, "unknown kind 10",
+	    F(0)->kind = 10);
 	MUT("file/flags", -EINVAL, CKPT_REC_FILE, 0, "unknown bits 0100",
 	    F(0)->flags |= 0100);
 	MUT("file/dir-write", -EINVAL, CKPT_REC_FILE, 0, "directory",
@@ -1403,9 +1434,29 @@ static void test_files_pages(void)
 	MUT("file/eventfd-with-path", -EINVAL, CKPT_REC_FILE, 0,
 	    "an eventfd with path_len 10, pipe_id 0 and position 0",
 	    F(0)->kind = CKPT_FILE_EVENTFD);
+	MUT("file/signalfd", 0, 0, 0, NULL,
+	    (to_signalfd(&m, (1ULL << 11) | (1ULL << 34))));
+	MUT("file/signalfd-sigkill", -EINVAL, CKPT_REC_FILE, 0,
+	    "a signalfd for SIGKILL or SIGSTOP", (to_signalfd(&m, 1ULL << 8)));
+	MUT("file/timerfd", 0, 0, 0, NULL,
+	    (to_timerfd(&m, 0, 3, 1000000000ULL, 5000000ULL)));
+	MUT("file/timerfd-boottime-alarm", 0, 0, 0, NULL,
+	    (to_timerfd(&m, 9, 0, 0, 0)));
+	MUT("file/timerfd-clock", -EINVAL, CKPT_REC_FILE, 0,
+	    "a timerfd on clock 2, which timerfds do not use",
+	    (to_timerfd(&m, 2, 0, 0, 0)));
+	MUT("file/timerfd-flags", -EINVAL, CKPT_REC_FILE, 0,
+	    "timerfd flags 0x4 have unknown bits", (to_timerfd(&m, 1, 4, 0, 0)));
+	MUT("file/timerfd-far", -EINVAL, CKPT_REC_FILE, 0,
+	    "a timerfd 1 ns from expiry, interval 18446744073709551615 ns",
+	    (to_timerfd(&m, 1, 0, 1, ~0ULL)));
+	MUT("file/timerfd-as-signalfd", -EINVAL, CKPT_REC_FILE, 0,
+	    "a signalfd with 32 bytes of state, not 8",
+	    { (to_timerfd(&m, 1, 0, 0, 0)); F(0)->kind = CKPT_FILE_SIGNALFD; });
 	MUT("file/eventfd-short", -EINVAL, CKPT_REC_FILE, 0,
 	    "an eventfd with 8 bytes of state, not 16",
-	    { (to_eventfd(&m, 1, 0)); F(0)->data_len = 8; F(0)->h.len = 64; });
+	    { (to_eventfd(&m, 1, 0)); F(0)->data_len = 8; F(0)->h.len = 64;
+	      memset(F(0)->data + 8, 0, 8); });
 	MUT("file/len", -EINVAL, CKPT_REC_FILE, 1,
 	    "does not match its path_len and data_len", F(1)->data_len = 99);
 	MUT("file/twin-adjacent", -EINVAL, CKPT_REC_FILE, 1,

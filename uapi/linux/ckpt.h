@@ -51,6 +51,8 @@
 #define CKPT_FEAT_SECCOMP	_BITULL(10)
 /* eventfds in images: FILE kind CKPT_FILE_EVENTFD. */
 #define CKPT_FEAT_EVENTFD	_BITULL(11)
+/* signalfds and timerfds: FILE kinds CKPT_FILE_SIGNALFD, _TIMERFD. */
+#define CKPT_FEAT_SIGNALFD_TIMERFD _BITULL(12)
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -646,6 +648,8 @@ enum ckpt_file_kind {
 	CKPT_FILE_FIFO		= 5,
 	CKPT_FILE_INHERIT	= 6,	/* outside world: restore's own fd */
 	CKPT_FILE_EVENTFD	= 7,	/* data[] is a struct ckpt_file_eventfd */
+	CKPT_FILE_SIGNALFD	= 8,	/* data[] is a struct ckpt_file_signalfd */
+	CKPT_FILE_TIMERFD	= 9,	/* data[] is a struct ckpt_file_timerfd */
 };
 
 struct ckpt_rec_file {
@@ -673,6 +677,27 @@ struct ckpt_file_eventfd {
 	__u64 count;
 	__u32 flags;		/* CKPT_EVENTFD_* */
 	__u32 __pad;
+};
+
+/* A signalfd (FILE kind SIGNALFD): the signals it reads. */
+struct ckpt_file_signalfd {
+	__u64 mask;		/* bit n - 1: signal n; never SIGKILL, SIGSTOP */
+};
+
+/*
+ * A timerfd (FILE kind TIMERFD).  The time to its next expiry is kept, not
+ * the instant: a relative timer resumes with it at restore, an absolute
+ * one is set to the restore's now on its clock plus it.
+ */
+#define CKPT_TIMERFD_ABSTIME	_BITUL(0)	/* TFD_TIMER_ABSTIME */
+#define CKPT_TIMERFD_CANCEL_ON_SET _BITUL(1)	/* TFD_TIMER_CANCEL_ON_SET */
+
+struct ckpt_file_timerfd {
+	__s32 clockid;		/* REALTIME, MONOTONIC, BOOTTIME, the _ALARMs */
+	__u32 flags;		/* CKPT_TIMERFD_*: its last timerfd_settime()'s */
+	__u64 ticks;		/* expiries not read yet */
+	__u64 value_ns;		/* to the next expiry; 0: not armed */
+	__u64 interval_ns;	/* 0: one-shot */
 };
 
 #define CKPT_FD_CLOEXEC		_BITUL(0)
