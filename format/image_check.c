@@ -229,6 +229,7 @@ const char *ckpt_file_kind_name(u32 kind)
 		[CKPT_FILE_EVENTFD] = "EVENTFD",
 		[CKPT_FILE_SIGNALFD] = "SIGNALFD",
 		[CKPT_FILE_TIMERFD] = "TIMERFD",
+		[CKPT_FILE_EPOLL] = "EPOLL",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])
@@ -1243,6 +1244,36 @@ static int check_timerfd(struct img_check *c, const struct ckpt_file_timerfd *t)
 	return 0;
 }
 
+/* Bits an epoll keeps in a target's events (EPOLLIN ... EPOLLET). */
+#define X_EPOLL_KNOWN	0xf00027ffU
+
+/*
+ * An epoll's targets: known events, and FILE ids that are not the epoll's
+ * own (whether each exists is the restorer's check: the FILE records may
+ * follow this one).  A file may be a target more than once only under
+ * different fds, as epoll_ctl() allows.
+ */
+static int check_epoll(struct img_check *c, const struct ckpt_rec_file *r)
+{
+	const struct ckpt_epoll_target *t = (const void *)r->data;
+	u32 i, j, n = r->data_len / sizeof(*t);
+
+	for (i = 0; i < n; i++) {
+		if (t[i].events & ~X_EPOLL_KNOWN || t[i].__pad)
+			return fail(c, -EINVAL, "epoll target %u: events 0x%x have unknown bits",
+				    i, t[i].events);
+		if (t[i].tfd > S32_MAX || !t[i].file_id || t[i].file_id == r->id)
+			return fail(c, -EINVAL, "epoll target %u: fd %u of file %u is not a target",
+				    i, t[i].tfd, t[i].file_id);
+		/* Twins are adjacent in the kernel's order (by file, then fd). */
+		for (j = i > 8 ? i - 8 : 0; j < i; j++)
+			if (t[j].tfd == t[i].tfd && t[j].file_id == t[i].file_id)
+				return fail(c, -EINVAL, "epoll target %u: fd %u of file %u is target %u too",
+					    i, t[i].tfd, t[i].file_id, j);
+	}
+	return 0;
+}
+
 /* The size of the state of FILE kind @kind, if it is an anonymous file. */
 static u32 anon_state_len(u32 kind)
 {
@@ -1253,6 +1284,8 @@ static u32 anon_state_len(u32 kind)
 		return sizeof(struct ckpt_file_signalfd);
 	case CKPT_FILE_TIMERFD:
 		return sizeof(struct ckpt_file_timerfd);
+	case CKPT_FILE_EPOLL:	/* per target */
+		return sizeof(struct ckpt_epoll_target);
 	}
 	return 0;
 }
@@ -1262,13 +1295,16 @@ static int check_anon_file(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	const char *name = r->kind == CKPT_FILE_EVENTFD ? "an eventfd" :
 			   r->kind == CKPT_FILE_SIGNALFD ? "a signalfd" :
-							   "a timerfd";
+			   r->kind == CKPT_FILE_TIMERFD ? "a timerfd" : "an epoll";
 	u32 len = anon_state_len(r->kind);
 
 	if (r->pipe_id || r->path_len || r->pos)
 		return fail(c, -EINVAL, "%s with path_len %u, pipe_id %u and position %llu",
 			    name, r->path_len, r->pipe_id, XULL(r->pos));
-	if (r->data_len != len)
+	if (r->kind == CKPT_FILE_EPOLL && r->data_len % len)
+		return fail(c, -EINVAL, "an epoll with %u bytes of targets, not a multiple of %u",
+			    r->data_len, len);
+	if (r->kind != CKPT_FILE_EPOLL && r->data_len != len)
 		return fail(c, -EINVAL, "%s with %u bytes of state, not %u",
 			    name, r->data_len, len);
 	if ((r->flags & X_O_ACCMODE) != X_O_RDWR)
@@ -1285,7 +1321,7 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 	struct img_file_ent *f;
 	int ret;
 
-	if (r->kind < CKPT_FILE_REG || r->kind > CKPT_FILE_TIMERFD)
+	if (r->kind < CKPT_FILE_REG || r->kind > CKPT_FILE_EPOLL)
 		return fail(c, -EINVAL, "unknown kind %u", r->kind);
 	if (r->flags & ~X_O_KNOWN)
 		return fail(c, -EINVAL, "flags 0%o have unknown bits 0%o",
@@ -1315,6 +1351,8 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 		ret = check_signalfd(c, (const void *)r->data);
 	if (!ret && r->kind == CKPT_FILE_TIMERFD)
 		ret = check_timerfd(c, (const void *)r->data);
+	if (!ret && r->kind == CKPT_FILE_EPOLL)
+		ret = check_epoll(c, r);
 	if (!ret)
 		ret = check_padding(c, &r->h, sizeof(*r) + var);
 	if (ret)

@@ -24,6 +24,7 @@ typedef int64_t s64;
 
 #define U32_MAX		UINT32_MAX
 #define U64_MAX		UINT64_MAX
+#define S32_MAX		INT32_MAX
 #define S64_MAX		INT64_MAX
 
 /* -std=c11 hides the GNU spellings the kernel uses. */

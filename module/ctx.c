@@ -83,6 +83,8 @@ void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	kvfree(ctx->threads);
 	kvfree(ctx->seccomp_in);
 	kvfree(ctx->seccomp_recs);
+	kvfree(ctx->epoll_in);
+	kvfree(ctx->epoll_used);
 	kfree(ctx->path);
 	kfree(ctx);
 	atomic_long_dec(&ckpt_stats.ctxs);

@@ -48,6 +48,10 @@ struct ckpt_ctx {
 	/* Dumps: the caller's SECCOMP records, and each thread's (or NULL). */
 	void *seccomp_in;
 	const struct ckpt_rec_seccomp **seccomp_recs;
+	/* Dumps: the caller's epoll targets, and which an epoll matched. */
+	struct ckpt_epoll_in *epoll_in;
+	bool *epoll_used;
+	size_t nr_epoll_in;
 
 	struct file *out;		/* the image, referenced */
 	loff_t pos;
@@ -128,6 +132,8 @@ void ckpt_sort_threads(struct ckpt_ctx *ctx);
 int ckpt_thread_capture(struct ckpt_ctx *ctx);
 int ckpt_timer_capture(struct ckpt_ctx *ctx);
 int ckpt_seccomp_take(struct ckpt_ctx *ctx, const struct ckpt_dump *d);
+/* epoll.c: copies the caller's epoll targets (CKPT_DUMP_SIZE_VER3). */
+int ckpt_epoll_take(struct ckpt_ctx *ctx, const struct ckpt_dump *d);
 int ckpt_seccomp_capture(struct ckpt_ctx *ctx);
 
 /*

@@ -64,6 +64,8 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d,
 	if (!ret)
 		ret = ckpt_seccomp_take(ctx, d);
 	if (!ret)
+		ret = ckpt_epoll_take(ctx, d);
+	if (!ret)
 		ret = open_output(ctx, d->fd);
 	if (ret)
 		return ret;

@@ -89,4 +89,13 @@ bool ckpt_anon_file_is(struct file *f, const char *name);
 int ckpt_anon_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
 		    u32 *kind, void *st, size_t *len);
 
+/*
+ * epoll.c: the targets of epoll @fc as FILE data (kvmalloc'd, by FILE id:
+ * @c's ids must be set), -ENOENT if it is not an epoll; and, after the
+ * files, that every target the caller gave was some epoll's.
+ */
+int ckpt_epoll_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
+		     const struct ckpt_fd *fc, char **data, size_t *len);
+int ckpt_epoll_all_used(struct ckpt_ctx *ctx);
+
 #endif /* CKPT_FDS_H */

@@ -5,11 +5,11 @@
  *
  * Supported: regular files and directories (reopened by path), the
  * harmless character devices, pipes and FIFOs whose every end is in the
- * process (with the data in flight), eventfds, signalfds and timerfds
- * (eventfd.c, fdinfo.c), and, for fds 0-2, whatever connects the process
- * to the outside world (a terminal, a pipe to its parent), which restore
- * reconnects to its own fd of the same number.  Anything else fails the
- * dump with the fd and its type named.
+ * process (with the data in flight), eventfds, signalfds, timerfds and
+ * epolls (eventfd.c, fdinfo.c, epoll.c), and, for fds 0-2, whatever
+ * connects the process to the outside world (a terminal, a pipe to its
+ * parent), which restore reconnects to its own fd of the same number.
+ * Anything else fails the dump with the fd and its type named.
  *
  * Applying is one installer, ckpt_files_apply(), for rollback (REWIND:
  * the very open file descriptions a snapshot held, shared offsets, flags
@@ -118,6 +118,14 @@ static size_t pipe_peek(struct pipe_inode_info *pipe, char *dst, size_t max)
 	return n;
 }
 
+/* The kinds a module cannot make: the restorer makes them, and hands over. */
+static bool made_by_restorer(u32 kind)
+{
+	return kind == CKPT_FILE_PIPE || kind == CKPT_FILE_EVENTFD ||
+	       kind == CKPT_FILE_SIGNALFD || kind == CKPT_FILE_TIMERFD ||
+	       kind == CKPT_FILE_EPOLL;
+}
+
 static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		     struct ckpt_fd *fc, bool *pipe_done)
 {
@@ -169,14 +177,18 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		}
 		kind = CKPT_FILE_EVENTFD;
 		dlen = sizeof(anon.efd);
+		data = (char *)&anon;
 		ret = ckpt_eventfd_state(ctx, f, fc->fd, &anon.efd);
 		if (ret == -ENOENT)
 			ret = ckpt_anon_state(ctx, f, fc->fd, &kind, &anon,
 					      &dlen);
-		if (!ret) {
-			data = (char *)&anon;
-			break;
+		if (ret == -ENOENT) {
+			kind = CKPT_FILE_EPOLL;
+			data = NULL;
+			ret = ckpt_epoll_state(ctx, c, fc, &data, &dlen);
 		}
+		if (!ret)
+			break;
 		if (ret != -ENOENT) {
 			ctx->err_fd = fc->fd;
 			return ret;
@@ -184,7 +196,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		goto unsupported;
 	}
 
-	if (kind != CKPT_FILE_PIPE && kind != CKPT_FILE_INHERIT && !data) {
+	if (!made_by_restorer(kind) && kind != CKPT_FILE_INHERIT) {
 		if (d_unlinked(f->f_path.dentry)) {
 			ctx->err_fd = fc->fd;
 			return ckpt_err(ctx, -EOPNOTSUPP,
@@ -231,7 +243,8 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 					 O_DSYNC | FASYNC | O_DIRECT |
 					 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |
 					 O_NOATIME | __O_SYNC | O_PATH);
-		r->pos = data == (char *)&anon ? 0 : f->f_pos;
+		r->pos = made_by_restorer(kind) && kind != CKPT_FILE_PIPE ? 0 :
+			 f->f_pos;
 		r->ino = st.ino;
 		r->dev = new_encode_dev(st.dev);
 		r->rdev = new_encode_dev(inode->i_rdev);
@@ -274,21 +287,27 @@ int ckpt_files_capture(struct ckpt_ctx *ctx)
 		goto out;
 	}
 	/* One FILE per open file description, in order of first fd. */
+	for (i = 0; i < c.n; i++) {
+		for (j = 0; j < i; j++)
+			if (c.fds[j].file == c.fds[i].file)
+				break;
+		c.fds[i].id = j < i ? c.fds[j].id : next_id++;
+	}
+	/* Numbered first: an epoll names its targets by FILE id. */
 	for (i = 0; i < c.n && !ret; i++) {
 		for (j = 0; j < i; j++)
 			if (c.fds[j].file == c.fds[i].file)
 				break;
-		if (j < i) {
-			c.fds[i].id = c.fds[j].id;
+		if (j < i)
 			continue;
-		}
-		c.fds[i].id = next_id++;
 		/* pipe_done is per pipe: the slot of its first file. */
 		for (j = 0; j < i; j++)
 			if (file_inode(c.fds[j].file) == file_inode(c.fds[i].file))
 				break;
 		ret = emit_file(ctx, &c, &c.fds[i], &pipe_done[j]);
 	}
+	if (!ret)
+		ret = ckpt_epoll_all_used(ctx);
 	for (i = 0; i < c.n && !ret; i++) {
 		r = ckpt_rec_get(ctx, CKPT_REC_FD, sizeof(*r));
 		if (!r) {
@@ -468,12 +487,6 @@ err_put:
 	return ERR_PTR(ret);
 }
 
-static bool made_by_restorer(u32 kind)
-{
-	return kind == CKPT_FILE_PIPE || kind == CKPT_FILE_EVENTFD ||
-	       kind == CKPT_FILE_SIGNALFD || kind == CKPT_FILE_TIMERFD;
-}
-
 /*
  * The file of FILE record @i that the restorer made, for the kinds a
  * module cannot make, and left at fd @pipe_fd + @i: a pipe end
@@ -516,6 +529,10 @@ static struct file *take_made(struct ckpt_ctx *ctx,
 	case CKPT_FILE_TIMERFD:
 		what = "timerfd";
 		ok = f && ckpt_anon_file_is(f, "[timerfd]");
+		break;
+	case CKPT_FILE_EPOLL:
+		what = "epoll";
+		ok = f && ckpt_anon_file_is(f, "[eventpoll]");
 		break;
 	}
 	if (ok && (f->f_mode & (FMODE_READ | FMODE_WRITE)) == want)

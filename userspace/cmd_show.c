@@ -710,8 +710,10 @@ static void show_vma(struct show *s, const struct ckpt_rec_vma *r)
 
 static void show_file(struct show *s, const struct ckpt_rec_file *r)
 {
+	struct ckpt_epoll_target ept;
 	struct ckpt_file_signalfd sfd;
 	struct ckpt_file_timerfd tfd;
+	size_t i;
 	struct ckpt_file_eventfd efd;
 	char dev[16], rdev[16];
 
@@ -743,6 +745,21 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 			memcpy(&sfd, r->data, sizeof(sfd));
 			j_key(&s->j, "signalfd_mask");
 			fprintf(s->out, "\"0x%llx\"", (ull)sfd.mask);
+		}
+		if (r->kind == CKPT_FILE_EPOLL) {
+			j_open(&s->j, "epoll_targets", '[');
+			for (i = 0; i < r->data_len / sizeof(ept); i++) {
+				memcpy(&ept, r->data + i * sizeof(ept), sizeof(ept));
+				j_open(&s->j, NULL, '{');
+				j_u64(&s->j, "tfd", ept.tfd);
+				j_u64(&s->j, "file", ept.file_id);
+				j_key(&s->j, "events");
+				fprintf(s->out, "\"0x%x\"", ept.events);
+				j_key(&s->j, "data");
+				fprintf(s->out, "\"0x%llx\"", (ull)ept.data);
+				j_close(&s->j, '}');
+			}
+			j_close(&s->j, ']');
 		}
 		if (r->kind == CKPT_FILE_TIMERFD) {
 			memcpy(&tfd, r->data, sizeof(tfd));
@@ -780,6 +797,16 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 	if (r->kind == CKPT_FILE_SIGNALFD) {
 		memcpy(&sfd, r->data, sizeof(sfd));
 		fprintf(s->out, " mask 0x%llx", (ull)sfd.mask);
+	}
+	if (r->kind == CKPT_FILE_EPOLL) {
+		fprintf(s->out, " %zu targets:", r->data_len / sizeof(ept));
+		for (i = 0; i < r->data_len / sizeof(ept); i++) {
+			memcpy(&ept, r->data + i * sizeof(ept), sizeof(ept));
+			fprintf(s->out, " fd %u=file %u events 0x%x data 0x%llx%s",
+				ept.tfd, ept.file_id, ept.events,
+				(ull)ept.data,
+				i + 1 < r->data_len / sizeof(ept) ? "," : "");
+		}
 	}
 	if (r->kind == CKPT_FILE_TIMERFD) {
 		memcpy(&tfd, r->data, sizeof(tfd));

@@ -81,6 +81,12 @@ void plan_free(struct plan *p);
  * as it says (close-on-exec); its fd, or -1 after saying why.
  */
 int anon_file_make(const struct plan_file *f);
+/*
+ * anon_files.c, after every other file the child makes is at @base + its
+ * FILE index: the epolls, there too, with their targets.  @above is free
+ * for temporaries.  0, or -1 after saying why.
+ */
+int epolls_make(const struct plan *p, int base, int above);
 
 /*
  * restore_child.c: in the forked child, before the restore ioctl: pipes,

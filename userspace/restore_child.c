@@ -181,7 +181,7 @@ static int hand_over_pipes(const struct plan *p, const int *keep,
 			goto out;
 		}
 	}
-	ret = 0;
+	ret = epolls_make(p, base, base + (int)p->nr_files);
 out:
 	for (i = 0; i < 2 * p->nr_files; i++)
 		if (pipes[i] >= 0) {

@@ -242,29 +242,3 @@ int seccomp_read(pid_t pid, void **recs, size_t *len)
 	*len = b.len;
 	return 0;
 }
-
-int dump_capture(int dev, pid_t pid, int out, unsigned int flags,
-		 struct ckpt_dump *d, bool *uses_seccomp)
-{
-	size_t len = 0;
-	void *recs = NULL;
-	int ret, err;
-
-	if (!*uses_seccomp) {
-		ret = ckpt_dump(dev, pid, out, flags, d);
-		if (!ret || errno != ENODATA)
-			return ret;
-		/* The kernel found filters: it needs them read. */
-		*uses_seccomp = true;
-	}
-	if (seccomp_read(pid, &recs, &len)) {
-		memset(d, 0, sizeof(*d));
-		errno = EOPNOTSUPP;
-		return -2;
-	}
-	ret = ckpt_dump_seccomp(dev, pid, out, flags, recs, len, d);
-	err = errno;
-	free(recs);
-	errno = err;
-	return ret;
-}

@@ -135,9 +135,15 @@ int ptrace_kill(pid_t pid);
  */
 int seccomp_read(pid_t pid, void **recs, size_t *len);
 /*
- * ckpt_dump() of stopped @pid, with its seccomp filters when the kernel
- * finds any (*uses_seccomp, kept for the next dump of a series).  0, -1
- * with the kernel's reason in d->errmsg or errno, -2 already said.
+ * epoll_read.c: the targets of every epoll of stopped, traced @pid,
+ * malloc'd into *targets (0, or -1 said with errmsg()).
+ */
+int epoll_read(pid_t pid, struct ckpt_epoll_in **targets, size_t *nr);
+/*
+ * dump_capture.c: ckpt_dump() of stopped @pid, with its epolls' targets,
+ * and its seccomp filters when the kernel finds any (*uses_seccomp, kept
+ * for the next dump of a series).  0, -1 with the kernel's reason in d->errmsg or
+ * errno, -2 already said.
  */
 int dump_capture(int dev, pid_t pid, int out, unsigned int flags,
 		 struct ckpt_dump *d, bool *uses_seccomp);

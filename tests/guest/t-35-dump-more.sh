@@ -13,6 +13,7 @@ for how in kill live every snap; do
 	run_test "eventfd-$how" zdtm_run eventfd "$how" eventfd
 	run_test "signalfd-$how" zdtm_run signalfd "$how" signalfd
 	run_test "timerfd-$how" zdtm_run timerfd "$how" timerfd
+	run_test "epoll-$how" zdtm_run epoll "$how" epoll
 done
 
 # zdtm_start DIR PROG...: runs PROG in DIR, waits for "ready", echoes its pid.

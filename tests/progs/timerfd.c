@@ -38,12 +38,16 @@ static void left(int fd, struct itimerspec *its)
 	CHECK(!timerfd_gettime(fd, its), "timerfd_gettime: %s", strerror(errno));
 }
 
+/* A read, blocking or not; the runner's SIGUSR1 may interrupt it. */
 static uint64_t ticks(int fd)
 {
 	uint64_t n = 0;
+	ssize_t r;
 
-	CHECK(read(fd, &n, sizeof(n)) == sizeof(n), "timerfd read: %s",
-	      strerror(errno));
+	do
+		r = read(fd, &n, sizeof(n));
+	while (r < 0 && errno == EINTR);
+	CHECK(r == sizeof(n), "timerfd read: %s", strerror(errno));
 	return n;
 }
 

@@ -1375,7 +1375,8 @@ static void to_anon(struct timg *m, u32 kind, const void *state, u32 len)
 	f->kind = kind;
 	f->path_len = 0;
 	f->data_len = len;
-	memcpy(f->data, state, len);
+	if (len)
+		memcpy(f->data, state, len);
 }
 
 static void to_eventfd(struct timg *m, u64 count, u32 flags)
@@ -1402,13 +1403,32 @@ static void to_timerfd(struct timg *m, s32 clockid, u32 flags, u64 value,
 	to_anon(m, CKPT_FILE_TIMERFD, &t, sizeof(t));
 }
 
+/*
+ * FILE 0 made an epoll of two targets: fd 7 of FILE 3, then fd 8 of FILE
+ * 3, target @which's events @events (a twin if @file is 0: fd 7 again).
+ */
+static void to_epoll(struct timg *m, int which, u32 events, u32 file)
+{
+	struct ckpt_epoll_target t[2] = {
+		{ .tfd = 7, .file_id = 3, .events = 1, .data = 0x1111 },
+		{ .tfd = 8, .file_id = 3, .events = 4, .data = 0x2222 },
+	};
+
+	t[which].events = events;
+	if (file)
+		t[which].file_id = file;
+	else
+		t[which].tfd = 7;
+	to_anon(m, CKPT_FILE_EPOLL, t, sizeof(t));
+}
+
 static void test_files_pages(void)
 {
 #define F(n)	R(ckpt_rec_file, CKPT_REC_FILE, n)
 #define FD(n)	R(ckpt_rec_fd, CKPT_REC_FD, n)
 #define P(n)	R(ckpt_rec_pages, CKPT_REC_PAGES, n)
-	MUT("file/kind", -EINVAL, CKPT_REC_FILE, 0, "unknown kind 10",
-	    F(0)->kind = 10);
+	MUT("file/kind", -EINVAL, CKPT_REC_FILE, 0, "unknown kind 11",
+	    F(0)->kind = 11);
 	MUT("file/flags", -EINVAL, CKPT_REC_FILE, 0, "unknown bits 0100",
 	    F(0)->flags |= 0100);
 	MUT("file/dir-write", -EINVAL, CKPT_REC_FILE, 0, "directory",
@@ -1453,6 +1473,21 @@ static void test_files_pages(void)
 	MUT("file/timerfd-as-signalfd", -EINVAL, CKPT_REC_FILE, 0,
 	    "a signalfd with 32 bytes of state, not 8",
 	    { (to_timerfd(&m, 1, 0, 0, 0)); F(0)->kind = CKPT_FILE_SIGNALFD; });
+	MUT("file/epoll", 0, 0, 0, NULL, (to_epoll(&m, 0, 0x80000001U, 3)));
+	MUT("file/epoll-empty", 0, 0, 0, NULL,
+	    (to_anon(&m, CKPT_FILE_EPOLL, NULL, 0)));
+	MUT("file/epoll-events", -EINVAL, CKPT_REC_FILE, 0,
+	    "epoll target 1: events 0x4000 have unknown bits",
+	    (to_epoll(&m, 1, 0x4000, 3)));
+	MUT("file/epoll-self", -EINVAL, CKPT_REC_FILE, 0,
+	    "epoll target 0: fd 7 of file 1 is not a target",
+	    (to_epoll(&m, 0, 1, 1)));
+	MUT("file/epoll-twin", -EINVAL, CKPT_REC_FILE, 0,
+	    "epoll target 1: fd 7 of file 3 is target 0 too",
+	    (to_epoll(&m, 1, 1, 0)));
+	MUT("file/epoll-ragged", -EINVAL, CKPT_REC_FILE, 0,
+	    "an epoll with 16 bytes of targets, not a multiple of 24",
+	    (to_anon(&m, CKPT_FILE_EPOLL, "123456789012345", 16)));
 	MUT("file/eventfd-short", -EINVAL, CKPT_REC_FILE, 0,
 	    "an eventfd with 8 bytes of state, not 16",
 	    { (to_eventfd(&m, 1, 0)); F(0)->data_len = 8; F(0)->h.len = 64;

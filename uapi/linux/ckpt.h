@@ -27,7 +27,7 @@
 
 /* ABI version: a different major means "do not talk to me". */
 #define CKPT_ABI_MAJOR		1
-#define CKPT_ABI_MINOR		2
+#define CKPT_ABI_MINOR		3
 
 #define CKPT_DEVICE_NAME	"ckpt"
 #define CKPT_DEVICE_PATH	"/dev/ckpt"
@@ -53,6 +53,8 @@
 #define CKPT_FEAT_EVENTFD	_BITULL(11)
 /* signalfds and timerfds: FILE kinds CKPT_FILE_SIGNALFD, _TIMERFD. */
 #define CKPT_FEAT_SIGNALFD_TIMERFD _BITULL(12)
+/* epolls: FILE kind CKPT_FILE_EPOLL, their targets from CKPT_DUMP_SIZE_VER3. */
+#define CKPT_FEAT_EPOLL		_BITULL(13)
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -150,11 +152,16 @@ struct ckpt_dump {
 	__u64 seccomp;		/* in: user address of SECCOMP records, or 0 */
 	__u32 seccomp_len;	/* in: their bytes, at most CKPT_SECCOMP_IN_MAX */
 	__u32 __pad;
+	/* Since ABI 1.3 (CKPT_DUMP_SIZE_VER3). */
+	__u64 epoll;		/* in: user address of struct ckpt_epoll_in[], or 0 */
+	__u32 epoll_len;	/* in: their bytes, at most CKPT_EPOLL_IN_MAX */
+	__u32 __pad2;
 };
 
 #define CKPT_DUMP_SIZE_VER0	184
 #define CKPT_DUMP_SIZE_VER1	200
 #define CKPT_DUMP_SIZE_VER2	216
+#define CKPT_DUMP_SIZE_VER3	232
 
 /*
  * Seccomp filters are private to kernel/seccomp.c, so the caller reads
@@ -168,6 +175,28 @@ struct ckpt_dump {
  * capture begins, so the caller may read them and call again.
  */
 #define CKPT_SECCOMP_IN_MAX	(64U << 20)
+
+/*
+ * An epoll's targets are private to fs/eventpoll.c, and its fdinfo names
+ * each by the fd it was added with, which may have been closed or dup'd
+ * since: only kcmp(KCMP_EPOLL_TFD) tells which file it is.  So the caller
+ * passes, for every target of every epoll of the process, one of these:
+ * the epoll's fd, the target's fd at registration (@tfd), an fd of the
+ * process whose file is the target now (@target_fd), and the events and
+ * data as the epoll's fdinfo shows them.  The kernel checks them against
+ * that fdinfo (each target once, inode and device too).  A process with
+ * an epoll that has targets and none of these fails with ENODATA before
+ * the capture begins.
+ */
+struct ckpt_epoll_in {
+	__s32 epfd;
+	__s32 tfd;
+	__s32 target_fd;
+	__u32 events;
+	__u64 data;
+};
+
+#define CKPT_EPOLL_IN_MAX	(16U << 20)
 
 /*
  * CKPT_IOC_RESTORE is called by a fresh single-threaded process on itself:
@@ -650,6 +679,7 @@ enum ckpt_file_kind {
 	CKPT_FILE_EVENTFD	= 7,	/* data[] is a struct ckpt_file_eventfd */
 	CKPT_FILE_SIGNALFD	= 8,	/* data[] is a struct ckpt_file_signalfd */
 	CKPT_FILE_TIMERFD	= 9,	/* data[] is a struct ckpt_file_timerfd */
+	CKPT_FILE_EPOLL		= 10,	/* data[] is struct ckpt_epoll_target[] */
 };
 
 struct ckpt_rec_file {
@@ -698,6 +728,19 @@ struct ckpt_file_timerfd {
 	__u64 ticks;		/* expiries not read yet */
 	__u64 value_ns;		/* to the next expiry; 0: not armed */
 	__u64 interval_ns;	/* 0: one-shot */
+};
+
+/*
+ * A target of an epoll (FILE kind EPOLL, data_len a multiple of this): the
+ * file of FILE record @file_id, registered as fd @tfd, with @events (the
+ * EPOLL* bits; a EPOLLONESHOT target that fired has no others) and @data.
+ */
+struct ckpt_epoll_target {
+	__u32 tfd;
+	__u32 file_id;
+	__u32 events;
+	__u32 __pad;
+	__u64 data;
 };
 
 #define CKPT_FD_CLOEXEC		_BITUL(0)

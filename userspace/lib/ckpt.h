@@ -118,6 +118,16 @@ int ckpt_dump(int fd, pid_t pid, int out_fd, unsigned int flags,
  * PTRACE_SECCOMP_GET_FILTER and passes them as SECCOMP records (see
  * CKPT_SECCOMP_IN_MAX in <linux/ckpt.h>), @seccomp_len bytes at @seccomp.
  */
+/*
+ * ckpt_dump() given what the kernel cannot read itself: seccomp filters
+ * as above, and the targets of the process's epolls (struct
+ * ckpt_epoll_in, see CKPT_EPOLL_IN_MAX in <linux/ckpt.h>: without them a
+ * process with an epoll fails with ENODATA), @nr_epoll at @epoll.
+ */
+int ckpt_dump_given(int fd, pid_t pid, int out_fd, unsigned int flags,
+		    const void *seccomp, size_t seccomp_len,
+		    const struct ckpt_epoll_in *epoll, size_t nr_epoll,
+		    struct ckpt_dump *d);
 int ckpt_dump_seccomp(int fd, pid_t pid, int out_fd, unsigned int flags,
 		      const void *seccomp, size_t seccomp_len,
 		      struct ckpt_dump *d);

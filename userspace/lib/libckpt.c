@@ -116,22 +116,39 @@ API int ckpt_snap_list(int fd, pid_t pid, struct ckpt_snap_info *v,
 	return 0;
 }
 
-API int ckpt_dump_seccomp(int fd, pid_t pid, int out_fd, unsigned int flags,
-			  const void *seccomp, size_t seccomp_len,
-			  struct ckpt_dump *d)
+API int ckpt_dump_given(int fd, pid_t pid, int out_fd, unsigned int flags,
+			const void *seccomp, size_t seccomp_len,
+			const struct ckpt_epoll_in *epoll, size_t nr_epoll,
+			struct ckpt_dump *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->size = sizeof(*d);
 	d->flags = flags;
 	d->pid = pid;
 	d->fd = out_fd;
-	if (seccomp_len > CKPT_SECCOMP_IN_MAX) {
+	if (seccomp_len > CKPT_SECCOMP_IN_MAX ||
+	    nr_epoll > CKPT_EPOLL_IN_MAX / sizeof(*epoll)) {
 		errno = E2BIG;
 		return -1;
 	}
 	d->seccomp = (__u64)(uintptr_t)seccomp;
 	d->seccomp_len = seccomp_len;
+	d->epoll = (__u64)(uintptr_t)epoll;
+	d->epoll_len = nr_epoll * sizeof(*epoll);
 	return ioctl(fd, CKPT_IOC_DUMP, d) < 0 ? -1 : 0;
+}
+
+API int ckpt_dump_seccomp(int fd, pid_t pid, int out_fd, unsigned int flags,
+			  const void *seccomp, size_t seccomp_len,
+			  struct ckpt_dump *d)
+{
+	if (seccomp_len > CKPT_SECCOMP_IN_MAX) {
+		memset(d, 0, sizeof(*d));
+		errno = E2BIG;
+		return -1;
+	}
+	return ckpt_dump_given(fd, pid, out_fd, flags, seccomp, seccomp_len,
+			       NULL, 0, d);
 }
 
 API int ckpt_dump(int fd, pid_t pid, int out_fd, unsigned int flags,
