@@ -1249,14 +1249,14 @@ static int check_timerfd(struct img_check *c, const struct ckpt_file_timerfd *t)
 
 /*
  * An epoll's targets: known events, and FILE ids that are not the epoll's
- * own (whether each exists is the restorer's check: the FILE records may
- * follow this one).  A file may be a target more than once only under
- * different fds, as epoll_ctl() allows.
+ * own.  Whether each FILE exists, and that no target is there twice (the
+ * same file under the same fd), the restorer's epoll_ctl() calls find:
+ * the FILE records may follow this one.
  */
 static int check_epoll(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	const struct ckpt_epoll_target *t = (const void *)r->data;
-	u32 i, j, n = r->data_len / sizeof(*t);
+	u32 i, n = r->data_len / sizeof(*t);
 
 	for (i = 0; i < n; i++) {
 		if (t[i].events & ~X_EPOLL_KNOWN || t[i].__pad)
@@ -1265,11 +1265,6 @@ static int check_epoll(struct img_check *c, const struct ckpt_rec_file *r)
 		if (t[i].tfd > S32_MAX || !t[i].file_id || t[i].file_id == r->id)
 			return fail(c, -EINVAL, "epoll target %u: fd %u of file %u is not a target",
 				    i, t[i].tfd, t[i].file_id);
-		/* Twins are adjacent in the kernel's order (by file, then fd). */
-		for (j = i > 8 ? i - 8 : 0; j < i; j++)
-			if (t[j].tfd == t[i].tfd && t[j].file_id == t[i].file_id)
-				return fail(c, -EINVAL, "epoll target %u: fd %u of file %u is target %u too",
-					    i, t[i].tfd, t[i].file_id, j);
 	}
 	return 0;
 }

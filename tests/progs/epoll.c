@@ -99,10 +99,11 @@ int main(int argc, char **argv)
 	add(inner, in, EPOLLIN, 0x5555);
 	add(ep, inner, EPOLLIN, 0x6666);
 	add(ep, x, EPOLLIN, 0x7777);
-	y = dup(x);
+	/* High numbers: x's must stay free once it is closed. */
+	y = fcntl(x, F_DUPFD, 50);
 	CHECK(y >= 0 && !close(x), "dup");
 	add(ep, z, EPOLLIN, 0x8888);
-	w = dup(z);
+	w = fcntl(z, F_DUPFD, 60);
 	CHECK(w >= 0, "dup");
 	add(ep, w, EPOLLIN, 0x9999);
 	/* The one-shot fires, and is disarmed; its tick stays unread. */
