@@ -56,7 +56,8 @@ dumped_to() {
 }
 
 # ckpt show names each eventfd with its count and whether it is a
-# semaphore, each timerfd with its clock, time left, interval and ticks.
+# semaphore, each timerfd with its clock, time left, interval and ticks,
+# each epoll's targets (in JSON too).
 anon_show() {
 	local dir out
 	dir=$(mktemp -d)
@@ -76,6 +77,13 @@ anon_show() {
 		{ echo "FAIL: the timerfds in ckpt show: $out"; return 1; }
 	ckpt show --json "$dir/t/img" | grep -q '"timerfd_abstime": true' ||
 		{ echo "FAIL: no absolute timerfd in ckpt show --json"; return 1; }
+	mkdir "$dir/p"
+	dumped_to "$dir/p" epoll || return 1
+	out=$(ckpt show --json "$dir/p/img" | python3 -c 'import json, sys
+fs = json.load(sys.stdin)["files"]
+print(sorted(len(f["epoll_targets"]) for f in fs if f["kind"] == "EPOLL"))') ||
+		{ echo "FAIL: ckpt show --json of an epoll is not JSON"; return 1; }
+	[ "$out" = "[1, 8]" ] || { echo "FAIL: epoll targets in ckpt show --json: $out"; return 1; }
 	rm -rf "$dir"
 }
 run_test anon-files-show anon_show

@@ -184,9 +184,9 @@ struct ckpt_dump {
  * the epoll's fd, the target's fd at registration (@tfd), an fd of the
  * process whose file is the target now (@target_fd), and the events and
  * data as the epoll's fdinfo shows them.  The kernel checks them against
- * that fdinfo (each target once, inode and device too).  A process with
- * an epoll that has targets and none of these fails with ENODATA before
- * the capture begins.
+ * that fdinfo (each target once, inode and device too).  A dump of a
+ * process with an epoll that has targets, given none of these, fails with
+ * ENODATA (when it comes to the files: the process is left as it was).
  */
 struct ckpt_epoll_in {
 	__s32 epfd;
