@@ -67,12 +67,8 @@ static const char *type_name(struct file *f)
 	case S_IFIFO:
 		return "pipe shared with another process";
 	}
-	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC) {
-		/* "[eventfd]" -> "eventfd" */
-		const char *n = f->f_path.dentry->d_name.name;
-
-		return n[0] == '[' ? n + 1 : n;
-	}
+	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC)
+		return f->f_path.dentry->d_name.name;	/* "[pidfd]" */
 	return "unknown";
 }
 
@@ -137,10 +133,10 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		struct ckpt_file_signalfd sfd;
 		struct ckpt_file_timerfd tfd;
 	} anon;
-	const char *path = NULL;
+	const char *path = NULL, *what;
 	struct ckpt_rec_file *r;
 	struct kstat st;
-	size_t plen = 0, dlen = 0;
+	size_t plen = 0, dlen = 0, n;
 	char *data = NULL;
 	u32 kind;
 	int ret;
@@ -266,8 +262,14 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 
 unsupported:
 	ctx->err_fd = fc->fd;
+	what = type_name(f);
+	/* An anonymous inode's "[pidfd]" is said "pidfd". */
+	n = strlen(what);
+	if (what[0] == '[' && n > 2 && what[n - 1] == ']')
+		return ckpt_err(ctx, -EOPNOTSUPP, "fd %u: unsupported file type: %.*s",
+				fc->fd, (int)n - 2, what + 1);
 	return ckpt_err(ctx, -EOPNOTSUPP, "fd %u: unsupported file type: %s",
-			fc->fd, type_name(f));
+			fc->fd, what);
 }
 
 int ckpt_files_capture(struct ckpt_ctx *ctx)

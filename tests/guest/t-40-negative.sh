@@ -121,6 +121,27 @@ unsupported_inotify() {
 }
 run_test dump-unsupported-inotify unsupported_inotify
 
+# A bracketed anonymous-inode name is said plainly: python3's pidfd.
+unsupported_pidfd() {
+	local dir pid out fd i
+	dir=$(mktemp -d)
+	(exec python3 -c 'import os, time
+fd = os.pidfd_open(os.getpid())
+print("ready", fd, flush=True)
+time.sleep(120)' >"$dir/out") &
+	pid=$!
+	for i in $(seq 100); do grep -q '^ready' "$dir/out" 2>/dev/null && break; sleep 0.1; done
+	fd=$(sed -n 's/^ready //p' "$dir/out")
+	[ -n "$fd" ] || { echo "FAIL: python3 never ready"; kill -9 "$pid"; return 1; }
+	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a pidfd"; kill -9 "$pid"; return 1; }
+	echo "$out" | grep -q "fd $fd: unsupported file type: pidfd\$" || { echo "FAIL: message: $out"; kill -9 "$pid"; return 1; }
+	kill -0 "$pid" || { echo "FAIL: the target did not survive"; return 1; }
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+run_test dump-unsupported-pidfd unsupported_pidfd
+
 # An open file replaced or removed since the dump: restore opens each file
 # by path (in the kernel) and refuses another inode, in words naming the
 # fd, before any change; with the file back, the same image restores.
