@@ -12,6 +12,8 @@
 #define CKPT_COMPAT_H
 
 #include <linux/eventfd.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/rseq.h>
 #include <linux/sched.h>
@@ -93,6 +95,19 @@ static inline bool ckpt_shstk_enabled(struct task_struct *t)
 {
 #if defined(CKPT_HAVE_THREAD_FEATURES) && defined(CONFIG_X86_USER_SHADOW_STACK)
 	return t->thread.features & ARCH_SHSTK_SHSTK;
+#else
+	return false;
+#endif
+}
+
+/*
+ * pidfds have a filesystem of their own from 6.9 (PID_FS_MAGIC), whose
+ * files are S_IFREG; before, they are anonymous-inode files.
+ */
+static inline bool ckpt_is_pidfs(const struct super_block *sb)
+{
+#ifdef PID_FS_MAGIC
+	return sb->s_magic == PID_FS_MAGIC;
 #else
 	return false;
 #endif

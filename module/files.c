@@ -28,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/stat.h>
 
+#include "compat.h"
 #include "ctx.h"
 #include "fds.h"
 #include "readin.h"
@@ -53,10 +54,25 @@ static bool is_plain_chr(struct inode *inode)
 		iminor(inode) == 7 || iminor(inode) == 8 || iminor(inode) == 9);
 }
 
+/*
+ * pidfs, nsfs: regular files of no filesystem a path reaches, whose d_path()
+ * is a name ("net:[4026531840]") made by d_dname.
+ */
+static bool no_path(struct file *f)
+{
+	const struct dentry *d = f->f_path.dentry;
+
+	return (file_inode(f)->i_sb->s_flags & SB_NOUSER) ||
+	       (d->d_op && d->d_op->d_dname);
+}
+
 static const char *type_name(struct file *f)
 {
 	struct inode *inode = file_inode(f);
 
+	if ((S_ISREG(inode->i_mode) || S_ISDIR(inode->i_mode)) && no_path(f))
+		return ckpt_is_pidfs(inode->i_sb) ? "pidfd" :
+		       inode->i_sb->s_type->name;
 	switch (inode->i_mode & S_IFMT) {
 	case S_IFSOCK:
 		return "socket";
@@ -143,10 +159,10 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 
 	switch (inode->i_mode & S_IFMT) {
 	case S_IFREG:
-		kind = CKPT_FILE_REG;
-		break;
 	case S_IFDIR:
-		kind = CKPT_FILE_DIR;
+		if (no_path(f))
+			goto unsupported;
+		kind = S_ISREG(inode->i_mode) ? CKPT_FILE_REG : CKPT_FILE_DIR;
 		break;
 	case S_IFCHR:
 		if (is_plain_chr(inode))

@@ -142,6 +142,21 @@ time.sleep(120)' >"$dir/out") &
 }
 run_test dump-unsupported-pidfd unsupported_pidfd
 
+# A namespace file is a regular file no path opens again: refused, named.
+unsupported_nsfs() {
+	local dir pid out i
+	dir=$(mktemp -d)
+	(exec 7</proc/self/ns/net; echo ready >"$dir/out"; exec sleep 120) &
+	pid=$!
+	for i in $(seq 100); do grep -q '^ready' "$dir/out" 2>/dev/null && break; sleep 0.1; done
+	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a namespace file"; kill -9 "$pid"; return 1; }
+	echo "$out" | grep -q "fd 7: unsupported file type: nsfs\$" || { echo "FAIL: message: $out"; kill -9 "$pid"; return 1; }
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+run_test dump-unsupported-nsfs unsupported_nsfs
+
 # An open file replaced or removed since the dump: restore opens each file
 # by path (in the kernel) and refuses another inode, in words naming the
 # fd, before any change; with the file back, the same image restores.
