@@ -7,7 +7,6 @@
  * found by kcmp(KCMP_EPOLL_TFD) among the process's fds: the fd it was
  * added with first, which nearly always is it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,54 +21,6 @@ struct ep_buf {
 	struct ckpt_epoll_in *v;
 	size_t n, cap;
 };
-
-static int fd_cmp(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The fds of @pid, ascending; NULL after saying why. */
-static int *list_fds(pid_t pid, size_t *nr)
-{
-	size_t n = 0, cap = 64;
-	char path[64];
-	struct dirent *d;
-	int *fds, *nfds;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	dir = opendir(path);
-	fds = malloc(cap * sizeof(*fds));
-	if (!dir || !fds) {
-		errmsg("process %d: cannot list its fds: %s", pid, strerror(errno));
-		goto fail;
-	}
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
-			continue;
-		if (n == cap) {
-			nfds = realloc(fds, 2 * cap * sizeof(*fds));
-			if (!nfds) {
-				errmsg("out of memory");
-				goto fail;
-			}
-			fds = nfds;
-			cap *= 2;
-		}
-		fds[n++] = atoi(d->d_name);
-	}
-	closedir(dir);
-	qsort(fds, n, sizeof(*fds), fd_cmp);
-	*nr = n;
-	return fds;
-fail:
-	if (dir)
-		closedir(dir);
-	free(fds);
-	return NULL;
-}
 
 static bool is_epoll(pid_t pid, int fd)
 {
@@ -163,9 +114,11 @@ int epoll_read(pid_t pid, struct ckpt_epoll_in **targets, size_t *nr)
 
 	*targets = NULL;
 	*nr = 0;
-	fds = list_fds(pid, &nr_fds);
-	if (!fds)
+	fds = proc_ids(pid, "fd", &nr_fds);
+	if (!fds) {
+		errmsg("process %d: cannot list its fds: %s", pid, strerror(errno));
 		return -1;
+	}
 	for (i = 0; i < nr_fds && !ret; i++)
 		if (is_epoll(pid, fds[i]))
 			ret = read_epoll(pid, fds[i], fds, nr_fds, &b);

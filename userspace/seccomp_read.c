@@ -7,7 +7,6 @@
  * whose filters equal an earlier thread's naming that thread (same_as),
  * as the threads of one process nearly always share theirs.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,50 +24,29 @@ struct sc_buf {
 	size_t nr_own;
 };
 
-static int tid_cmp(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The threads of @pid: the leader first, then ascending tid. */
 static pid_t *list_tids(pid_t pid, size_t *nr)
 {
-	size_t n = 1, cap = 64;
-	char path[64];
-	struct dirent *d;
-	pid_t *v, *nv, tid;
-	DIR *dir;
+	pid_t *v, *nv;
+	size_t i, n;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	v = malloc(cap * sizeof(*v));
-	if (!dir || !v) {
-		if (dir)
-			closedir(dir);
-		free(v);
+	v = proc_ids(pid, "task", &n);
+	if (!v)
 		return NULL;
-	}
-	v[0] = pid;
-	while ((d = readdir(dir))) {
-		tid = atoi(d->d_name);
-		if (tid <= 0 || tid == pid)
-			continue;
-		if (n == cap) {
-			nv = realloc(v, 2 * cap * sizeof(*v));
-			if (!nv) {
-				closedir(dir);
-				free(v);
-				return NULL;
-			}
-			v = nv;
-			cap *= 2;
+	for (i = 0; i < n && v[i] != pid; i++)
+		;
+	if (i == n) {
+		/* Listed or not, the leader is first. */
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return NULL;
 		}
-		v[n++] = tid;
+		v = nv;
+		n++;
 	}
-	closedir(dir);
-	qsort(v + 1, n - 1, sizeof(*v), tid_cmp);
+	memmove(v + 1, v, i * sizeof(*v));
+	v[0] = pid;
 	*nr = n;
 	return v;
 }

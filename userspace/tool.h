@@ -135,6 +135,11 @@ int ptrace_kill(pid_t pid);
  */
 int seccomp_read(pid_t pid, void **recs, size_t *len);
 /*
+ * proc_ids.c: the numbered entries of /proc/@pid/@sub ("task", "fd"),
+ * ascending, malloc'd; NULL with errno.
+ */
+int *proc_ids(pid_t pid, const char *sub, size_t *nr);
+/*
  * epoll_read.c: the targets of every epoll of stopped, traced @pid,
  * malloc'd into *targets (0, or -1 said with errmsg()).
  */

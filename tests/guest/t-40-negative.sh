@@ -102,18 +102,32 @@ unsupported_fd() {
 }
 run_test dump-unsupported-fd unsupported_fd
 
+# wait_line FILE REGEX: until FILE has a line matching REGEX (10 s at most).
+wait_line() {
+	local i
+	for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return; sleep 0.1; done
+}
+
+# refused_dump PID DIR WHAT REGEX: a dump of PID must fail, saying REGEX,
+# and PID must go on; PID is killed on failure.
+refused_dump() {
+	local out
+	out=$(ckpt dump -t "$1" -o "$2/img" 2>&1) && { echo "FAIL: dumped $3"; kill -9 "$1"; return 1; }
+	echo "$out" | grep -q "$4" || { echo "FAIL: message: $out"; kill -9 "$1"; return 1; }
+	kill -0 "$1" || { echo "FAIL: the target did not survive"; return 1; }
+}
+
 # An anonymous-inode file not carried yet is named too: tail -f's inotify.
 unsupported_inotify() {
-	local dir pid out i
+	local dir pid
 	dir=$(mktemp -d)
 	echo line >"$dir/log"
 	tail -f "$dir/log" >"$dir/out" &
 	pid=$!
-	for i in $(seq 100); do grep -q line "$dir/out" 2>/dev/null && break; sleep 0.1; done
-	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped an inotify"; kill -9 "$pid"; return 1; }
-	echo "$out" | grep -q "fd [0-9]*: unsupported file type: inotify" || { echo "FAIL: message: $out"; kill -9 "$pid"; return 1; }
+	wait_line "$dir/out" line
+	refused_dump "$pid" "$dir" "an inotify" "fd [0-9]*: unsupported file type: inotify" || return 1
 	echo more >>"$dir/log"
-	for i in $(seq 100); do grep -q more "$dir/out" && break; sleep 0.1; done
+	wait_line "$dir/out" more
 	grep -q more "$dir/out" || { echo "FAIL: tail -f does not go on after the refused dump"; kill -9 "$pid"; return 1; }
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null
@@ -123,19 +137,17 @@ run_test dump-unsupported-inotify unsupported_inotify
 
 # A bracketed anonymous-inode name is said plainly: python3's pidfd.
 unsupported_pidfd() {
-	local dir pid out fd i
+	local dir pid fd
 	dir=$(mktemp -d)
 	(exec python3 -c 'import os, time
 fd = os.pidfd_open(os.getpid())
 print("ready", fd, flush=True)
 time.sleep(120)' >"$dir/out") &
 	pid=$!
-	for i in $(seq 100); do grep -q '^ready' "$dir/out" 2>/dev/null && break; sleep 0.1; done
+	wait_line "$dir/out" '^ready'
 	fd=$(sed -n 's/^ready //p' "$dir/out")
 	[ -n "$fd" ] || { echo "FAIL: python3 never ready"; kill -9 "$pid"; return 1; }
-	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a pidfd"; kill -9 "$pid"; return 1; }
-	echo "$out" | grep -q "fd $fd: unsupported file type: pidfd\$" || { echo "FAIL: message: $out"; kill -9 "$pid"; return 1; }
-	kill -0 "$pid" || { echo "FAIL: the target did not survive"; return 1; }
+	refused_dump "$pid" "$dir" "a pidfd" "fd $fd: unsupported file type: pidfd\$" || return 1
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null
 	rm -rf "$dir"
@@ -144,13 +156,12 @@ run_test dump-unsupported-pidfd unsupported_pidfd
 
 # A namespace file is a regular file no path opens again: refused, named.
 unsupported_nsfs() {
-	local dir pid out i
+	local dir pid
 	dir=$(mktemp -d)
 	(exec 7</proc/self/ns/net; echo ready >"$dir/out"; exec sleep 120) &
 	pid=$!
-	for i in $(seq 100); do grep -q '^ready' "$dir/out" 2>/dev/null && break; sleep 0.1; done
-	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a namespace file"; kill -9 "$pid"; return 1; }
-	echo "$out" | grep -q "fd 7: unsupported file type: nsfs\$" || { echo "FAIL: message: $out"; kill -9 "$pid"; return 1; }
+	wait_line "$dir/out" '^ready'
+	refused_dump "$pid" "$dir" "a namespace file" "fd 7: unsupported file type: nsfs\$" || return 1
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null
 	rm -rf "$dir"
