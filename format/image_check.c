@@ -73,6 +73,18 @@
 #define X_SIGEV_SIGNAL		0U
 #define X_SIGEV_NONE		1U
 #define X_SIGEV_THREAD_ID	4U
+#define X_AF_UNIX		1U
+#define X_AF_INET		2U
+#define X_AF_INET6		10U
+#define X_SOCK_STREAM		1U
+#define X_SOCK_DGRAM		2U
+#define X_SOCK_SEQPACKET	5U
+#define X_IPPROTO_TCP		6U
+#define X_IPPROTO_UDP		17U
+#define X_SUN_PATH_OFF		2U	/* offsetof(struct sockaddr_un, sun_path) */
+#define X_SUN_LEN_MAX		110U	/* sizeof(struct sockaddr_un) */
+#define X_SIN_LEN		16U
+#define X_SIN6_LEN		28U
 #define X_SCHED_FIFO		1U
 #define X_SCHED_RR		2U
 #define X_SCHED_ISO		4U	/* reserved, never implemented */
@@ -230,6 +242,7 @@ const char *ckpt_file_kind_name(u32 kind)
 		[CKPT_FILE_SIGNALFD] = "SIGNALFD",
 		[CKPT_FILE_TIMERFD] = "TIMERFD",
 		[CKPT_FILE_EPOLL] = "EPOLL",
+		[CKPT_FILE_SOCKET] = "SOCKET",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])
@@ -1269,6 +1282,92 @@ static int check_epoll(struct img_check *c, const struct ckpt_rec_file *r)
 	return 0;
 }
 
+/* A socket address of @family, @len bytes of @a, the rest zero. */
+static int check_sockaddr(struct img_check *c, const char *what, u32 family,
+			  const u8 *a, u32 len)
+{
+	u32 i, want = family == X_AF_INET ? X_SIN_LEN :
+		      family == X_AF_INET6 ? X_SIN6_LEN : 0;
+
+	if (len > CKPT_SOCKADDR_MAX)
+		return fail(c, -EINVAL, "a socket %s of %u bytes, above %u",
+			    what, len, CKPT_SOCKADDR_MAX);
+	for (i = len; i < CKPT_SOCKADDR_MAX; i++)
+		if (a[i])
+			return fail(c, -EINVAL, "a socket %s of %u bytes with byte %u set",
+				    what, len, i);
+	if (!len)
+		return 0;
+	if (len < X_SUN_PATH_OFF || (a[0] | (u32)a[1] << 8) != family)
+		return fail(c, -EINVAL, "a socket %s of family %u in a socket of family %u",
+			    what, len < X_SUN_PATH_OFF ? 0 : a[0] | (u32)a[1] << 8,
+			    family);
+	if (want ? len != want : len <= X_SUN_PATH_OFF || len > X_SUN_LEN_MAX)
+		return fail(c, -EINVAL, "a socket %s of %u bytes, which family %u does not have",
+			    what, len, family);
+	return 0;
+}
+
+/*
+ * A socket: of a family, type and protocol restore makes; in a state that
+ * fits its type; its address, peer and socket file agreeing.
+ */
+static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
+{
+	struct ckpt_file_socket s;
+	bool un, stream, named, connected;
+	int ret;
+
+	if (r->data_len != sizeof(s))
+		return fail(c, -EINVAL, "a socket with %u bytes of state, not %zu",
+			    r->data_len, sizeof(s));
+	memcpy(&s, r->data + r->path_len, sizeof(s));	/* after the path */
+	un = s.family == X_AF_UNIX;
+	stream = s.type != X_SOCK_DGRAM;
+	if (un ? (s.type != X_SOCK_STREAM && s.type != X_SOCK_DGRAM &&
+		  s.type != X_SOCK_SEQPACKET) || s.protocol :
+	    (s.family != X_AF_INET && s.family != X_AF_INET6) ||
+	    !((s.type == X_SOCK_STREAM && s.protocol == X_IPPROTO_TCP) ||
+	      (s.type == X_SOCK_DGRAM && s.protocol == X_IPPROTO_UDP)))
+		return fail(c, -EINVAL, "a socket of family %u, type %u, protocol %u",
+			    s.family, s.type, s.protocol);
+	if (s.state < CKPT_SOCK_CLOSED || s.state > CKPT_SOCK_CONNECTED ||
+	    (s.state == CKPT_SOCK_LISTEN && !stream) ||
+	    (s.state == CKPT_SOCK_CONNECTED && stream))
+		return fail(c, -EINVAL, "a socket of type %u in state %u", s.type,
+			    s.state);
+	if (s.flags & ~(u32)0xff || s.__pad ||
+	    ((s.flags & CKPT_SOCK_V6ONLY) && s.family != X_AF_INET6) ||
+	    ((s.flags & CKPT_SOCK_NODELAY) && s.protocol != X_IPPROTO_TCP))
+		return fail(c, -EINVAL, "socket flags 0x%x have unknown bits, or its family's not",
+			    s.flags);
+	if ((!(s.flags & CKPT_SOCK_RCVBUF) && s.rcvbuf) || s.rcvbuf > S32_MAX / 2 ||
+	    (!(s.flags & CKPT_SOCK_SNDBUF) && s.sndbuf) || s.sndbuf > S32_MAX / 2)
+		return fail(c, -EINVAL, "socket buffers of %u and %u bytes with flags 0x%x",
+			    s.rcvbuf, s.sndbuf, s.flags);
+	if ((s.state != CKPT_SOCK_LISTEN && s.backlog) || s.backlog > S32_MAX)
+		return fail(c, -EINVAL, "a socket in state %u with a backlog of %u",
+			    s.state, s.backlog);
+	ret = check_sockaddr(c, "address", s.family, s.addr, s.addr_len);
+	if (!ret)
+		ret = check_sockaddr(c, "peer", s.family, s.peer, s.peer_len);
+	if (ret)
+		return ret;
+	connected = s.state == CKPT_SOCK_CONNECTED;
+	if ((s.state == CKPT_SOCK_LISTEN && !s.addr_len) ||
+	    connected != (s.peer_len > (un ? X_SUN_PATH_OFF : 0)))
+		return fail(c, -EINVAL, "a socket in state %u with address %u and peer %u bytes",
+			    s.state, s.addr_len, s.peer_len);
+	/* Bound to a file: its absolute name, and the file's mode. */
+	named = un && s.addr_len > X_SUN_PATH_OFF && s.addr[X_SUN_PATH_OFF];
+	if (named != !!r->path_len || (r->path_len && r->data[0] != '/') ||
+	    (!named && s.mode) || s.mode > 07777)
+		return fail(c, -EINVAL, "a socket %s a socket file, with path_len %u and mode 0%o",
+			    named ? "bound to" : "not bound to", r->path_len,
+			    s.mode);
+	return 0;
+}
+
 /* The size of the state of FILE kind @kind, if it is an anonymous file. */
 static u32 anon_state_len(u32 kind)
 {
@@ -1311,12 +1410,13 @@ static int check_anon_file(struct img_check *c, const struct ckpt_rec_file *r)
 static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	bool pipe = r->kind == CKPT_FILE_PIPE || r->kind == CKPT_FILE_FIFO;
-	bool path = !pipe && r->kind != CKPT_FILE_INHERIT;
+	bool path = !pipe && r->kind != CKPT_FILE_INHERIT &&
+		    r->kind != CKPT_FILE_SOCKET;
 	u64 var = (u64)r->path_len + r->data_len;
 	struct img_file_ent *f;
 	int ret;
 
-	if (r->kind < CKPT_FILE_REG || r->kind > CKPT_FILE_EPOLL)
+	if (r->kind < CKPT_FILE_REG || r->kind > CKPT_FILE_SOCKET)
 		return fail(c, -EINVAL, "unknown kind %u", r->kind);
 	if (r->flags & ~X_O_KNOWN)
 		return fail(c, -EINVAL, "flags 0%o have unknown bits 0%o",
@@ -1333,7 +1433,12 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 		if (ret)
 			return ret;
 	}
-	if (!pipe && !anon_state_len(r->kind) && (r->pipe_id || r->data_len))
+	if (r->kind == CKPT_FILE_SOCKET &&
+	    (r->pipe_id || r->pos || (r->flags & X_O_ACCMODE) != X_O_RDWR))
+		return fail(c, -EINVAL, "a socket with pipe_id %u, position %llu, access mode %u",
+			    r->pipe_id, XULL(r->pos), r->flags & X_O_ACCMODE);
+	if (!pipe && !anon_state_len(r->kind) && r->kind != CKPT_FILE_SOCKET &&
+	    (r->pipe_id || r->data_len))
 		return fail(c, -EINVAL, "a %s file with pipe_id %u and %u bytes of pipe data",
 			    ckpt_file_kind_name(r->kind), r->pipe_id,
 			    r->data_len);
@@ -1348,6 +1453,8 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 		ret = check_timerfd(c, (const void *)r->data);
 	if (!ret && r->kind == CKPT_FILE_EPOLL)
 		ret = check_epoll(c, r);
+	if (!ret && r->kind == CKPT_FILE_SOCKET)
+		ret = check_socket(c, r);
 	if (!ret)
 		ret = check_padding(c, &r->h, sizeof(*r) + var);
 	if (ret)

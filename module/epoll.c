@@ -14,7 +14,7 @@
  * target once, and records the target by its FILE record.
  *
  * A target must be a file the restorer can make and then register (pipes,
- * eventfds, signalfds, timerfds, epolls) or one of fds 0-2 connected to
+ * eventfds, signalfds, timerfds, epolls, sockets) or one of fds 0-2 connected to
  * the outside (registered as restore's own): the restorer registers each
  * target before the kernel installs the image's fds.
  */
@@ -123,6 +123,9 @@ static bool target_supported(struct file *f, int fd)
 		return true;	/* the outside world, or a pipe */
 	if (S_ISFIFO(inode->i_mode))
 		return inode->i_sb->s_magic == PIPEFS_MAGIC;
+	/* Which sockets the restorer makes, their own FILE records say. */
+	if (S_ISSOCK(inode->i_mode))
+		return inode->i_sb->s_magic == SOCKFS_MAGIC;
 	return ckpt_anon_file_is(f, "[eventfd]") ||
 	       ckpt_anon_file_is(f, "[signalfd]") ||
 	       ckpt_anon_file_is(f, "[timerfd]") ||

@@ -6,7 +6,8 @@
  * Supported: regular files and directories (reopened by path), the
  * harmless character devices, pipes and FIFOs whose every end is in the
  * process (with the data in flight), eventfds, signalfds, timerfds and
- * epolls (eventfd.c, fdinfo.c, epoll.c), and, for fds 0-2, whatever
+ * epolls (eventfd.c, fdinfo.c, epoll.c), sockets a restorer can rebuild
+ * (socket.c), and, for fds 0-2, whatever
  * connects the process to the outside world (a terminal, a pipe to its
  * parent), which restore reconnects to its own fd of the same number.
  * Anything else fails the dump with the fd and its type named.
@@ -135,7 +136,7 @@ static bool made_by_restorer(u32 kind)
 {
 	return kind == CKPT_FILE_PIPE || kind == CKPT_FILE_EVENTFD ||
 	       kind == CKPT_FILE_SIGNALFD || kind == CKPT_FILE_TIMERFD ||
-	       kind == CKPT_FILE_EPOLL;
+	       kind == CKPT_FILE_EPOLL || kind == CKPT_FILE_SOCKET;
 }
 
 static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
@@ -148,6 +149,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		struct ckpt_file_eventfd efd;
 		struct ckpt_file_signalfd sfd;
 		struct ckpt_file_timerfd tfd;
+		struct ckpt_file_socket sock;
 	} anon;
 	const char *path = NULL, *what;
 	struct ckpt_rec_file *r;
@@ -182,11 +184,25 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		else
 			goto unsupported;
 		break;
-	default:
+	case S_IFSOCK:
 		if (fc->fd <= 2 && inode->i_sb->s_magic == SOCKFS_MAGIC) {
 			kind = CKPT_FILE_INHERIT;	/* e.g. an ssh session */
 			break;
 		}
+		kind = CKPT_FILE_SOCKET;
+		dlen = sizeof(anon.sock);
+		data = (char *)&anon;
+		ret = ckpt_socket_state(ctx, f, fc->fd, &anon.sock, &path);
+		if (ret == -ENOENT)
+			goto unsupported;	/* an O_PATH fd of a socket file */
+		if (ret) {
+			ctx->err_fd = fc->fd;
+			return ret;
+		}
+		/* A unix socket's file, its name to bind again. */
+		plen = path ? strlen(path) + 1 : 0;
+		break;
+	default:
 		kind = CKPT_FILE_EVENTFD;
 		dlen = sizeof(anon.efd);
 		data = (char *)&anon;
@@ -551,6 +567,10 @@ static struct file *take_made(struct ckpt_ctx *ctx,
 	case CKPT_FILE_EPOLL:
 		what = "epoll";
 		ok = f && ckpt_anon_file_is(f, "[eventpoll]");
+		break;
+	case CKPT_FILE_SOCKET:
+		what = "socket of the image's address and state";
+		ok = f && ckpt_socket_is(r, f);
 		break;
 	}
 	if (ok && (f->f_mode & (FMODE_READ | FMODE_WRITE)) == want)

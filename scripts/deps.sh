@@ -17,6 +17,7 @@ PKGS=(
 	afl++
 	mandoc groff-base
 	python3 xz-utils openjdk-17-jdk-headless
+	redis-server redis-tools memcached nginx-light
 )
 
 missing=()

@@ -157,6 +157,7 @@ static int child_fd_of(const struct plan *p, size_t j, int base,
 	case CKPT_FILE_EVENTFD:
 	case CKPT_FILE_SIGNALFD:
 	case CKPT_FILE_TIMERFD:
+	case CKPT_FILE_SOCKET:
 		return base + (int)j;
 	case CKPT_FILE_EPOLL:
 		return made[j] ? base + (int)j : -2;	/* -2: not yet */

@@ -708,6 +708,52 @@ static void show_vma(struct show *s, const struct ckpt_rec_vma *r)
 	fputc('\n', s->out);
 }
 
+static void show_socket(struct show *s, const struct ckpt_rec_file *r)
+{
+	struct ckpt_file_socket so;
+	char addr[160], peer[160];
+
+	memcpy(&so, r->data + r->path_len, sizeof(so));	/* checked */
+	sockaddr_words(addr, sizeof(addr), so.addr, so.addr_len);
+	sockaddr_words(peer, sizeof(peer), so.peer, so.peer_len);
+	if (s->json) {
+		j_open(&s->j, "socket", '{');
+		j_str(&s->j, "kind", sock_kind_name(&so));
+		j_u64(&s->j, "family", so.family);
+		j_u64(&s->j, "type", so.type);
+		j_u64(&s->j, "protocol", so.protocol);
+		j_str(&s->j, "state", sock_state_names[so.state & 3]);
+		j_str(&s->j, "address", so.addr_len ? addr : NULL);
+		j_str(&s->j, "peer", so.peer_len ? peer : NULL);
+		j_u64(&s->j, "backlog", so.backlog);
+		j_bits(&s->j, "options", so.flags, &sock_flag_names);
+		j_u64(&s->j, "rcvbuf", so.rcvbuf);
+		j_u64(&s->j, "sndbuf", so.sndbuf);
+		if (r->path_len) {
+			j_key(&s->j, "mode");
+			fprintf(s->out, "\"0%o\"", so.mode);
+		}
+		j_close(&s->j, '}');
+		return;
+	}
+	fprintf(s->out, " %s %s %s", sock_kind_name(&so), sock_state_names[so.state & 3],
+		addr);
+	if (so.peer_len)
+		fprintf(s->out, " peer %s", peer);
+	if (so.state == CKPT_SOCK_LISTEN)
+		fprintf(s->out, " backlog %u", so.backlog);
+	if (so.flags) {
+		fputc(' ', s->out);
+		t_bits(s, so.flags, &sock_flag_names, "");
+	}
+	if (so.flags & CKPT_SOCK_RCVBUF)
+		fprintf(s->out, " rcvbuf %u", so.rcvbuf);
+	if (so.flags & CKPT_SOCK_SNDBUF)
+		fprintf(s->out, " sndbuf %u", so.sndbuf);
+	if (r->path_len)
+		fprintf(s->out, " mode 0%o", so.mode);
+}
+
 static void show_file(struct show *s, const struct ckpt_rec_file *r)
 {
 	struct ckpt_epoll_target ept;
@@ -772,6 +818,8 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 			j_u64(&s->j, "timerfd_interval_ns", tfd.interval_ns);
 			j_u64(&s->j, "timerfd_ticks", tfd.ticks);
 		}
+		if (r->kind == CKPT_FILE_SOCKET)
+			show_socket(s, r);
 		j_close(&s->j, '}');
 		return;
 	}
@@ -816,6 +864,8 @@ static void show_file(struct show *s, const struct ckpt_rec_file *r)
 			tfd.flags & CKPT_TIMERFD_CANCEL_ON_SET ? " cancel-on-set" : "",
 			(ull)tfd.value_ns, (ull)tfd.interval_ns, (ull)tfd.ticks);
 	}
+	if (r->kind == CKPT_FILE_SOCKET)
+		show_socket(s, r);
 	if (r->path_len) {
 		fputc(' ', s->out);
 		t_str(s, r->data);

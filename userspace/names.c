@@ -3,7 +3,13 @@
  * Names of the x86-64 ABI values images hold, for ckpt show: signals,
  * flag bits, rlimits, itimers, auxv types, xstate features.  See names.h.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "image_read.h"
 #include "names.h"
@@ -70,6 +76,18 @@ static const struct bitname open_flags[] = {
 };
 const struct bitnames open_flag_names = NAMES(open_flags);
 
+static const struct bitname sock_flags[] = {
+	{ CKPT_SOCK_REUSEADDR, "reuseaddr" }, { CKPT_SOCK_REUSEPORT, "reuseport" },
+	{ CKPT_SOCK_V6ONLY, "v6only" }, { CKPT_SOCK_KEEPALIVE, "keepalive" },
+	{ CKPT_SOCK_BROADCAST, "broadcast" }, { CKPT_SOCK_NODELAY, "nodelay" },
+	{ CKPT_SOCK_RCVBUF, "rcvbuf" }, { CKPT_SOCK_SNDBUF, "sndbuf" },
+};
+const struct bitnames sock_flag_names = NAMES(sock_flags);
+
+const char *const sock_state_names[4] = {
+	"?", "closed", "listen", "connected",
+};
+
 const char *const accmode_names[4] = {
 	"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE",
 };
@@ -116,4 +134,50 @@ const char *auxv_name(unsigned long long type)
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
 	return NULL;
+}
+
+const char *sock_kind_name(const struct ckpt_file_socket *s)
+{
+	bool v6 = s->family == AF_INET6;
+
+	if (s->family == AF_UNIX)
+		return s->type == SOCK_STREAM ? "unix stream" :
+		       s->type == SOCK_DGRAM ? "unix datagram" :
+		       "unix seqpacket";
+	if (s->protocol == IPPROTO_TCP)
+		return v6 ? "TCPv6" : "TCP";
+	return v6 ? "UDPv6" : "UDP";
+}
+
+const char *sockaddr_words(char *buf, size_t size, const void *a, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+	struct sockaddr_un un;
+	size_t n;
+
+	memset(&un, 0, sizeof(un));
+	memcpy(&un, a, len < sizeof(un) ? len : sizeof(un));
+	n = len > offsetof(struct sockaddr_un, sun_path) ?
+	    len - offsetof(struct sockaddr_un, sun_path) : 0;
+	if (!len) {
+		snprintf(buf, size, "(not bound)");
+	} else if (un.sun_family == AF_INET && len >= sizeof(s4)) {
+		memcpy(&s4, a, sizeof(s4));
+		inet_ntop(AF_INET, &s4.sin_addr, ip, sizeof(ip));
+		snprintf(buf, size, "%s:%u", ip, ntohs(s4.sin_port));
+	} else if (un.sun_family == AF_INET6 && len >= sizeof(s6)) {
+		memcpy(&s6, a, sizeof(s6));
+		inet_ntop(AF_INET6, &s6.sin6_addr, ip, sizeof(ip));
+		snprintf(buf, size, "[%s]:%u", ip, ntohs(s6.sin6_port));
+	} else if (un.sun_family != AF_UNIX || !n) {
+		snprintf(buf, size, "(unnamed)");
+	} else if (un.sun_path[0]) {
+		snprintf(buf, size, "%.*s", (int)n, un.sun_path);
+	} else {
+		/* Abstract: a NUL, then bytes; said as ss(8) says them. */
+		snprintf(buf, size, "@%.*s", (int)n - 1, un.sun_path + 1);
+	}
+	return buf;
 }

@@ -82,6 +82,12 @@ void plan_free(struct plan *p);
  */
 int anon_file_make(const struct plan_file *f);
 /*
+ * socket_make.c: the socket of FILE record @f, which the process had as
+ * fd @fd (for the words), made, bound, listening or connected as @f says
+ * (close-on-exec); its fd, or -1 after saying why.
+ */
+int socket_make(const struct plan_file *f, unsigned int fd);
+/*
  * anon_files.c, after every other file the child makes is at @base + its
  * FILE index: the epolls, there too, with their targets.  @above is free
  * for temporaries.  0, or -1 after saying why.

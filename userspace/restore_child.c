@@ -111,15 +111,31 @@ static int refill_pipe(const struct plan_file *f, int wr)
 	return 0;
 }
 
-/* Makes the eventfd, signalfd or timerfd of FILE record @f, at fd @at. */
-static int make_anon(const struct plan_file *f, int at, int above)
+/* The first fd of FILE record @f in the image, for the words. */
+static unsigned int first_fd(const struct plan *p, const struct plan_file *f)
 {
-	int fd = anon_file_make(f);
+	size_t k;
+
+	for (k = 0; k < p->nr_fds; k++)
+		if (p->fds[k].file_id == f->rec.id)
+			return p->fds[k].fd;
+	return 0;
+}
+
+/*
+ * Makes the eventfd, signalfd, timerfd or socket of FILE record @f, at fd
+ * @at.
+ */
+static int make_anon(const struct plan *p, const struct plan_file *f, int at,
+		     int above)
+{
+	int fd = f->rec.kind == CKPT_FILE_SOCKET ? socket_make(f, first_fd(p, f)) :
+						   anon_file_make(f);
 
 	if (fd < 0)
 		return -1;
 	if (park(&fd, above) || dup3(fd, at, O_CLOEXEC) < 0) {
-		errmsg("restore: fd for an anonymous file: %s", strerror(errno));
+		errmsg("restore: fd %u: %s", first_fd(p, f), strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -129,10 +145,10 @@ static int make_anon(const struct plan_file *f, int at, int above)
 }
 
 /*
- * Pipes, eventfds, signalfds and timerfds stay in userspace: a module
- * cannot make them (create_pipe_files(), do_pipe_flags() and their fops
- * are not exported), so they are made, given their status flags and refilled
- * here, and the kernel takes the file of FILE record i from fd
+ * Pipes, eventfds, signalfds, timerfds and sockets stay in userspace: a
+ * module cannot make them (create_pipe_files(), do_pipe_flags() and their
+ * fops are not exported; a socket is bound with the process's view of
+ * paths), so they are made, given their status flags and refilled here, and the kernel takes the file of FILE record i from fd
  * *pipe_fd + i (CKPT_RESTORE_FILES).  Every other file is opened by the
  * kernel, which also installs all of the image's fds (files.c, the
  * installer of a rollback).
@@ -159,8 +175,9 @@ static int hand_over_pipes(const struct plan *p, const int *keep,
 		f = &p->files[i];
 		if (f->rec.kind == CKPT_FILE_EVENTFD ||
 		    f->rec.kind == CKPT_FILE_SIGNALFD ||
-		    f->rec.kind == CKPT_FILE_TIMERFD) {
-			if (make_anon(f, base + (int)i, base + (int)p->nr_files))
+		    f->rec.kind == CKPT_FILE_TIMERFD ||
+		    f->rec.kind == CKPT_FILE_SOCKET) {
+			if (make_anon(p, f, base + (int)i, base + (int)p->nr_files))
 				goto out;
 			continue;
 		}

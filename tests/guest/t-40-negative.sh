@@ -94,8 +94,8 @@ unsupported_fd() {
 	dir=$(mktemp -d)
 	spawn_ready "$dir" sockfd
 	pid=$SPID
-	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a socket"; return 1; }
-	echo "$out" | grep -q 'fd 5: unsupported file type: socket' || { echo "FAIL: message: $out"; return 1; }
+	out=$(ckpt dump -t "$pid" -o "$dir/img" 2>&1) && { echo "FAIL: dumped a socketpair"; return 1; }
+	echo "$out" | grep -q 'fd 5: unix stream socketpair: connected stream sockets are not supported yet' || { echo "FAIL: message: $out"; return 1; }
 	[ ! -e "$dir/img" ] || { echo "FAIL: a partial image was left"; return 1; }
 	kill -USR1 "$pid"
 	wait "$pid" || { echo "FAIL: the target did not survive"; return 1; }
@@ -116,6 +116,45 @@ refused_dump() {
 	echo "$out" | grep -q "$4" || { echo "FAIL: message: $out"; kill -9 "$1"; return 1; }
 	kill -0 "$1" || { echo "FAIL: the target did not survive"; return 1; }
 }
+
+# py_refused NAME WHAT REGEX SETUP: python3 runs SETUP, says "up" and
+# sleeps; its dump must be refused, saying REGEX, and it must go on.
+py_refused() {
+	local dir pid
+	dir=$(mktemp -d)
+	(exec python3 -c "import socket, time
+$4
+print('up', flush=True)
+time.sleep(600)" >"$dir/out" 2>&1) &
+	pid=$!
+	wait_line "$dir/out" up
+	refused_dump "$pid" "$dir" "$2" "$3" || return 1
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+
+# Sockets whose state is in a connection or a queue are refused in words.
+run_test dump-unsupported-tcp-established py_refused tcp "a TCP connection" \
+	'fd [0-9]*: TCP connection 127\.0\.0\.1:[0-9]* to 127\.0\.0\.1:[0-9]*: connected stream sockets are not supported yet' \
+	'l = socket.create_server(("127.0.0.1", 0))
+c = socket.create_connection(l.getsockname())
+a, _ = l.accept()
+l.close()'
+run_test dump-unsupported-tcp-backlog py_refused backlog "a listener with a connection waiting" \
+	'fd 3: TCP socket 127\.0\.0\.1:[0-9]*: 1 connections wait to be accepted; try again once they are' \
+	'l = socket.create_server(("127.0.0.1", 0))
+c = socket.create_connection(l.getsockname())'
+run_test dump-unsupported-udp-queued py_refused udp "a datagram not read" \
+	'fd 3: UDP socket 127\.0\.0\.1:[0-9]*: datagrams wait to be read; try again once they are' \
+	'u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", 0))
+v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+v.sendto(b"x", u.getsockname())
+time.sleep(0.2)'
+run_test dump-unsupported-netlink py_refused netlink "a netlink socket" \
+	'fd 3: unsupported file type: netlink socket' \
+	's = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)'
 
 # An anonymous-inode file not carried yet is named too: tail -f's inotify.
 unsupported_inotify() {

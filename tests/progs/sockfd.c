@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Holds a socket at fd 5, which no image can carry: a dump must refuse. */
+/* Holds one end of a socketpair at fd 5, not carried yet: a dump must refuse. */
 #include <sys/socket.h>
 
 #include "zdtm.h"

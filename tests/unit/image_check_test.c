@@ -1359,11 +1359,14 @@ static void test_mm_vma(void)
 }
 
 /* FILE 0 of the valid image made an anonymous file of @kind, @state. */
-static void to_anon(struct timg *m, u32 kind, const void *state, u32 len)
+/* FILE 0 made of @kind: the file @path (or NULL), then @len bytes of state. */
+static void to_made(struct timg *m, u32 kind, const char *path,
+		    const void *state, u32 len)
 {
 	struct trec *t = &m->r[find(m, CKPT_REC_FILE, 0)];
+	u32 plen = path ? strlen(path) + 1 : 0;
+	u32 size = ALIGN8(sizeof(struct ckpt_rec_file) + plen + len);
 	struct ckpt_rec_file *f;
-	u32 size = ALIGN8(sizeof(*f) + len);
 
 	t->buf = realloc(t->buf, size);
 	if (!t->buf)
@@ -1371,12 +1374,19 @@ static void to_anon(struct timg *m, u32 kind, const void *state, u32 len)
 	f = (struct ckpt_rec_file *)t->buf;
 	memset(f->data, 0, size - sizeof(*f));
 	t->len = size;
-	f->h.len = sizeof(*f) + len;
+	f->h.len = size;	/* a path makes it ragged: padded */
 	f->kind = kind;
-	f->path_len = 0;
+	f->path_len = plen;
 	f->data_len = len;
+	if (plen)
+		memcpy(f->data, path, plen);
 	if (len)
-		memcpy(f->data, state, len);
+		memcpy(f->data + plen, state, len);
+}
+
+static void to_anon(struct timg *m, u32 kind, const void *state, u32 len)
+{
+	to_made(m, kind, NULL, state, len);
 }
 
 static void to_eventfd(struct timg *m, u64 count, u32 flags)
@@ -1403,6 +1413,42 @@ static void to_timerfd(struct timg *m, s32 clockid, u32 flags, u64 value,
 	to_anon(m, CKPT_FILE_TIMERFD, &t, sizeof(t));
 }
 
+/* FILE 0 made a socket of state @st, bound to the file @path (or NULL). */
+static void to_socket(struct timg *m, struct ckpt_file_socket st,
+		      const char *path)
+{
+	struct ckpt_rec_file *f;
+
+	to_made(m, CKPT_FILE_SOCKET, path, &st, sizeof(st));
+	f = (struct ckpt_rec_file *)m->r[find(m, CKPT_REC_FILE, 0)].buf;
+	f->flags = 2;	/* O_RDWR */
+	f->pos = 0;
+}
+
+/* A TCP socket listening on 127.0.0.1:8080 with SO_REUSEADDR. */
+static struct ckpt_file_socket tcp_listener(void)
+{
+	struct ckpt_file_socket st = {
+		.family = 2, .type = 1, .protocol = 6, .state = CKPT_SOCK_LISTEN,
+		.flags = CKPT_SOCK_REUSEADDR, .backlog = 128, .addr_len = 16,
+		.addr = { 2, 0, 0x1f, 0x90, 127, 0, 0, 1 },
+	};
+
+	return st;
+}
+
+/* A unix stream socket listening on the file "x.sk", of mode 0600. */
+static struct ckpt_file_socket unix_listener(void)
+{
+	struct ckpt_file_socket st = {
+		.family = 1, .type = 1, .state = CKPT_SOCK_LISTEN, .backlog = 5,
+		.addr_len = 7, .addr = { 1, 0, 'x', '.', 's', 'k', 0 },
+		.mode = 0600,
+	};
+
+	return st;
+}
+
 /*
  * FILE 0 made an epoll of two targets: fd 7 of FILE 3, then fd 8 of FILE
  * 3, target @which's events @events and, unless 0, its FILE @file.
@@ -1425,8 +1471,8 @@ static void test_files_pages(void)
 #define F(n)	R(ckpt_rec_file, CKPT_REC_FILE, n)
 #define FD(n)	R(ckpt_rec_fd, CKPT_REC_FD, n)
 #define P(n)	R(ckpt_rec_pages, CKPT_REC_PAGES, n)
-	MUT("file/kind", -EINVAL, CKPT_REC_FILE, 0, "unknown kind 11",
-	    F(0)->kind = 11);
+	MUT("file/kind", -EINVAL, CKPT_REC_FILE, 0, "unknown kind 12",
+	    F(0)->kind = 12);
 	MUT("file/flags", -EINVAL, CKPT_REC_FILE, 0, "unknown bits 0100",
 	    F(0)->flags |= 0100);
 	MUT("file/dir-write", -EINVAL, CKPT_REC_FILE, 0, "directory",
@@ -1483,6 +1529,52 @@ static void test_files_pages(void)
 	MUT("file/epoll-ragged", -EINVAL, CKPT_REC_FILE, 0,
 	    "an epoll with 16 bytes of targets, not a multiple of 24",
 	    (to_anon(&m, CKPT_FILE_EPOLL, "123456789012345", 16)));
+	MUT("file/socket-tcp-listen", 0, 0, 0, NULL,
+	    (to_socket(&m, tcp_listener(), NULL)));
+	MUT("file/socket-unix-file", 0, 0, 0, NULL,
+	    (to_socket(&m, unix_listener(), "/tmp/x.sk")));
+	MUT("file/socket-unix-no-file", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket bound to a socket file, with path_len 0 and mode 0600",
+	    (to_socket(&m, unix_listener(), NULL)));
+	MUT("file/socket-unix-relative-file", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket bound to a socket file, with path_len 5 and mode 0600",
+	    (to_socket(&m, unix_listener(), "x.sk")));
+	MUT("file/socket-raw", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket of family 2, type 3, protocol 6",
+	    { struct ckpt_file_socket st = tcp_listener(); st.type = 3;
+	      (to_socket(&m, st, NULL)); });
+	MUT("file/socket-listening-udp", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket of type 2 in state 2",
+	    { struct ckpt_file_socket st = tcp_listener(); st.type = 2;
+	      st.protocol = 17; (to_socket(&m, st, NULL)); });
+	MUT("file/socket-v6only-v4", -EINVAL, CKPT_REC_FILE, 0,
+	    "socket flags 0x5 have unknown bits",
+	    { struct ckpt_file_socket st = tcp_listener();
+	      st.flags |= CKPT_SOCK_V6ONLY; (to_socket(&m, st, NULL)); });
+	MUT("file/socket-addr-family", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket address of family 10 in a socket of family 2",
+	    { struct ckpt_file_socket st = tcp_listener(); st.addr[0] = 10;
+	      (to_socket(&m, st, NULL)); });
+	MUT("file/socket-addr-tail", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket address of 16 bytes with byte 20 set",
+	    { struct ckpt_file_socket st = tcp_listener(); st.addr[20] = 1;
+	      (to_socket(&m, st, NULL)); });
+	MUT("file/socket-connected-no-peer", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket in state 3 with address 16 and peer 0 bytes",
+	    { struct ckpt_file_socket st = tcp_listener(); st.type = 2;
+	      st.protocol = 17; st.state = CKPT_SOCK_CONNECTED; st.backlog = 0;
+	      (to_socket(&m, st, NULL)); });
+	MUT("file/socket-closed-backlog", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket in state 1 with a backlog of 128",
+	    { struct ckpt_file_socket st = tcp_listener();
+	      st.state = CKPT_SOCK_CLOSED; (to_socket(&m, st, NULL)); });
+	MUT("file/socket-position", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket with pipe_id 0, position 5, access mode 2",
+	    { (to_socket(&m, tcp_listener(), NULL)); F(0)->pos = 5; });
+	MUT("file/socket-short", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket with 8 bytes of state, not 296",
+	    { (to_socket(&m, tcp_listener(), NULL)); F(0)->data_len = 8;
+	      F(0)->h.len = 64; memset(F(0)->data + 8, 0, 8); });
 	MUT("file/eventfd-short", -EINVAL, CKPT_REC_FILE, 0,
 	    "an eventfd with 8 bytes of state, not 16",
 	    { (to_eventfd(&m, 1, 0)); F(0)->data_len = 8; F(0)->h.len = 64;

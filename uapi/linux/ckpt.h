@@ -55,6 +55,8 @@
 #define CKPT_FEAT_SIGNALFD_TIMERFD _BITULL(12)
 /* epolls: FILE kind CKPT_FILE_EPOLL, their targets from CKPT_DUMP_SIZE_VER3. */
 #define CKPT_FEAT_EPOLL		_BITULL(13)
+/* Sockets: FILE kind CKPT_FILE_SOCKET (unix, TCP, UDP; not connected streams). */
+#define CKPT_FEAT_SOCKET	_BITULL(14)
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -680,6 +682,7 @@ enum ckpt_file_kind {
 	CKPT_FILE_SIGNALFD	= 8,	/* data[] is a struct ckpt_file_signalfd */
 	CKPT_FILE_TIMERFD	= 9,	/* data[] is a struct ckpt_file_timerfd */
 	CKPT_FILE_EPOLL		= 10,	/* data[] is struct ckpt_epoll_target[] */
+	CKPT_FILE_SOCKET	= 11,	/* data[] is a struct ckpt_file_socket */
 };
 
 struct ckpt_rec_file {
@@ -741,6 +744,49 @@ struct ckpt_epoll_target {
 	__u32 events;
 	__u32 __pad;
 	__u64 data;
+};
+
+/*
+ * A socket (FILE kind SOCKET: data[] is this; path[], if any, the absolute
+ * name of the socket file a unix socket is bound to).  It is what a
+ * restorer rebuilds with socket(), setsockopt(), bind(), listen() and
+ * connect(): a socket not yet bound or bound, one listening with no
+ * connection waiting to be accepted, or a datagram socket connected to a
+ * peer, with nothing queued to read.  A dump refuses the others (a
+ * connected stream, data or connections in a queue) in words.
+ */
+enum ckpt_sock_state {
+	CKPT_SOCK_CLOSED	= 1,	/* not listening or connected */
+	CKPT_SOCK_LISTEN	= 2,	/* stream, seqpacket */
+	CKPT_SOCK_CONNECTED	= 3,	/* datagram, to peer[] */
+};
+
+#define CKPT_SOCK_REUSEADDR	_BITUL(0)
+#define CKPT_SOCK_REUSEPORT	_BITUL(1)
+#define CKPT_SOCK_V6ONLY	_BITUL(2)	/* IPV6_V6ONLY */
+#define CKPT_SOCK_KEEPALIVE	_BITUL(3)
+#define CKPT_SOCK_BROADCAST	_BITUL(4)
+#define CKPT_SOCK_NODELAY	_BITUL(5)	/* TCP_NODELAY */
+#define CKPT_SOCK_RCVBUF	_BITUL(6)	/* rcvbuf was set by SO_RCVBUF */
+#define CKPT_SOCK_SNDBUF	_BITUL(7)	/* sndbuf was set by SO_SNDBUF */
+
+#define CKPT_SOCKADDR_MAX	128	/* sizeof(struct sockaddr_storage) */
+
+struct ckpt_file_socket {
+	__u16 family;		/* AF_UNIX, AF_INET, AF_INET6 */
+	__u16 type;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	__u16 protocol;		/* IPPROTO_TCP, IPPROTO_UDP; 0 for AF_UNIX */
+	__u16 state;		/* enum ckpt_sock_state */
+	__u32 flags;		/* CKPT_SOCK_* */
+	__u32 backlog;		/* LISTEN: listen()'s, as the kernel keeps it */
+	__u32 rcvbuf;		/* CKPT_SOCK_RCVBUF: what SO_RCVBUF was given */
+	__u32 sndbuf;		/* CKPT_SOCK_SNDBUF: what SO_SNDBUF was given */
+	__u32 addr_len;		/* bytes of addr[]: 0 if not bound */
+	__u32 peer_len;		/* bytes of peer[]: CONNECTED only */
+	__u32 mode;		/* unix socket file: its permission bits */
+	__u32 __pad;
+	__u8 addr[CKPT_SOCKADDR_MAX];	/* as getsockname() says it */
+	__u8 peer[CKPT_SOCKADDR_MAX];	/* as getpeername() says it */
 };
 
 #define CKPT_FD_CLOEXEC		_BITUL(0)

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sockets, as far as a restorer can rebuild them with socket(),
+ * setsockopt(), bind(), listen() and connect(): unix, TCP and UDP sockets
+ * not yet bound or bound, listening, or (datagram) connected to a peer.
+ * Their state is read off the socket itself; at restore, the socket the
+ * restorer made is checked against the record before the kernel takes it.
+ *
+ * A socket whose state is in a connection or a queue (a connected stream,
+ * a datagram not read yet, a connection not accepted yet) is refused in
+ * words: rebuilding it empty would lose what the process was owed.
+ */
+#include <linux/fs.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/stat.h>
+#include <linux/un.h>
+#include <net/af_unix.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "ctx.h"
+#include "fds.h"
+
+static const char *family_name(int family)
+{
+	switch (family) {
+	case AF_NETLINK:
+		return "netlink";
+	case AF_PACKET:
+		return "packet";
+	case AF_ALG:
+		return "AF_ALG";
+	case AF_VSOCK:
+		return "vsock";
+	case AF_BLUETOOTH:
+		return "bluetooth";
+	case AF_KEY:
+		return "PF_KEY";
+	case AF_XDP:
+		return "XDP";
+	case AF_TIPC:
+		return "TIPC";
+	}
+	return NULL;
+}
+
+/* "TCP", "UDP", "unix stream": NULL if not a kind this file carries. */
+static const char *kind_name(const struct sock *sk)
+{
+	if (sk->sk_family == AF_UNIX) {
+		switch (sk->sk_type) {
+		case SOCK_STREAM:
+			return "unix stream";
+		case SOCK_DGRAM:
+			return "unix datagram";
+		case SOCK_SEQPACKET:
+			return "unix seqpacket";
+		}
+		return NULL;
+	}
+	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
+		return NULL;
+	if (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP)
+		return sk->sk_family == AF_INET ? "TCP" : "TCPv6";
+	if (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP)
+		return sk->sk_family == AF_INET ? "UDP" : "UDPv6";
+	return NULL;
+}
+
+/* An address for the words of an error: "127.0.0.1:80", "@name". */
+static void addr_words(char *buf, size_t size, const u8 *addr, u32 len)
+{
+	const struct sockaddr_un *un = (const void *)addr;
+	int n = (int)len - (int)offsetof(struct sockaddr_un, sun_path);
+
+	if (!len) {
+		strscpy(buf, "(not bound)", size);
+	} else if (un->sun_family != AF_UNIX) {
+		snprintf(buf, size, "%pISpc", addr);
+	} else if (n <= 0) {
+		strscpy(buf, "unnamed", size);
+	} else if (un->sun_path[0]) {
+		snprintf(buf, size, "%.*s", n, un->sun_path);
+	} else {
+		/* Abstract: a NUL and then bytes, said as ss -x says them. */
+		snprintf(buf, size, "@%.*s", n - 1, un->sun_path + 1);
+	}
+}
+
+/* getsockname() or getpeername() of @sock into @addr; its length. */
+static int sock_name(struct socket *sock, u8 *addr, bool peer)
+{
+	struct sockaddr_storage ss;
+	int len;
+
+	memset(&ss, 0, sizeof(ss));
+	len = peer ? kernel_getpeername(sock, (struct sockaddr *)&ss) :
+		     kernel_getsockname(sock, (struct sockaddr *)&ss);
+	if (len < 0)
+		return len;
+	len = min_t(int, len, CKPT_SOCKADDR_MAX);
+	memcpy(addr, &ss, len);
+	return len;
+}
+
+static bool is_bound(const struct sock *sk, int len)
+{
+	if (sk->sk_family == AF_UNIX)
+		return len > (int)sizeof(sa_family_t);
+	return READ_ONCE(inet_sk(sk)->inet_num) != 0;
+}
+
+/* The options a restorer sets again, as setsockopt() would read them. */
+static void sock_options(struct sock *sk, struct ckpt_file_socket *st)
+{
+	if (sk->sk_reuse)
+		st->flags |= CKPT_SOCK_REUSEADDR;
+	if (sk->sk_reuseport)
+		st->flags |= CKPT_SOCK_REUSEPORT;
+	if (sk->sk_family == AF_INET6 && sk->sk_ipv6only)
+		st->flags |= CKPT_SOCK_V6ONLY;
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		st->flags |= CKPT_SOCK_KEEPALIVE;
+	if (sock_flag(sk, SOCK_BROADCAST))
+		st->flags |= CKPT_SOCK_BROADCAST;
+	if (sk->sk_protocol == IPPROTO_TCP && sk->sk_family != AF_UNIX &&
+	    (tcp_sk(sk)->nonagle & TCP_NAGLE_OFF))
+		st->flags |= CKPT_SOCK_NODELAY;
+	/* SO_RCVBUF and SO_SNDBUF keep twice what they are given. */
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK) {
+		st->flags |= CKPT_SOCK_RCVBUF;
+		st->rcvbuf = READ_ONCE(sk->sk_rcvbuf) / 2;
+	}
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK) {
+		st->flags |= CKPT_SOCK_SNDBUF;
+		st->sndbuf = READ_ONCE(sk->sk_sndbuf) / 2;
+	}
+}
+
+/* Connections a listener holds for accept(): unix queues them as skbs. */
+static unsigned int accept_queue_len(const struct sock *sk)
+{
+	if (sk->sk_family == AF_UNIX)
+		return skb_queue_len_lockless(&sk->sk_receive_queue);
+	return READ_ONCE(sk->sk_ack_backlog);
+}
+
+/* The state of @sk, or what stops it from being rebuilt (said in @ctx). */
+static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
+		      unsigned int fd, const char *what, const char *name,
+		      struct ckpt_file_socket *st)
+{
+	struct sock *sk = sock->sk;
+	bool stream = sk->sk_type != SOCK_DGRAM;
+	char peer[64];
+	int state, len;
+	unsigned int n;
+
+	lock_sock(sk);
+	state = sk->sk_state;
+	sock_options(sk, st);
+	n = accept_queue_len(sk);
+	st->backlog = READ_ONCE(sk->sk_max_ack_backlog);
+	/* Stream data queued belongs to a connection, refused anyway. */
+	len = stream ? 0 : sk_rmem_alloc_get(sk);
+	if (!len && sk->sk_family == AF_UNIX)
+		len = skb_queue_len(&sk->sk_receive_queue) && !stream;
+	release_sock(sk);
+
+	if (state == TCP_LISTEN && stream) {
+		if (n)
+			return ckpt_err(ctx, -EBUSY,
+					"fd %u: %s socket %s: %u connections wait to be accepted; try again once they are",
+					fd, what, name, n);
+		st->state = CKPT_SOCK_LISTEN;
+		return 0;
+	}
+	if (len)
+		return ckpt_err(ctx, -EBUSY,
+				"fd %u: %s socket %s: datagrams wait to be read; try again once they are",
+				fd, what, name);
+	if (state == TCP_CLOSE) {
+		/* A stream whose connection ended reads EOF, not ENOTCONN. */
+		if (stream && (READ_ONCE(sk->sk_shutdown) || READ_ONCE(sk->sk_err) ||
+			       (sk->sk_family == AF_UNIX && unix_peer(sk))))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"fd %u: %s socket %s: its connection ended, which a restore cannot make again",
+					fd, what, name);
+		st->state = CKPT_SOCK_CLOSED;
+		return 0;
+	}
+	if (state == TCP_ESTABLISHED) {
+		len = sock_name(sock, st->peer, true);
+		if (len < 0)
+			len = 0;
+		addr_words(peer, sizeof(peer), st->peer, len);
+		if (stream && sk->sk_family == AF_UNIX && !is_bound(sk, len) &&
+		    !st->addr_len)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"fd %u: %s socketpair: connected stream sockets are not supported yet",
+					fd, what);
+		if (stream)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"fd %u: %s connection %s to %s: connected stream sockets are not supported yet",
+					fd, what, name, peer);
+		if (!is_bound(sk, len) && sk->sk_family == AF_UNIX)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"fd %u: %s socket %s: connected to an unnamed socket (a socketpair), which is not supported yet",
+					fd, what, name);
+		st->peer_len = len;
+		st->state = CKPT_SOCK_CONNECTED;
+		return 0;
+	}
+	return ckpt_err(ctx, -EOPNOTSUPP,
+			"fd %u: %s socket %s: in TCP state %d (connecting or closing), which is not supported",
+			fd, what, name, state);
+}
+
+/**
+ * ckpt_socket_state - the state of socket @f, opened as fd @fd
+ * @ctx: the dump, for the words of an error
+ * @f: a file; -ENOENT if it is not a socket (nothing said)
+ * @fd: its number in the process
+ * @st: filled in
+ * @path: set to the name of the socket file a unix socket is bound to, in
+ *	@ctx's path buffer, or NULL
+ */
+int ckpt_socket_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
+		      struct ckpt_file_socket *st, const char **path)
+{
+	struct socket *sock = sock_from_file(f);
+	struct unix_sock *u;
+	const char *what;
+	struct sock *sk;
+	char name[64];
+	int len;
+
+	*path = NULL;
+	if (!sock)
+		return -ENOENT;
+	sk = sock->sk;
+	what = sk ? kind_name(sk) : NULL;
+	if (!what) {
+		what = sk ? family_name(sk->sk_family) : NULL;
+		if (what)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"fd %u: unsupported file type: %s socket",
+					fd, what);
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"fd %u: unsupported file type: socket of family %d, type %d, protocol %d",
+				fd, sk ? sk->sk_family : -1, sk ? sk->sk_type : -1,
+				sk ? sk->sk_protocol : -1);
+	}
+	memset(st, 0, sizeof(*st));
+	st->family = sk->sk_family;
+	st->type = sk->sk_type;
+	st->protocol = sk->sk_protocol;
+	len = sock_name(sock, st->addr, false);
+	if (len < 0)
+		return ckpt_err(ctx, len, "fd %u: %s socket: cannot read its address",
+				fd, what);
+	if (is_bound(sk, len))
+		st->addr_len = len;
+	addr_words(name, sizeof(name), st->addr, st->addr_len);
+	if (!st->addr_len)
+		memset(st->addr, 0, sizeof(st->addr));
+	len = sock_state(ctx, sock, fd, what, name, st);
+	if (len)
+		return len;
+	if (st->state != CKPT_SOCK_LISTEN)
+		st->backlog = 0;
+	if (sk->sk_family != AF_UNIX)
+		return 0;
+	/* Bound to a file: the address is set only after the path is. */
+	u = unix_sk(sk);
+	if (!st->addr_len || !u->path.dentry)
+		return 0;
+	if (d_unlinked(u->path.dentry))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"fd %u: %s socket %s: its socket file was deleted, and a restore would make it again",
+				fd, what, name);
+	st->mode = d_inode(u->path.dentry)->i_mode & 07777;
+	*path = ckpt_path(ctx, &u->path);
+	if (IS_ERR(*path))
+		return ckpt_err(ctx, PTR_ERR(*path),
+				"fd %u: %s socket %s: cannot name its socket file",
+				fd, what, name);
+	return 0;
+}
+
+/* Has the socket file a unix socket is bound to the name @path? */
+static bool same_file(const char *path, struct socket *sock)
+{
+	struct unix_sock *u = unix_sk(sock->sk);
+	const char *now;
+	bool same;
+	char *buf;
+
+	if (!u->path.dentry)
+		return false;
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return false;
+	now = d_path(&u->path, buf, PATH_MAX);
+	same = !IS_ERR(now) && !strcmp(now, path);
+	kfree(buf);
+	return same;
+}
+
+static bool socket_is(const struct ckpt_rec_file *r,
+		      const struct ckpt_file_socket *st, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	u8 addr[CKPT_SOCKADDR_MAX];
+	int state = READ_ONCE(sk->sk_state), len;
+
+	if (sk->sk_family != st->family || sk->sk_type != st->type ||
+	    sk->sk_protocol != st->protocol)
+		return false;
+	if (state != (st->state == CKPT_SOCK_LISTEN ? TCP_LISTEN :
+		      st->state == CKPT_SOCK_CONNECTED ? TCP_ESTABLISHED :
+		      TCP_CLOSE))
+		return false;
+	len = sock_name(sock, addr, false);
+	if (len < 0 || is_bound(sk, len) != !!st->addr_len)
+		return false;
+	if (r->path_len) {
+		if (!same_file(r->data, sock))
+			return false;
+	} else if (st->addr_len &&
+		   (len != (int)st->addr_len || memcmp(addr, st->addr, len))) {
+		return false;
+	}
+	if (st->state != CKPT_SOCK_CONNECTED)
+		return true;
+	len = sock_name(sock, addr, true);
+	return len == (int)st->peer_len && !memcmp(addr, st->peer, len);
+}
+
+/**
+ * ckpt_socket_is - whether @f is the socket FILE record @r describes
+ * @r: a FILE record of kind SOCKET, validated
+ * @f: the file the restorer made for it
+ *
+ * Of the same family, type and protocol, in the state, bound to the
+ * address (a unix socket bound to a file: to that file's name, as its
+ * address may be said relative to another directory) and connected to the
+ * peer.  Its options are the restorer's to set: nothing in the kernel
+ * depends on them.
+ */
+bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f)
+{
+	struct socket *sock = sock_from_file(f);
+	struct ckpt_file_socket *st;
+	bool ok;
+
+	if (!sock || !sock->sk)
+		return false;
+	/* After the path: not aligned. */
+	st = kmemdup(r->data + r->path_len, sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return false;
+	ok = socket_is(r, st, sock);
+	kfree(st);
+	return ok;
+}

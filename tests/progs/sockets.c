@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sockets a restore makes again: a TCP listener (SO_REUSEADDR,
+ * TCP_NODELAY, in an epoll), a TCPv6 one (IPV6_V6ONLY), a bound UDP
+ * socket and one connected to it, a unix stream listener bound to a file
+ * by a relative name, an abstract unix datagram socket, and an unbound
+ * TCP socket with SO_KEEPALIVE and SO_RCVBUF.  After the wait each has
+ * its address, peer and options again, and each works: connections are
+ * accepted, datagrams arrive, the epoll sees the listener ready.
+ */
+#include <poll.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "zdtm.h"
+
+/* Fails saying @what and errno, as the checks here all go through calls. */
+#define MUST(c, what) CHECK(c, "%s: %s", what, strerror(errno))
+
+/* The runner's SIGUSR1s (no SA_RESTART) may interrupt any wait. */
+#define RETRY(r, expr) do (r) = (expr); while ((r) < 0 && errno == EINTR)
+
+enum { TCP4, TCP6, UDP, UDPC, UNIXL, UNIXD, BARE, NR };
+
+static int fds[NR];
+static struct sockaddr_storage names[NR];
+static socklen_t name_lens[NR];
+
+static int opt(int s, int level, int name)
+{
+	int v = -1;
+	socklen_t n = sizeof(v);
+
+	MUST(!getsockopt(s, level, name, &v, &n), "getsockopt");
+	return v;
+}
+
+static void remember(int i)
+{
+	name_lens[i] = sizeof(names[i]);
+	MUST(!getsockname(fds[i], (struct sockaddr *)&names[i], &name_lens[i]),
+	      "getsockname");
+}
+
+static void same_name(int i, const char *what)
+{
+	struct sockaddr_storage ss;
+	socklen_t n = sizeof(ss);
+
+	MUST(!getsockname(fds[i], (struct sockaddr *)&ss, &n), what);
+	if (n != name_lens[i] || memcmp(&ss, &names[i], n))
+		zdtm_fail("%s: getsockname() is not what it was (%u bytes, was %u)",
+			  what, n, name_lens[i]);
+}
+
+/* connect(), which a signal interrupts but does not stop: waits it out. */
+static int connect_to(int family, int i)
+{
+	struct pollfd p = { .events = POLLOUT };
+	socklen_t n = sizeof(int);
+	int err = 0, r;
+
+	p.fd = socket(family, SOCK_STREAM, 0);
+	if (p.fd < 0 || !connect(p.fd, (struct sockaddr *)&names[i], name_lens[i]))
+		return p.fd;
+	if (errno != EINTR)
+		return -1;
+	RETRY(r, poll(&p, 1, 5000));
+	if (r != 1 || getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &n) || err) {
+		errno = err ? err : ETIMEDOUT;
+		return -1;
+	}
+	return p.fd;
+}
+
+/* Connects to listener @i, accepts, and sends a byte each way. */
+static void connects(int i, int family, const char *what)
+{
+	struct pollfd p = { .fd = fds[i], .events = POLLIN };
+	char b = 'x';
+	int c, a, r;
+
+	c = connect_to(family, i);
+	MUST(c >= 0, what);
+	RETRY(r, poll(&p, 1, 5000));
+	CHECK(r == 1, "%s: no connection to accept", what);
+	RETRY(a, accept(fds[i], NULL, NULL));
+	MUST(a >= 0, what);
+	MUST(write(c, &b, 1) == 1, what);
+	RETRY(r, read(a, &b, 1));
+	MUST(r == 1 && write(a, &b, 1) == 1, what);
+	RETRY(r, read(c, &b, 1));
+	MUST(r == 1, what);
+	/* The client closes first: its end, not the listener's port, waits. */
+	close(c);
+	close(a);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in in4 = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6,
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	int ep, rcvbuf, n, r;
+	char buf[8];
+	struct stat st;
+
+	zdtm_init(&argc, argv);
+	fds[TCP4] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	MUST(fds[TCP4] >= 0, "tcp4");
+	MUST(!setsockopt(fds[TCP4], SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) &&
+	      !setsockopt(fds[TCP4], IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)),
+	      "tcp4 options");
+	MUST(!bind(fds[TCP4], (struct sockaddr *)&in4, sizeof(in4)) &&
+	      !listen(fds[TCP4], 7), "tcp4 listen");
+	fds[TCP6] = socket(AF_INET6, SOCK_STREAM, 0);
+	MUST(fds[TCP6] >= 0, "tcp6");
+	MUST(!setsockopt(fds[TCP6], IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 1 }, sizeof(int)),
+	      "tcp6 v6only");
+	MUST(!bind(fds[TCP6], (struct sockaddr *)&in6, sizeof(in6)) &&
+	      !listen(fds[TCP6], 3), "tcp6 listen");
+	fds[UDP] = socket(AF_INET, SOCK_DGRAM, 0);
+	MUST(fds[UDP] >= 0 && !bind(fds[UDP], (struct sockaddr *)&in4, sizeof(in4)),
+	      "udp bind");
+	remember(UDP);
+	fds[UDPC] = socket(AF_INET, SOCK_DGRAM, 0);
+	MUST(fds[UDPC] >= 0 &&
+	      !connect(fds[UDPC], (struct sockaddr *)&names[UDP], name_lens[UDP]),
+	      "udp connect");
+	mkdir("sub", 0755);
+	strcpy(un.sun_path, "sub/listen.sock");
+	fds[UNIXL] = socket(AF_UNIX, SOCK_STREAM, 0);
+	MUST(fds[UNIXL] >= 0 && !bind(fds[UNIXL], (struct sockaddr *)&un, sizeof(un)) &&
+	      !chmod("sub/listen.sock", 0600) && !listen(fds[UNIXL], 5), "unix listen");
+	fds[UNIXD] = socket(AF_UNIX, SOCK_DGRAM, 0);
+	memset(un.sun_path, 0, sizeof(un.sun_path));
+	n = snprintf(un.sun_path + 1, sizeof(un.sun_path) - 1, "ckpt-test-%d", getpid());
+	MUST(fds[UNIXD] >= 0 &&
+	      !bind(fds[UNIXD], (struct sockaddr *)&un,
+		    offsetof(struct sockaddr_un, sun_path) + 1 + n), "unix abstract");
+	fds[BARE] = socket(AF_INET, SOCK_STREAM, 0);
+	MUST(fds[BARE] >= 0 &&
+	      !setsockopt(fds[BARE], SOL_SOCKET, SO_KEEPALIVE, &(int){ 1 }, sizeof(int)) &&
+	      !setsockopt(fds[BARE], SOL_SOCKET, SO_RCVBUF, &(int){ 12345 }, sizeof(int)),
+	      "bare options");
+	rcvbuf = opt(fds[BARE], SOL_SOCKET, SO_RCVBUF);
+	for (n = 0; n < NR; n++)
+		remember(n);
+	ep = epoll_create1(0);
+	MUST(ep >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, fds[TCP4], &ev), "epoll");
+
+	zdtm_ready();
+	zdtm_wait();
+
+	for (n = 0; n < NR; n++)
+		same_name(n, "address after restore");
+	if (!opt(fds[TCP4], SOL_SOCKET, SO_REUSEADDR) ||
+	    !opt(fds[TCP4], IPPROTO_TCP, TCP_NODELAY) ||
+	    !opt(fds[TCP4], SOL_SOCKET, SO_ACCEPTCONN) ||
+	    !(fcntl(fds[TCP4], F_GETFL) & O_NONBLOCK))
+		zdtm_fail("the TCP listener lost SO_REUSEADDR, TCP_NODELAY, listening or O_NONBLOCK");
+	if (!opt(fds[TCP6], IPPROTO_IPV6, IPV6_V6ONLY) ||
+	    opt(fds[TCP6], SOL_SOCKET, SO_REUSEADDR))
+		zdtm_fail("the TCPv6 listener's IPV6_V6ONLY or SO_REUSEADDR changed");
+	if (!opt(fds[BARE], SOL_SOCKET, SO_KEEPALIVE) ||
+	    opt(fds[BARE], SOL_SOCKET, SO_RCVBUF) != rcvbuf)
+		zdtm_fail("the bare socket's SO_KEEPALIVE or SO_RCVBUF (%d, was %d) changed",
+			  opt(fds[BARE], SOL_SOCKET, SO_RCVBUF), rcvbuf);
+	if (stat("sub/listen.sock", &st) || !S_ISSOCK(st.st_mode) ||
+	    (st.st_mode & 07777) != 0600)
+		zdtm_fail("sub/listen.sock is not a socket file of mode 0600");
+
+	/* Each one works. */
+	connects(TCP4, AF_INET, "tcp4 connect");
+	connects(TCP6, AF_INET6, "tcp6 connect");
+	connects(UNIXL, AF_UNIX, "unix connect");
+	MUST(write(fds[UDPC], "udp", 3) == 3, "udp send");
+	RETRY(r, read(fds[UDP], buf, sizeof(buf)));
+	MUST(r == 3 && !memcmp(buf, "udp", 3), "udp receive");
+	n = socket(AF_UNIX, SOCK_DGRAM, 0);
+	MUST(n >= 0 && sendto(n, "un", 2, 0, (struct sockaddr *)&names[UNIXD],
+			       name_lens[UNIXD]) == 2, "unix datagram send");
+	close(n);
+	RETRY(r, read(fds[UNIXD], buf, sizeof(buf)));
+	MUST(r == 2, "unix datagram receive");
+	/* The epoll sees a connection waiting on the listener. */
+	n = connect_to(AF_INET, TCP4);
+	MUST(n >= 0, "tcp4 connect for the epoll");
+	memset(&ev, 0, sizeof(ev));
+	RETRY(r, epoll_wait(ep, &ev, 1, 5000));
+	MUST(r == 1 && ev.data.u64 == 42 && (ev.events & EPOLLIN),
+	     "epoll_wait on the listener");
+	close(n);
+	zdtm_pass();
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Restore: the sockets of an image, made by the restoring child as their
+ * FILE records say, with socket(), setsockopt(), bind(), listen() and
+ * connect(), for the kernel to check and take like the other files the
+ * child makes (a module cannot bind or listen for a process: it would do
+ * so with the module's view of paths and credentials, not the process's).
+ *
+ * A unix socket bound to a file usually finds that file left over by the
+ * process it was checkpointed from.  It is replaced when nobody listens
+ * on it, as a server starting again replaces its own; one somebody does
+ * listen on fails the restore.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "restore.h"
+#include "tool.h"
+
+struct sock_job {
+	const struct plan_file *f;
+	struct ckpt_file_socket st;
+	unsigned int fd;	/* the process's number, for the words */
+	char name[160];		/* its address, for the words */
+};
+
+static int fail(const struct sock_job *j, const char *what)
+{
+	errmsg("restore: fd %u: %s socket %s: %s: %s", j->fd,
+	       sock_kind_name(&j->st), j->name, what, strerror(errno));
+	return -1;
+}
+
+static int set_int(int s, int level, int opt, int val)
+{
+	return setsockopt(s, level, opt, &val, sizeof(val));
+}
+
+/* The on/off options, in order: SO_REUSE* decide whether bind() works. */
+static const struct {
+	unsigned int flag;
+	int level, opt;
+	const char *name;
+} bool_opts[] = {
+	{ CKPT_SOCK_REUSEADDR, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR" },
+	{ CKPT_SOCK_REUSEPORT, SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT" },
+	{ CKPT_SOCK_KEEPALIVE, SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE" },
+	{ CKPT_SOCK_BROADCAST, SOL_SOCKET, SO_BROADCAST, "SO_BROADCAST" },
+	{ CKPT_SOCK_NODELAY, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY" },
+};
+
+/* Before bind(), as the ones above and IPV6_V6ONLY decide whether it binds. */
+static int set_options(const struct sock_job *j, int s)
+{
+	const struct ckpt_file_socket *st = &j->st;
+	size_t i;
+
+	for (i = 0; i < sizeof(bool_opts) / sizeof(bool_opts[0]); i++)
+		if ((st->flags & bool_opts[i].flag) &&
+		    set_int(s, bool_opts[i].level, bool_opts[i].opt, 1))
+			return fail(j, bool_opts[i].name);
+	/* Set either way: the default is a sysctl's, maybe not the same. */
+	if (st->family == AF_INET6 &&
+	    set_int(s, IPPROTO_IPV6, IPV6_V6ONLY,
+		    !!(st->flags & CKPT_SOCK_V6ONLY)))
+		return fail(j, "IPV6_V6ONLY");
+	/* The FORCE ones pass rmem_max and wmem_max, as a root-run server. */
+	if ((st->flags & CKPT_SOCK_RCVBUF) &&
+	    set_int(s, SOL_SOCKET, SO_RCVBUFFORCE, (int)st->rcvbuf) &&
+	    set_int(s, SOL_SOCKET, SO_RCVBUF, (int)st->rcvbuf))
+		return fail(j, "SO_RCVBUF");
+	if ((st->flags & CKPT_SOCK_SNDBUF) &&
+	    set_int(s, SOL_SOCKET, SO_SNDBUFFORCE, (int)st->sndbuf) &&
+	    set_int(s, SOL_SOCKET, SO_SNDBUF, (int)st->sndbuf))
+		return fail(j, "SO_SNDBUF");
+	return 0;
+}
+
+/* Is somebody bound to the unix socket file @path?  Asks it. */
+static bool in_use(const struct sock_job *j, const char *path)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int s, ret;
+
+	if (strlen(path) >= sizeof(un.sun_path))
+		return true;	/* cannot ask: leave it */
+	strcpy(un.sun_path, path);
+	s = socket(AF_UNIX, j->st.type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return true;
+	ret = connect(s, (struct sockaddr *)&un, sizeof(un));
+	ret = ret && (errno == ECONNREFUSED || errno == ENOENT);
+	close(s);
+	return !ret;
+}
+
+/*
+ * bind() to a file by the name the process bound with, a relative one
+ * from the directory it was relative to, so that getsockname() says it
+ * again; else (a name with "..", say) by the file's absolute name.
+ */
+static int bind_file(const struct sock_job *j, int s)
+{
+	const char *path = j->f->path;
+	struct sockaddr_un un;
+	size_t n = j->st.addr_len - offsetof(struct sockaddr_un, sun_path);
+	size_t plen = strlen(path);
+	char dir[PATH_MAX];
+	int here = -1, ret, err;
+	struct stat sb;
+	bool again = true;
+
+	memset(&un, 0, sizeof(un));
+	memcpy(&un, j->st.addr, j->st.addr_len);
+	n = strnlen(un.sun_path, n);
+	if (un.sun_path[0] == '/') {
+		/* As it was: the file may be reached through a symlink. */
+	} else if (plen > n + 1 && path[plen - n - 1] == '/' &&
+		   !memcmp(path + plen - n, un.sun_path, n) &&
+		   plen - n < sizeof(dir)) {
+		memcpy(dir, path, plen - n);
+		dir[plen - n] = 0;
+		here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (here < 0 || chdir(dir)) {
+			if (here >= 0)
+				close(here);
+			return fail(j, "cannot enter its directory");
+		}
+	} else if (plen < sizeof(un.sun_path)) {
+		memset(un.sun_path, 0, sizeof(un.sun_path));
+		memcpy(un.sun_path, path, plen);
+		n = plen;
+	} else {
+		errno = ENAMETOOLONG;
+		return fail(j, path);
+	}
+retry:
+	ret = bind(s, (struct sockaddr *)&un,
+		   offsetof(struct sockaddr_un, sun_path) + n + 1);
+	if (ret && errno == EADDRINUSE && again && !lstat(path, &sb) &&
+	    S_ISSOCK(sb.st_mode) && !in_use(j, path) && !unlink(path)) {
+		again = false;
+		goto retry;
+	}
+	err = errno;
+	if (!ret && chmod(path, j->st.mode)) {
+		err = errno;
+		ret = -1;
+	}
+	if (here >= 0) {
+		if (fchdir(here) && !ret) {
+			err = errno;
+			ret = -1;
+		}
+		close(here);
+	}
+	errno = err;
+	if (ret && err == EADDRINUSE)
+		return fail(j, "bind (another process listens on its socket file)");
+	return ret ? fail(j, "bind") : 0;
+}
+
+/* The socket of FILE record @f, which fd @fd had; its fd, or -1. */
+int socket_make(const struct plan_file *f, unsigned int fd)
+{
+	struct sock_job j = { .f = f, .fd = fd };
+	int s, type;
+
+	memcpy(&j.st, f->data, sizeof(j.st));	/* data_len checked */
+	sockaddr_words(j.name, sizeof(j.name), j.st.addr, j.st.addr_len);
+	type = j.st.type | SOCK_CLOEXEC;
+	if (f->rec.flags & O_NONBLOCK)
+		type |= SOCK_NONBLOCK;
+	s = socket(j.st.family, type, j.st.protocol);
+	if (s < 0)
+		return fail(&j, "socket");
+	if (set_options(&j, s))
+		goto err;
+	if (f->path) {
+		if (bind_file(&j, s))
+			goto err;
+	} else if (j.st.addr_len &&
+		   bind(s, (const struct sockaddr *)j.st.addr, j.st.addr_len)) {
+		fail(&j, "bind");
+		goto err;
+	}
+	if (j.st.state == CKPT_SOCK_LISTEN && listen(s, (int)j.st.backlog)) {
+		fail(&j, "listen");
+		goto err;
+	}
+	if (j.st.state == CKPT_SOCK_CONNECTED &&
+	    connect(s, (const struct sockaddr *)j.st.peer, j.st.peer_len)) {
+		sockaddr_words(j.name, sizeof(j.name), j.st.peer, j.st.peer_len);
+		errmsg("restore: fd %u: %s socket: cannot connect it to %s again: %s",
+		       fd, sock_kind_name(&j.st), j.name, strerror(errno));
+		goto err;
+	}
+	return s;
+err:
+	close(s);
+	return -1;
+}
