@@ -1315,7 +1315,7 @@ static int check_sockaddr(struct img_check *c, const char *what, u32 family,
 static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	struct ckpt_file_socket s;
-	bool un, stream, named, connected;
+	bool un, stream, named, connected, pair;
 	int ret;
 
 	if (r->data_len != sizeof(s))
@@ -1331,7 +1331,8 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 	      (s.type == X_SOCK_DGRAM && s.protocol == X_IPPROTO_UDP)))
 		return fail(c, -EINVAL, "a socket of family %u, type %u, protocol %u",
 			    s.family, s.type, s.protocol);
-	if (s.state < CKPT_SOCK_CLOSED || s.state > CKPT_SOCK_CONNECTED ||
+	if (s.state < CKPT_SOCK_CLOSED || s.state > CKPT_SOCK_PAIR ||
+	    (s.state == CKPT_SOCK_PAIR && !un) ||
 	    (s.state == CKPT_SOCK_LISTEN && !stream) ||
 	    (s.state == CKPT_SOCK_CONNECTED && stream))
 		return fail(c, -EINVAL, "a socket of type %u in state %u", s.type,
@@ -1358,6 +1359,11 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 	    connected != (s.peer_len > (un ? X_SUN_PATH_OFF : 0)))
 		return fail(c, -EINVAL, "a socket in state %u with address %u and peer %u bytes",
 			    s.state, s.addr_len, s.peer_len);
+	/* A socketpair's ends: unnamed, and paired by pipe_id. */
+	pair = s.state == CKPT_SOCK_PAIR;
+	if (pair != !!r->pipe_id || (pair && s.addr_len))
+		return fail(c, -EINVAL, "a socket in state %u, pipe_id %u, address %u bytes",
+			    s.state, r->pipe_id, s.addr_len);
 	/* Bound to a file: its absolute name, and the file's mode. */
 	named = un && s.addr_len > X_SUN_PATH_OFF && s.addr[X_SUN_PATH_OFF];
 	if (named != !!r->path_len || (r->path_len && r->data[0] != '/') ||
@@ -1434,9 +1440,9 @@ static int check_file(struct img_check *c, const struct ckpt_rec_file *r)
 			return ret;
 	}
 	if (r->kind == CKPT_FILE_SOCKET &&
-	    (r->pipe_id || r->pos || (r->flags & X_O_ACCMODE) != X_O_RDWR))
-		return fail(c, -EINVAL, "a socket with pipe_id %u, position %llu, access mode %u",
-			    r->pipe_id, XULL(r->pos), r->flags & X_O_ACCMODE);
+	    (r->pos || (r->flags & X_O_ACCMODE) != X_O_RDWR))
+		return fail(c, -EINVAL, "a socket with position %llu, access mode %u",
+			    XULL(r->pos), r->flags & X_O_ACCMODE);
 	if (!pipe && !anon_state_len(r->kind) && r->kind != CKPT_FILE_SOCKET &&
 	    (r->pipe_id || r->data_len))
 		return fail(c, -EINVAL, "a %s file with pipe_id %u and %u bytes of pipe data",

@@ -99,13 +99,16 @@ int ckpt_epoll_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 int ckpt_epoll_all_used(struct ckpt_ctx *ctx);
 
 /*
- * socket.c: the state of socket @f (fd @fd) into @st, and in @path the
- * file a unix socket is bound to; -ENOENT if @f is not a socket, another
+ * socket.c: the state of socket @f (fd @fd) into @st, in @path the file a
+ * unix socket is bound to, in @pair_id the pipe_id of a socketpair whose
+ * other end is among @c; -ENOENT if @f is not a socket, another
  * error said in @ctx.  At restore, whether @f is the socket of FILE
  * record @r.
  */
-int ckpt_socket_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
-		      struct ckpt_file_socket *st, const char **path);
+int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
+		      struct file *f, unsigned int fd,
+		      struct ckpt_file_socket *st, const char **path,
+		      u32 *pair_id);
 bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f);
 
 #endif /* CKPT_FDS_H */

@@ -156,7 +156,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 	struct kstat st;
 	size_t plen = 0, dlen = 0, n;
 	char *data = NULL;
-	u32 kind;
+	u32 kind, pair_id = 0;
 	int ret;
 
 	switch (inode->i_mode & S_IFMT) {
@@ -192,7 +192,8 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		kind = CKPT_FILE_SOCKET;
 		dlen = sizeof(anon.sock);
 		data = (char *)&anon;
-		ret = ckpt_socket_state(ctx, f, fc->fd, &anon.sock, &path);
+		ret = ckpt_socket_state(ctx, c, f, fc->fd, &anon.sock, &path,
+					&pair_id);
 		if (ret == -ENOENT)
 			goto unsupported;	/* an O_PATH fd of a socket file */
 		if (ret) {
@@ -278,7 +279,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		r->rdev = new_encode_dev(inode->i_rdev);
 		/* A pipe to the outside is not carried, only reconnected. */
 		r->pipe_id = kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO ?
-			     (u32)inode->i_ino : 0;
+			     (u32)inode->i_ino : pair_id;
 		r->path_len = plen;
 		r->data_len = dlen;
 		if (plen)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Sockets, as far as a restorer can rebuild them with socket(),
- * setsockopt(), bind(), listen() and connect(): unix, TCP and UDP sockets
- * not yet bound or bound, listening, or (datagram) connected to a peer.
+ * setsockopt(), bind(), listen(), connect() and socketpair(): unix, TCP
+ * and UDP sockets not yet bound or bound, listening, (datagram) connected
+ * to a peer, and unix socketpairs whose both ends are in the process.
  * Their state is read off the socket itself; at restore, the socket the
  * restorer made is checked against the record before the kernel takes it.
  *
@@ -149,10 +150,38 @@ static unsigned int accept_queue_len(const struct sock *sk)
 	return READ_ONCE(sk->sk_ack_backlog);
 }
 
+/*
+ * The other end of unix socket @sk, if it is one of the process's files
+ * @c: the smaller of the two socket inode numbers, which names the pair;
+ * else 0.  unix_peer() is read under the socket's state lock, and only
+ * compared.
+ */
+static u32 pair_in(const struct ckpt_fds *c, struct sock *sk)
+{
+	struct socket *other;
+	struct sock *peer;
+	unsigned int i;
+
+	if (sk->sk_family != AF_UNIX)
+		return 0;
+	unix_state_lock(sk);
+	peer = unix_peer(sk);
+	unix_state_unlock(sk);
+	if (!peer)
+		return 0;
+	for (i = 0; i < c->n; i++) {
+		other = sock_from_file(c->fds[i].file);
+		if (other && other->sk == peer)
+			return min(SOCK_INODE(other)->i_ino,
+				   SOCK_INODE(sk->sk_socket)->i_ino);
+	}
+	return 0;
+}
+
 /* The state of @sk, or what stops it from being rebuilt (said in @ctx). */
 static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 		      unsigned int fd, const char *what, const char *name,
-		      struct ckpt_file_socket *st)
+		      bool pair, struct ckpt_file_socket *st)
 {
 	struct sock *sk = sock->sk;
 	bool stream = sk->sk_type != SOCK_DGRAM;
@@ -165,10 +194,10 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 	sock_options(sk, st);
 	n = accept_queue_len(sk);
 	st->backlog = READ_ONCE(sk->sk_max_ack_backlog);
-	/* Stream data queued belongs to a connection, refused anyway. */
+	/* Data a TCP stream holds belongs to its connection, refused anyway. */
 	len = stream ? 0 : sk_rmem_alloc_get(sk);
-	if (!len && sk->sk_family == AF_UNIX)
-		len = skb_queue_len(&sk->sk_receive_queue) && !stream;
+	if (!len && sk->sk_family == AF_UNIX && state != TCP_LISTEN)
+		len = skb_queue_len(&sk->sk_receive_queue);
 	release_sock(sk);
 
 	if (state == TCP_LISTEN && stream) {
@@ -181,8 +210,8 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 	}
 	if (len)
 		return ckpt_err(ctx, -EBUSY,
-				"fd %u: %s socket %s: datagrams wait to be read; try again once they are",
-				fd, what, name);
+				"fd %u: %s socket %s: %s to be read; try again once they are",
+				fd, what, name, stream ? "data waits" : "datagrams wait");
 	if (state == TCP_CLOSE) {
 		/* A stream whose connection ended reads EOF, not ENOTCONN. */
 		if (stream && (READ_ONCE(sk->sk_shutdown) || READ_ONCE(sk->sk_err) ||
@@ -198,11 +227,21 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 		if (len < 0)
 			len = 0;
 		addr_words(peer, sizeof(peer), st->peer, len);
-		if (stream && sk->sk_family == AF_UNIX && !is_bound(sk, len) &&
-		    !st->addr_len)
-			return ckpt_err(ctx, -EOPNOTSUPP,
-					"fd %u: %s socketpair: connected stream sockets are not supported yet",
-					fd, what);
+		if (sk->sk_family == AF_UNIX && !is_bound(sk, len) &&
+		    !st->addr_len) {
+			if (!pair)
+				return ckpt_err(ctx, -EOPNOTSUPP,
+						"fd %u: %s socketpair: its other end is not in the process, which is not supported yet",
+						fd, what);
+			if (READ_ONCE(sk->sk_shutdown))
+				return ckpt_err(ctx, -EOPNOTSUPP,
+						"fd %u: %s socketpair: shut down in a direction, which a restore cannot make again",
+						fd, what);
+			/* Its peer's name is only a family. */
+			memset(st->peer, 0, sizeof(st->peer));
+			st->state = CKPT_SOCK_PAIR;
+			return 0;
+		}
 		if (stream)
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"fd %u: %s connection %s to %s: connected stream sockets are not supported yet",
@@ -223,14 +262,18 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 /**
  * ckpt_socket_state - the state of socket @f, opened as fd @fd
  * @ctx: the dump, for the words of an error
+ * @c: the process's files, among which a socketpair's other end may be
  * @f: a file; -ENOENT if it is not a socket (nothing said)
  * @fd: its number in the process
  * @st: filled in
  * @path: set to the name of the socket file a unix socket is bound to, in
  *	@ctx's path buffer, or NULL
+ * @pair_id: set to the pipe_id of a socketpair, or 0
  */
-int ckpt_socket_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
-		      struct ckpt_file_socket *st, const char **path)
+int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
+		      struct file *f, unsigned int fd,
+		      struct ckpt_file_socket *st, const char **path,
+		      u32 *pair_id)
 {
 	struct socket *sock = sock_from_file(f);
 	struct unix_sock *u;
@@ -240,6 +283,7 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
 	int len;
 
 	*path = NULL;
+	*pair_id = 0;
 	if (!sock)
 		return -ENOENT;
 	sk = sock->sk;
@@ -268,9 +312,12 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, struct file *f, unsigned int fd,
 	addr_words(name, sizeof(name), st->addr, st->addr_len);
 	if (!st->addr_len)
 		memset(st->addr, 0, sizeof(st->addr));
-	len = sock_state(ctx, sock, fd, what, name, st);
+	*pair_id = pair_in(c, sk);
+	len = sock_state(ctx, sock, fd, what, name, *pair_id, st);
 	if (len)
 		return len;
+	if (st->state != CKPT_SOCK_PAIR)
+		*pair_id = 0;
 	if (st->state != CKPT_SOCK_LISTEN)
 		st->backlog = 0;
 	if (sk->sk_family != AF_UNIX)
@@ -322,8 +369,8 @@ static bool socket_is(const struct ckpt_rec_file *r,
 	    sk->sk_protocol != st->protocol)
 		return false;
 	if (state != (st->state == CKPT_SOCK_LISTEN ? TCP_LISTEN :
-		      st->state == CKPT_SOCK_CONNECTED ? TCP_ESTABLISHED :
-		      TCP_CLOSE))
+		      st->state == CKPT_SOCK_CLOSED ? TCP_CLOSE :
+		      TCP_ESTABLISHED))
 		return false;
 	len = sock_name(sock, addr, false);
 	if (len < 0 || is_bound(sk, len) != !!st->addr_len)
@@ -335,6 +382,8 @@ static bool socket_is(const struct ckpt_rec_file *r,
 		   (len != (int)st->addr_len || memcmp(addr, st->addr, len))) {
 		return false;
 	}
+	if (st->state == CKPT_SOCK_PAIR)	/* to an unnamed socket */
+		return sock_name(sock, addr, true) == sizeof(sa_family_t);
 	if (st->state != CKPT_SOCK_CONNECTED)
 		return true;
 	len = sock_name(sock, addr, true);

@@ -722,7 +722,7 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		j_u64(&s->j, "family", so.family);
 		j_u64(&s->j, "type", so.type);
 		j_u64(&s->j, "protocol", so.protocol);
-		j_str(&s->j, "state", sock_state_names[so.state & 3]);
+		j_str(&s->j, "state", sock_state_names[so.state <= CKPT_SOCK_PAIR ? so.state : 0]);
 		j_str(&s->j, "address", so.addr_len ? addr : NULL);
 		j_str(&s->j, "peer", so.peer_len ? peer : NULL);
 		j_u64(&s->j, "backlog", so.backlog);
@@ -736,10 +736,12 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		j_close(&s->j, '}');
 		return;
 	}
-	fprintf(s->out, " %s %s %s", sock_kind_name(&so), sock_state_names[so.state & 3],
+	fprintf(s->out, " %s %s %s", sock_kind_name(&so), sock_state_names[so.state <= CKPT_SOCK_PAIR ? so.state : 0],
 		addr);
 	if (so.peer_len)
 		fprintf(s->out, " peer %s", peer);
+	if (r->pipe_id)
+		fprintf(s->out, " pair %u", r->pipe_id);
 	if (so.state == CKPT_SOCK_LISTEN)
 		fprintf(s->out, " backlog %u", so.backlog);
 	if (so.flags) {

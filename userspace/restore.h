@@ -88,6 +88,13 @@ int anon_file_make(const struct plan_file *f);
  */
 int socket_make(const struct plan_file *f, unsigned int fd);
 /*
+ * socket_make.c: the unix socketpair FILE record @i is an end of, both
+ * ends left at @base + their FILE indexes (@above is free for
+ * temporaries) and marked in @made.  0, or -1 after saying why.
+ */
+int socketpair_make(const struct plan *p, size_t i, int base, int above,
+		    bool *made);
+/*
  * anon_files.c, after every other file the child makes is at @base + its
  * FILE index: the epolls, there too, with their targets.  @above is free
  * for temporaries.  0, or -1 after saying why.

@@ -158,6 +158,7 @@ static int hand_over_pipes(const struct plan *p, const int *keep,
 {
 	const struct plan_file *f;
 	int *pipes, base = park_base, end, ret = -1;
+	bool *paired = NULL;
 	size_t i, j;
 
 	for (i = 0; i < nr_keep; i++)
@@ -171,8 +172,20 @@ static int hand_over_pipes(const struct plan *p, const int *keep,
 	}
 	for (i = 0; i < 2 * p->nr_files; i++)
 		pipes[i] = -1;
+	paired = calloc(p->nr_files + 1, sizeof(*paired));
+	if (!paired) {
+		errmsg("restore: out of memory");
+		goto out;
+	}
 	for (i = 0; i < p->nr_files; i++) {
 		f = &p->files[i];
+		if (f->rec.kind == CKPT_FILE_SOCKET && f->rec.pipe_id) {
+			if (!paired[i] &&
+			    socketpair_make(p, i, base, base + (int)p->nr_files,
+					    paired))
+				goto out;
+			continue;
+		}
 		if (f->rec.kind == CKPT_FILE_EVENTFD ||
 		    f->rec.kind == CKPT_FILE_SIGNALFD ||
 		    f->rec.kind == CKPT_FILE_TIMERFD ||
@@ -208,6 +221,7 @@ out:
 			close(pipes[i]);
 		}
 	free(pipes);
+	free(paired);
 	return ret;
 }
 

@@ -6,6 +6,8 @@
  * child makes (a module cannot bind or listen for a process: it would do
  * so with the module's view of paths and credentials, not the process's).
  *
+ * A socketpair is made whole, both ends at once, when the first is met.
+ *
  * A unix socket bound to a file usually finds that file left over by the
  * process it was checkpointed from.  It is replaced when nobody listens
  * on it, as a server starting again replaces its own; one somebody does
@@ -209,4 +211,59 @@ int socket_make(const struct plan_file *f, unsigned int fd)
 err:
 	close(s);
 	return -1;
+}
+
+/*
+ * The socketpair of FILE record @i: both ends, at @base + the index of
+ * each; the twin is the one other SOCKET record of its pipe_id.  @made
+ * marks both.  0, or -1 after saying why.
+ */
+int socketpair_make(const struct plan *p, size_t i, int base, int above,
+		    bool *made)
+{
+	const struct plan_file *f = &p->files[i], *g;
+	struct ckpt_file_socket st;
+	size_t j, twin = p->nr_files;
+	int sv[2], k, fd, ret = 0;
+
+	for (j = 0; j < p->nr_files; j++) {
+		g = &p->files[j];
+		if (j == i || g->rec.kind != CKPT_FILE_SOCKET ||
+		    g->rec.pipe_id != f->rec.pipe_id)
+			continue;
+		if (twin < p->nr_files) {
+			errmsg("restore: socketpair %u has more than two ends",
+			       f->rec.pipe_id);
+			return -1;
+		}
+		twin = j;
+	}
+	if (twin == p->nr_files) {
+		errmsg("restore: socketpair %u has one end only", f->rec.pipe_id);
+		return -1;
+	}
+	memcpy(&st, f->data, sizeof(st));	/* data_len checked */
+	if (socketpair(AF_UNIX, st.type | SOCK_CLOEXEC, 0, sv)) {
+		errmsg("restore: socketpair %u (%s): %s", f->rec.pipe_id,
+		       sock_kind_name(&st), strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < 2; k++) {
+		j = k ? twin : i;
+		g = &p->files[j];
+		fd = fcntl(sv[k], F_DUPFD_CLOEXEC, above);
+		if (fd < 0 ||
+		    ((g->rec.flags & O_NONBLOCK) && fcntl(fd, F_SETFL, O_NONBLOCK)) ||
+		    dup3(fd, base + (int)j, O_CLOEXEC) < 0) {
+			errmsg("restore: socketpair %u: %s", f->rec.pipe_id,
+			       strerror(errno));
+			ret = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		made[j] = true;
+	}
+	close(sv[0]);
+	close(sv[1]);
+	return ret;
 }

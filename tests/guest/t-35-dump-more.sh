@@ -103,13 +103,15 @@ sockets_show() {
 	echo "$out" | grep -q 'SOCKET .* UDP connected 127\.0\.0\.1:[1-9][0-9]* peer 127\.0\.0\.1:[1-9][0-9]*$' &&
 	echo "$out" | grep -q "SOCKET .* unix stream listen sub/listen.sock backlog 5 mode 0600 \"$dir/sub/listen.sock\"\$" &&
 	echo "$out" | grep -q 'SOCKET .* unix datagram closed @ckpt-test-[0-9]*$' &&
-	echo "$out" | grep -q 'SOCKET .* TCP closed (not bound) keepalive|rcvbuf rcvbuf 12345$' ||
+	echo "$out" | grep -q 'SOCKET .* TCP closed (not bound) keepalive|rcvbuf rcvbuf 12345$' &&
+	[ "$(echo "$out" | grep -c 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]*$')" = 2 ] &&
+	[ "$(echo "$out" | grep -c 'SOCKET .* unix datagram socketpair (not bound) pair [1-9][0-9]*$')" = 2 ] ||
 		{ echo "FAIL: the sockets in ckpt show: $out"; kill -9 "$pid"; return 1; }
 	out=$(ckpt show --json "$dir/img" | python3 -c 'import json, sys
 fs = json.load(sys.stdin)["files"]
 print(sorted(f["socket"]["kind"] + " " + f["socket"]["state"] for f in fs if f["kind"] == "SOCKET"))') ||
 		{ echo "FAIL: ckpt show --json of sockets is not JSON"; kill -9 "$pid"; return 1; }
-	[ "$out" = "['TCP closed', 'TCP listen', 'TCPv6 listen', 'UDP closed', 'UDP connected', 'unix datagram closed', 'unix stream listen']" ] ||
+	[ "$out" = "['TCP closed', 'TCP listen', 'TCPv6 listen', 'UDP closed', 'UDP connected', 'unix datagram closed', 'unix datagram socketpair', 'unix datagram socketpair', 'unix stream listen', 'unix stream socketpair', 'unix stream socketpair']" ] ||
 		{ echo "FAIL: sockets in ckpt show --json: $out"; kill -9 "$pid"; return 1; }
 	# The original still listens: the port is taken, and the restore says so.
 	out=$(ckpt restore --new-pid -i "$dir/img" 2>&1) && { echo "FAIL: restored over a live listener"; kill -9 "$pid"; return 1; }

@@ -4,7 +4,8 @@
  * TCP_NODELAY, in an epoll), a TCPv6 one (IPV6_V6ONLY), a bound UDP
  * socket and one connected to it, a unix stream listener bound to a file
  * by a relative name, an abstract unix datagram socket, and an unbound
- * TCP socket with SO_KEEPALIVE and SO_RCVBUF.  After the wait each has
+ * TCP socket with SO_KEEPALIVE and SO_RCVBUF, a unix stream socketpair
+ * (one end non-blocking, in the epoll) and a datagram one.  After the wait each has
  * its address, peer and options again, and each works: connections are
  * accepted, datagrams arrive, the epoll sees the listener ready.
  */
@@ -25,7 +26,7 @@
 /* The runner's SIGUSR1s (no SA_RESTART) may interrupt any wait. */
 #define RETRY(r, expr) do (r) = (expr); while ((r) < 0 && errno == EINTR)
 
-enum { TCP4, TCP6, UDP, UDPC, UNIXL, UNIXD, BARE, NR };
+enum { TCP4, TCP6, UDP, UDPC, UNIXL, UNIXD, BARE, PAIR0, PAIR1, DPAIR0, DPAIR1, NR };
 
 static int fds[NR];
 static struct sockaddr_storage names[NR];
@@ -152,10 +153,15 @@ int main(int argc, char **argv)
 	      !setsockopt(fds[BARE], SOL_SOCKET, SO_RCVBUF, &(int){ 12345 }, sizeof(int)),
 	      "bare options");
 	rcvbuf = opt(fds[BARE], SOL_SOCKET, SO_RCVBUF);
+	MUST(!socketpair(AF_UNIX, SOCK_STREAM, 0, &fds[PAIR0]) &&
+	     !socketpair(AF_UNIX, SOCK_DGRAM, 0, &fds[DPAIR0]) &&
+	     !fcntl(fds[PAIR1], F_SETFL, O_NONBLOCK), "socketpair");
 	for (n = 0; n < NR; n++)
 		remember(n);
 	ep = epoll_create1(0);
 	MUST(ep >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, fds[TCP4], &ev), "epoll");
+	ev.data.u64 = 43;
+	MUST(!epoll_ctl(ep, EPOLL_CTL_ADD, fds[PAIR1], &ev), "epoll of the pair");
 
 	zdtm_ready();
 	zdtm_wait();
@@ -191,6 +197,25 @@ int main(int argc, char **argv)
 	close(n);
 	RETRY(r, read(fds[UNIXD], buf, sizeof(buf)));
 	MUST(r == 2, "unix datagram receive");
+	/* The pairs are still pairs, the non-blocking end still so. */
+	if (!(fcntl(fds[PAIR1], F_GETFL) & O_NONBLOCK) ||
+	    read(fds[PAIR1], buf, 1) != -1 || errno != EAGAIN)
+		zdtm_fail("the socketpair's non-blocking end blocks, or has data");
+	MUST(write(fds[PAIR0], "pair", 4) == 4, "socketpair write");
+	memset(&ev, 0, sizeof(ev));
+	RETRY(r, epoll_wait(ep, &ev, 1, 5000));
+	MUST(r == 1 && ev.data.u64 == 43, "epoll_wait on the socketpair");
+	RETRY(r, read(fds[PAIR1], buf, sizeof(buf)));
+	MUST(r == 4 && !memcmp(buf, "pair", 4), "socketpair read");
+	MUST(write(fds[PAIR1], "back", 4) == 4, "socketpair write back");
+	RETRY(r, read(fds[PAIR0], buf, sizeof(buf)));
+	MUST(r == 4 && !memcmp(buf, "back", 4), "socketpair read back");
+	MUST(send(fds[DPAIR1], "d1", 2, 0) == 2 && send(fds[DPAIR1], "d22", 3, 0) == 3,
+	     "datagram socketpair send");
+	RETRY(r, read(fds[DPAIR0], buf, sizeof(buf)));
+	MUST(r == 2, "datagram socketpair: the first datagram, whole");
+	RETRY(r, read(fds[DPAIR0], buf, sizeof(buf)));
+	MUST(r == 3, "datagram socketpair: the second datagram, whole");
 	/* The epoll sees a connection waiting on the listener. */
 	n = connect_to(AF_INET, TCP4);
 	MUST(n >= 0, "tcp4 connect for the epoll");

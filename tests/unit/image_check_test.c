@@ -1568,8 +1568,22 @@ static void test_files_pages(void)
 	    "a socket in state 1 with a backlog of 128",
 	    { struct ckpt_file_socket st = tcp_listener();
 	      st.state = CKPT_SOCK_CLOSED; (to_socket(&m, st, NULL)); });
+	MUT("file/socket-pair", 0, 0, 0, NULL,
+	    { struct ckpt_file_socket st = unix_listener();
+	      st.state = CKPT_SOCK_PAIR; st.backlog = 0; st.addr_len = 0;
+	      st.mode = 0; memset(st.addr, 0, sizeof(st.addr));
+	      (to_socket(&m, st, NULL)); F(0)->pipe_id = 9; });
+	MUT("file/socket-pair-unpaired", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket in state 4, pipe_id 0, address 0 bytes",
+	    { struct ckpt_file_socket st = unix_listener();
+	      st.state = CKPT_SOCK_PAIR; st.backlog = 0; st.addr_len = 0;
+	      st.mode = 0; memset(st.addr, 0, sizeof(st.addr));
+	      (to_socket(&m, st, NULL)); });
+	MUT("file/socket-listen-paired", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket in state 2, pipe_id 9, address 16 bytes",
+	    { (to_socket(&m, tcp_listener(), NULL)); F(0)->pipe_id = 9; });
 	MUT("file/socket-position", -EINVAL, CKPT_REC_FILE, 0,
-	    "a socket with pipe_id 0, position 5, access mode 2",
+	    "a socket with position 5, access mode 2",
 	    { (to_socket(&m, tcp_listener(), NULL)); F(0)->pos = 5; });
 	MUT("file/socket-short", -EINVAL, CKPT_REC_FILE, 0,
 	    "a socket with 8 bytes of state, not 296",

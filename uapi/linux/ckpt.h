@@ -690,7 +690,7 @@ struct ckpt_rec_file {
 	__u32 id;		/* referenced by FD records */
 	__u32 kind;		/* enum ckpt_file_kind */
 	__u32 flags;		/* O_* status flags and access mode */
-	__u32 pipe_id;		/* PIPE/FIFO: same id, same pipe */
+	__u32 pipe_id;		/* PIPE/FIFO, socketpair: same id, same pipe */
 	__u64 pos;
 	__u64 ino;
 	__u32 dev;
@@ -749,16 +749,19 @@ struct ckpt_epoll_target {
 /*
  * A socket (FILE kind SOCKET: data[] is this; path[], if any, the absolute
  * name of the socket file a unix socket is bound to).  It is what a
- * restorer rebuilds with socket(), setsockopt(), bind(), listen() and
- * connect(): a socket not yet bound or bound, one listening with no
- * connection waiting to be accepted, or a datagram socket connected to a
- * peer, with nothing queued to read.  A dump refuses the others (a
- * connected stream, data or connections in a queue) in words.
+ * restorer rebuilds with socket(), setsockopt(), bind(), listen(),
+ * connect() and socketpair(): a socket not yet bound or bound, one
+ * listening with no connection waiting to be accepted, a datagram socket
+ * connected to a peer, or one end of a unix socketpair whose other end is
+ * in the process too (the two FILE records share a pipe_id), with nothing
+ * queued to read.  A dump refuses the others (a connected stream to
+ * outside the process, data or connections in a queue) in words.
  */
 enum ckpt_sock_state {
 	CKPT_SOCK_CLOSED	= 1,	/* not listening or connected */
 	CKPT_SOCK_LISTEN	= 2,	/* stream, seqpacket */
 	CKPT_SOCK_CONNECTED	= 3,	/* datagram, to peer[] */
+	CKPT_SOCK_PAIR		= 4,	/* unix, unnamed, to its pipe_id twin */
 };
 
 #define CKPT_SOCK_REUSEADDR	_BITUL(0)
