@@ -1318,10 +1318,16 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 	bool un, stream, named, connected, pair;
 	int ret;
 
-	if (r->data_len != sizeof(s))
+	if (r->data_len < sizeof(s))
 		return fail(c, -EINVAL, "a socket with %u bytes of state, not %zu",
 			    r->data_len, sizeof(s));
 	memcpy(&s, r->data + r->path_len, sizeof(s));	/* after the path */
+	/* Bytes waiting: only a stream socketpair's end has them. */
+	if (r->data_len > sizeof(s) &&
+	    (s.state != CKPT_SOCK_PAIR || s.type != X_SOCK_STREAM ||
+	     r->data_len - sizeof(s) > CKPT_SOCK_DATA_MAX))
+		return fail(c, -EINVAL, "a socket of type %u in state %u with %zu bytes waiting",
+			    s.type, s.state, r->data_len - sizeof(s));
 	un = s.family == X_AF_UNIX;
 	stream = s.type != X_SOCK_DGRAM;
 	if (un ? (s.type != X_SOCK_STREAM && s.type != X_SOCK_DGRAM &&

@@ -101,14 +101,15 @@ int ckpt_epoll_all_used(struct ckpt_ctx *ctx);
 /*
  * socket.c: the state of socket @f (fd @fd) into @st, in @path the file a
  * unix socket is bound to, in @pair_id the pipe_id of a socketpair whose
- * other end is among @c; -ENOENT if @f is not a socket, another
+ * other end is among @c and in @data (kvmalloc'd) the bytes waiting in a
+ * stream one; -ENOENT if @f is not a socket, another
  * error said in @ctx.  At restore, whether @f is the socket of FILE
  * record @r.
  */
 int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 		      struct file *f, unsigned int fd,
 		      struct ckpt_file_socket *st, const char **path,
-		      u32 *pair_id);
+		      u32 *pair_id, u8 **data, size_t *data_len);
 bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f);
 
 #endif /* CKPT_FDS_H */

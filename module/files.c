@@ -157,6 +157,8 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 	size_t plen = 0, dlen = 0, n;
 	char *data = NULL;
 	u32 kind, pair_id = 0;
+	u8 *queued;
+	size_t nq;
 	int ret;
 
 	switch (inode->i_mode & S_IFMT) {
@@ -193,12 +195,28 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		dlen = sizeof(anon.sock);
 		data = (char *)&anon;
 		ret = ckpt_socket_state(ctx, c, f, fc->fd, &anon.sock, &path,
-					&pair_id);
+					&pair_id, &queued, &nq);
 		if (ret == -ENOENT)
 			goto unsupported;	/* an O_PATH fd of a socket file */
 		if (ret) {
 			ctx->err_fd = fc->fd;
 			return ret;
+		}
+		/* A socketpair end's waiting bytes follow its state. */
+		if (queued) {
+			data = kvmalloc(dlen + nq, GFP_KERNEL);
+			if (data) {
+				memcpy(data, &anon.sock, dlen);
+				memcpy(data + dlen, queued, nq);
+				dlen += nq;
+			}
+			kvfree(queued);
+			if (!data) {
+				ctx->err_fd = fc->fd;
+				return ckpt_err(ctx, -ENOMEM,
+						"fd %u: cannot keep the %zu bytes waiting in its socketpair",
+						fc->fd, nq);
+			}
 		}
 		/* A unix socket's file, its name to bind again. */
 		plen = path ? strlen(path) + 1 : 0;

@@ -178,6 +178,83 @@ static u32 pair_in(const struct ckpt_fds *c, struct sock *sk)
 	return 0;
 }
 
+/*
+ * The bytes waiting in unix stream socket @sk's receive queue, copied to
+ * @dst (when not NULL, @max at most) without consuming them; -EMSGSIZE
+ * past @max, -EOPNOTSUPP for passed fds or out-of-band data, which bytes
+ * cannot carry.  Under the socket's iolock, as its readers, and the
+ * queue's lock, as its writers.
+ */
+static long unix_peek(struct sock *sk, u8 *dst, size_t max)
+{
+	struct unix_sock *u = unix_sk(sk);
+	struct sk_buff *skb;
+	long ret = 0;
+	size_t n = 0;
+	u32 len;
+
+	mutex_lock(&u->iolock);
+	spin_lock(&sk->sk_receive_queue.lock);
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		if (UNIXCB(skb).fp || READ_ONCE(u->oob_skb)) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		len = skb->len - UNIXCB(skb).consumed;
+		if (dst) {
+			if (n + len > max) {
+				ret = -EMSGSIZE;
+				break;
+			}
+			ret = skb_copy_bits(skb, UNIXCB(skb).consumed, dst + n, len);
+			if (ret)
+				break;
+		}
+		n += len;
+	}
+	spin_unlock(&sk->sk_receive_queue.lock);
+	mutex_unlock(&u->iolock);
+	return ret ? ret : (long)n;
+}
+
+/*
+ * What waits in socketpair end @sk for its reader, kvmalloc'd in *@data
+ * (NULL for none), or -errno said in @ctx.
+ */
+static int pair_data(struct ckpt_ctx *ctx, struct sock *sk, unsigned int fd,
+		     const char *what, u8 **data, size_t *len)
+{
+	long n = unix_peek(sk, NULL, 0);
+	u8 *buf;
+
+	*data = NULL;
+	*len = 0;
+	if (n > CKPT_SOCK_DATA_MAX)
+		n = -EMSGSIZE;
+	if (n <= 0 && n != -EMSGSIZE && n != -EOPNOTSUPP)
+		return n;
+	buf = n > 0 ? kvmalloc(n, GFP_KERNEL) : NULL;
+	if (n > 0 && !buf)
+		n = -ENOMEM;
+	if (n > 0)
+		n = unix_peek(sk, buf, n);
+	if (n == -EOPNOTSUPP)
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "fd %u: %s socketpair: fds or out-of-band data wait to be read, which a restore cannot send again",
+			 fd, what);
+	else if (n < 0)
+		ckpt_err(ctx, n == -EMSGSIZE ? -EFBIG : (int)n,
+			 "fd %u: %s socketpair: cannot keep the data waiting to be read (%s)",
+			 fd, what, n == -EMSGSIZE ? "too much, or it grew" : "no memory");
+	if (n < 0) {
+		kvfree(buf);
+		return n == -EMSGSIZE ? -EFBIG : (int)n;
+	}
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
 /* The state of @sk, or what stops it from being rebuilt (said in @ctx). */
 static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 		      unsigned int fd, const char *what, const char *name,
@@ -196,7 +273,9 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 	st->backlog = READ_ONCE(sk->sk_max_ack_backlog);
 	/* Data a TCP stream holds belongs to its connection, refused anyway. */
 	len = stream ? 0 : sk_rmem_alloc_get(sk);
-	if (!len && sk->sk_family == AF_UNIX && state != TCP_LISTEN)
+	/* A stream socketpair's bytes are carried: pair_data(). */
+	if (!len && sk->sk_family == AF_UNIX && state != TCP_LISTEN &&
+	    !(pair && sk->sk_type == SOCK_STREAM))
 		len = skb_queue_len(&sk->sk_receive_queue);
 	release_sock(sk);
 
@@ -269,11 +348,14 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
  * @path: set to the name of the socket file a unix socket is bound to, in
  *	@ctx's path buffer, or NULL
  * @pair_id: set to the pipe_id of a socketpair, or 0
+ * @data: set to the bytes waiting in a stream socketpair's end, kvmalloc'd,
+ *	or NULL
+ * @data_len: set to their number
  */
 int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 		      struct file *f, unsigned int fd,
 		      struct ckpt_file_socket *st, const char **path,
-		      u32 *pair_id)
+		      u32 *pair_id, u8 **data, size_t *data_len)
 {
 	struct socket *sock = sock_from_file(f);
 	struct unix_sock *u;
@@ -284,6 +366,8 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 
 	*path = NULL;
 	*pair_id = 0;
+	*data = NULL;
+	*data_len = 0;
 	if (!sock)
 		return -ENOENT;
 	sk = sock->sk;
@@ -316,10 +400,12 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 	len = sock_state(ctx, sock, fd, what, name, *pair_id, st);
 	if (len)
 		return len;
-	if (st->state != CKPT_SOCK_PAIR)
-		*pair_id = 0;
 	if (st->state != CKPT_SOCK_LISTEN)
 		st->backlog = 0;
+	if (st->state != CKPT_SOCK_PAIR)
+		*pair_id = 0;
+	else if (sk->sk_type == SOCK_STREAM)
+		return pair_data(ctx, sk, fd, what, data, data_len);
 	if (sk->sk_family != AF_UNIX)
 		return 0;
 	/* Bound to a file: the address is set only after the path is. */

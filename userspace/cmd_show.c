@@ -727,6 +727,7 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		j_str(&s->j, "peer", so.peer_len ? peer : NULL);
 		j_u64(&s->j, "backlog", so.backlog);
 		j_bits(&s->j, "options", so.flags, &sock_flag_names);
+		j_u64(&s->j, "bytes_waiting", r->data_len - sizeof(so));
 		j_u64(&s->j, "rcvbuf", so.rcvbuf);
 		j_u64(&s->j, "sndbuf", so.sndbuf);
 		if (r->path_len) {
@@ -742,6 +743,8 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		fprintf(s->out, " peer %s", peer);
 	if (r->pipe_id)
 		fprintf(s->out, " pair %u", r->pipe_id);
+	if (r->data_len > sizeof(so))
+		fprintf(s->out, " %zu bytes waiting", r->data_len - sizeof(so));
 	if (so.state == CKPT_SOCK_LISTEN)
 		fprintf(s->out, " backlog %u", so.backlog);
 	if (so.flags) {

@@ -223,7 +223,7 @@ int socketpair_make(const struct plan *p, size_t i, int base, int above,
 {
 	const struct plan_file *f = &p->files[i], *g;
 	struct ckpt_file_socket st;
-	size_t j, twin = p->nr_files;
+	size_t j, n, twin = p->nr_files;
 	int sv[2], k, fd, ret = 0;
 
 	for (j = 0; j < p->nr_files; j++) {
@@ -251,6 +251,14 @@ int socketpair_make(const struct plan *p, size_t i, int base, int above,
 	for (k = 0; k < 2; k++) {
 		j = k ? twin : i;
 		g = &p->files[j];
+		/* What waited for end k, sent from the other end again. */
+		n = g->rec.data_len - sizeof(st);
+		if (n && send(sv[!k], (const char *)g->data + sizeof(st), n,
+			      MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
+			errmsg("restore: socketpair %u: cannot send its %zu waiting bytes again: %s",
+			       f->rec.pipe_id, n, strerror(errno));
+			ret = -1;
+		}
 		fd = fcntl(sv[k], F_DUPFD_CLOEXEC, above);
 		if (fd < 0 ||
 		    ((g->rec.flags & O_NONBLOCK) && fcntl(fd, F_SETFL, O_NONBLOCK)) ||

@@ -104,7 +104,8 @@ sockets_show() {
 	echo "$out" | grep -q "SOCKET .* unix stream listen sub/listen.sock backlog 5 mode 0600 \"$dir/sub/listen.sock\"\$" &&
 	echo "$out" | grep -q 'SOCKET .* unix datagram closed @ckpt-test-[0-9]*$' &&
 	echo "$out" | grep -q 'SOCKET .* TCP closed (not bound) keepalive|rcvbuf rcvbuf 12345$' &&
-	[ "$(echo "$out" | grep -c 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]*$')" = 2 ] &&
+	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]*$' &&
+	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* 6 bytes waiting$' &&
 	[ "$(echo "$out" | grep -c 'SOCKET .* unix datagram socketpair (not bound) pair [1-9][0-9]*$')" = 2 ] ||
 		{ echo "FAIL: the sockets in ckpt show: $out"; kill -9 "$pid"; return 1; }
 	out=$(ckpt show --json "$dir/img" | python3 -c 'import json, sys

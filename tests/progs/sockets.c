@@ -5,7 +5,8 @@
  * socket and one connected to it, a unix stream listener bound to a file
  * by a relative name, an abstract unix datagram socket, and an unbound
  * TCP socket with SO_KEEPALIVE and SO_RCVBUF, a unix stream socketpair
- * (one end non-blocking, in the epoll) and a datagram one.  After the wait each has
+ * (one end non-blocking, in the epoll, bytes in flight to it) and a
+ * datagram one.  After the wait each has
  * its address, peer and options again, and each works: connections are
  * accepted, datagrams arrive, the epoll sees the listener ready.
  */
@@ -156,6 +157,8 @@ int main(int argc, char **argv)
 	MUST(!socketpair(AF_UNIX, SOCK_STREAM, 0, &fds[PAIR0]) &&
 	     !socketpair(AF_UNIX, SOCK_DGRAM, 0, &fds[DPAIR0]) &&
 	     !fcntl(fds[PAIR1], F_SETFL, O_NONBLOCK), "socketpair");
+	/* In flight at the dump: the image carries it. */
+	MUST(write(fds[PAIR0], "queued", 6) == 6, "socketpair write");
 	for (n = 0; n < NR; n++)
 		remember(n);
 	ep = epoll_create1(0);
@@ -198,9 +201,11 @@ int main(int argc, char **argv)
 	RETRY(r, read(fds[UNIXD], buf, sizeof(buf)));
 	MUST(r == 2, "unix datagram receive");
 	/* The pairs are still pairs, the non-blocking end still so. */
+	RETRY(r, read(fds[PAIR1], buf, sizeof(buf)));
+	MUST(r == 6 && !memcmp(buf, "queued", 6), "the socketpair's bytes in flight");
 	if (!(fcntl(fds[PAIR1], F_GETFL) & O_NONBLOCK) ||
 	    read(fds[PAIR1], buf, 1) != -1 || errno != EAGAIN)
-		zdtm_fail("the socketpair's non-blocking end blocks, or has data");
+		zdtm_fail("the socketpair's non-blocking end blocks, or has more data");
 	MUST(write(fds[PAIR0], "pair", 4) == 4, "socketpair write");
 	memset(&ev, 0, sizeof(ev));
 	RETRY(r, epoll_wait(ep, &ev, 1, 5000));

@@ -1585,6 +1585,11 @@ static void test_files_pages(void)
 	MUT("file/socket-position", -EINVAL, CKPT_REC_FILE, 0,
 	    "a socket with position 5, access mode 2",
 	    { (to_socket(&m, tcp_listener(), NULL)); F(0)->pos = 5; });
+	MUT("file/socket-listener-with-bytes", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket of type 1 in state 2 with 8 bytes waiting",
+	    { struct ckpt_file_socket st[2] = { tcp_listener() };
+	      to_made(&m, CKPT_FILE_SOCKET, NULL, st, sizeof(st[0]) + 8);
+	      F(0)->flags = 2; F(0)->pos = 0; });
 	MUT("file/socket-short", -EINVAL, CKPT_REC_FILE, 0,
 	    "a socket with 8 bytes of state, not 296",
 	    { (to_socket(&m, tcp_listener(), NULL)); F(0)->data_len = 8;
