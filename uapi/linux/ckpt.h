@@ -755,8 +755,9 @@ struct ckpt_epoll_target {
  * connected to a peer, or one end of a unix socketpair whose other end is
  * in the process too (the two FILE records share a pipe_id), with nothing
  * queued to read but, for a stream socketpair, the bytes waiting for this
- * end, which follow this struct in data[] (CKPT_SOCK_DATA_MAX at most).  A dump refuses the others (a connected stream to
- * outside the process, data or connections in a queue) in words.
+ * end, which follow this struct in data[] (CKPT_SOCK_DATA_MAX at most).
+ * A dump refuses the others (a connected stream to outside the process,
+ * data or connections in a queue) in words.
  */
 enum ckpt_sock_state {
 	CKPT_SOCK_CLOSED	= 1,	/* not listening or connected */
@@ -775,7 +776,7 @@ enum ckpt_sock_state {
 #define CKPT_SOCK_SNDBUF	_BITUL(7)	/* sndbuf was set by SO_SNDBUF */
 
 #define CKPT_SOCKADDR_MAX	128	/* sizeof(struct sockaddr_storage) */
-#define CKPT_SOCK_DATA_MAX	(1U << 22)	/* a socketpair end's bytes */
+#define CKPT_SOCK_DATA_MAX	4194304	/* a socketpair end's bytes, 4 MiB */
 
 struct ckpt_file_socket {
 	__u16 family;		/* AF_UNIX, AF_INET, AF_INET6 */
