@@ -165,4 +165,3 @@ nginx_run() {
 run_test nginx-restore nginx_run
 
 rm -rf "$W"
-summary
