@@ -524,7 +524,7 @@ run_test periodic-mem-touch-detects-damage self_test
 # process verifies every page against its shadow tables.  In steady state
 # an image allocates no hbuf chunk.
 churn() {
-	local d=$W/churn img p rc
+	local d=$W/churn img p rc n
 	mkdir -p "$d"
 	(cd "$d" && exec mem_churn --period-us 100 >"$d/out" 2>&1) &
 	p=$!
@@ -541,12 +541,14 @@ churn() {
 	[ $rc -eq 0 ] || { echo "FAIL: the original failed: $(tail -n 1 "$d/out")"; return 1; }
 	for img in 30 29 20 11 2; do
 		# One caught in a FOLL_FORCE write has /proc/PID/mem open, which
-		# no restore can reopen: take the one before it.
-		while ckpt show "$d/img/$(printf %06d "$img").img" | grep -q '/proc/[0-9]*/mem'; do
-			echo "$img: has /proc/PID/mem open, taking $((img - 1))"
-			img=$((img - 1))
+		# no restore can reopen: take the nearest one without, older
+		# first, then newer (a run of them can reach the first image).
+		for n in $(seq "$img" -1 1) $(seq $((img + 1)) 30) none; do
+			[ "$n" = none ] && { echo "FAIL: every image has /proc/PID/mem open"; return 1; }
+			ckpt show "$d/img/$(printf %06d "$n").img" | grep -q '/proc/[0-9]*/mem' || break
 		done
-		img=$d/img/$(printf %06d "$img").img
+		[ "$n" = "$img" ] || echo "$img: has /proc/PID/mem open, taking $n"
+		img=$d/img/$(printf %06d "$n").img
 		rm -f "$d/pid"
 		ckpt restore -i "$img" --new-pid --pid-file "$d/pid" 2>"$d/err" &
 		rc=$!

@@ -8,7 +8,8 @@
 #   `ckpt run --every`, restored from a middle image; xz -T4 under a
 #   container-style seccomp filter; Python threads handing work over
 #   eventfds, a Python event loop (epoll) over a pipe and an eventfd, and
-#   Python's asyncio (epoll and its self-pipe socketpair, bytes in flight).  And python3 with threads snapshotting and rolling back
+#   Python's asyncio (epoll and its self-pipe socketpair, bytes in
+#   flight).  And python3 with threads snapshotting and rolling back
 #   itself through ctypes.
 . "$(dirname "$0")/lib.sh"
 
@@ -135,7 +136,7 @@ run_test python-threading real_run python 2 5 python3 "$REAL/py_counter.py" 1000
 run_test python-eventfd real_run pyeventfd 4 4 python3 "$REAL/py_eventfd.py" 100000
 run_test python-epoll real_run pyepoll 4 2 python3 "$REAL/py_epoll.py" 50000
 run_test python-asyncio real_run pyasyncio 4 2 python3 "$REAL/py_asyncio.py" 50000
-run_test java-counter real_run java 6 8 java -XX:+UseSerialGC -Xmx64m \
+run_test java-counter real_run java 0 8 java -XX:+UseSerialGC -Xmx64m \
 	-XX:TieredStopAtLevel=1 -XX:-UsePerfData -cp "$TBIN/java" Counter 20000000
 run_test xz-run-every xz_every
 run_test python-threading-self-snapshot py_self

@@ -1,6 +1,8 @@
 // A Java program: a counter thread adds to a shared counter under a
 // lock, main samples it; the output, once it has reached the end, must
-// be the same whether or not it was checkpointed on the way.
+// be the same whether or not it was checkpointed on the way.  "ready"
+// comes once the counter is 30% of the way, so the runner can dump at a
+// point fixed by the work done rather than by a guess of the JIT's speed.
 public class Counter {
     static long counter;
     static final Object lock = new Object();
@@ -16,9 +18,9 @@ public class Counter {
                     Thread.yield();
             }
         }, "counter");
-        System.out.println("ready");
         t.start();
         long last = 0;
+        boolean ready = false;
         while (t.isAlive()) {
             Thread.sleep(20);
             synchronized (lock) {
@@ -27,6 +29,10 @@ public class Counter {
                     System.exit(1);
                 }
                 last = counter;
+            }
+            if (!ready && last >= n * 3 / 10) {
+                System.out.println("ready");
+                ready = true;
             }
         }
         t.join();
