@@ -1312,6 +1312,51 @@ static int check_sockaddr(struct img_check *c, const char *what, u32 family,
  * A socket: of a family, type and protocol restore makes; in a state that
  * fits its type; its address, peer and socket file agreeing.
  */
+/*
+ * A TCP connection's numbers after its socket's @off bytes: queues as long
+ * as they say, and what TCP_REPAIR would take (a window it would refuse
+ * is said here rather than as EINVAL from setsockopt()).
+ */
+static int check_tcp_conn(struct img_check *c, const struct ckpt_rec_file *r,
+			  u32 off)
+{
+	struct ckpt_tcp_conn t;
+	u64 queues;
+
+	if (r->data_len < off + sizeof(t))
+		return fail(c, -EINVAL, "a TCP connection with %u bytes of state, not %zu",
+			    r->data_len - off, sizeof(t));
+	memcpy(&t, r->data + r->path_len + off, sizeof(t));
+	queues = (u64)t.sendq_len + t.recvq_len;
+	if (queues > CKPT_TCP_QUEUES_MAX ||
+	    r->data_len - off - sizeof(t) != queues)
+		return fail(c, -EINVAL,
+			    "a TCP connection with queues of %u and %u bytes in %zu",
+			    t.sendq_len, t.recvq_len,
+			    (size_t)(r->data_len - off - sizeof(t)));
+	if (t.sendq_len != t.write_seq - t.snd_una ||
+	    t.snd_nxt - t.snd_una > t.sendq_len)
+		return fail(c, -EINVAL,
+			    "a TCP send queue of %u bytes from %u, sent to %u, ending at %u",
+			    t.sendq_len, t.snd_una, t.snd_nxt, t.write_seq);
+	if (t.options & ~(u32)(CKPT_TCP_SACK | CKPT_TCP_WSCALE | CKPT_TCP_TSTAMP) ||
+	    t.snd_wscale > 14 || t.rcv_wscale > 14 ||
+	    (!(t.options & CKPT_TCP_WSCALE) && (t.snd_wscale || t.rcv_wscale)) ||
+	    (!(t.options & CKPT_TCP_TSTAMP) && t.timestamp) ||
+	    !t.mss || t.mss > 65535 || t.__pad[0] || t.__pad[1])
+		return fail(c, -EINVAL,
+			    "TCP options 0x%x, window scales %u and %u, timestamp %u, mss %u",
+			    t.options, t.snd_wscale, t.rcv_wscale, t.timestamp,
+			    t.mss);
+	/* As TCP_REPAIR_WINDOW checks them against the rebuilt rcv_nxt. */
+	if ((s32)(t.snd_wl1 - (t.rcv_nxt + t.rcv_wnd)) > 0 ||
+	    (s32)(t.rcv_wup - t.rcv_nxt) > 0)
+		return fail(c, -EINVAL,
+			    "a TCP window update at %u, window %u from %u, received to %u",
+			    t.snd_wl1, t.rcv_wnd, t.rcv_wup, t.rcv_nxt);
+	return 0;
+}
+
 static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	struct ckpt_file_socket s;
@@ -1322,8 +1367,12 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 		return fail(c, -EINVAL, "a socket with %u bytes of state, not %zu",
 			    r->data_len, sizeof(s));
 	memcpy(&s, r->data + r->path_len, sizeof(s));	/* after the path */
-	/* Bytes waiting: only a stream socketpair's end has them. */
-	if (r->data_len > sizeof(s) &&
+	/* Bytes waiting: a stream socketpair's end, a TCP connection. */
+	if (s.state == CKPT_SOCK_ESTABLISHED) {
+		ret = check_tcp_conn(c, r, sizeof(s));
+		if (ret)
+			return ret;
+	} else if (r->data_len > sizeof(s) &&
 	    (s.state != CKPT_SOCK_PAIR || s.type != X_SOCK_STREAM ||
 	     r->data_len - sizeof(s) > CKPT_SOCK_DATA_MAX))
 		return fail(c, -EINVAL, "a socket of type %u in state %u with %zu bytes waiting",
@@ -1337,8 +1386,9 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 	      (s.type == X_SOCK_DGRAM && s.protocol == X_IPPROTO_UDP)))
 		return fail(c, -EINVAL, "a socket of family %u, type %u, protocol %u",
 			    s.family, s.type, s.protocol);
-	if (s.state < CKPT_SOCK_CLOSED || s.state > CKPT_SOCK_PAIR ||
+	if (s.state < CKPT_SOCK_CLOSED || s.state > CKPT_SOCK_ESTABLISHED ||
 	    (s.state == CKPT_SOCK_PAIR && !un) ||
+	    (s.state == CKPT_SOCK_ESTABLISHED && s.protocol != X_IPPROTO_TCP) ||
 	    (s.state == CKPT_SOCK_LISTEN && !stream) ||
 	    (s.state == CKPT_SOCK_CONNECTED && stream))
 		return fail(c, -EINVAL, "a socket of type %u in state %u", s.type,
@@ -1360,8 +1410,10 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 		ret = check_sockaddr(c, "peer", s.family, s.peer, s.peer_len);
 	if (ret)
 		return ret;
-	connected = s.state == CKPT_SOCK_CONNECTED;
-	if ((s.state == CKPT_SOCK_LISTEN && !s.addr_len) ||
+	connected = s.state == CKPT_SOCK_CONNECTED ||
+		    s.state == CKPT_SOCK_ESTABLISHED;
+	if (((s.state == CKPT_SOCK_LISTEN || s.state == CKPT_SOCK_ESTABLISHED) &&
+	     !s.addr_len) ||
 	    connected != (s.peer_len > (un ? X_SUN_PATH_OFF : 0)))
 		return fail(c, -EINVAL, "a socket in state %u with address %u and peer %u bytes",
 			    s.state, s.addr_len, s.peer_len);

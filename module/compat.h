@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/rseq.h>
 #include <linux/sched.h>
+#include <net/tcp.h>
 #include <asm/prctl.h>
 
 /*
@@ -130,5 +131,21 @@ static inline void ckpt_eventfd_add(struct eventfd_ctx *e, u64 n)
 {
 }
 #endif
+
+/*
+ * A TCP socket's timestamp clock as getsockopt(TCP_TIMESTAMP) says it and
+ * setsockopt() takes it back: from 6.7 a connection may count in
+ * microseconds, which the value's low bit says; before, milliseconds.
+ */
+static inline u32 ckpt_tcp_timestamp(const struct tcp_sock *tp)
+{
+#ifdef CKPT_HAVE_TCP_USEC_TS
+	u32 val = tcp_clock_ts(tp->tcp_usec_ts) + READ_ONCE(tp->tsoffset);
+
+	return tp->tcp_usec_ts ? val | 1 : val & ~1U;
+#else
+	return tcp_time_stamp_raw() + READ_ONCE(tp->tsoffset);
+#endif
+}
 
 #endif /* CKPT_COMPAT_H */

@@ -29,5 +29,7 @@ have POSIX_TIMERS_HLIST include/linux/sched/signal.h 'struct hlist_head[[:space:
 have THREAD_FEATURES arch/x86/include/asm/processor.h '^[[:space:]]+unsigned long[[:space:]]+features;'
 # eventfd_signal() took a count to add up to 6.7.
 have EVENTFD_SIGNAL_N include/linux/eventfd.h '^__u64 eventfd_signal\(struct eventfd_ctx \*ctx, __u64 n\);'
+# TCP timestamps may count in microseconds (6.7+): tcp_clock_ts(usec_ts).
+have TCP_USEC_TS include/net/tcp.h 'static inline u32 tcp_clock_ts\(bool usec_ts\)'
 
 echo

@@ -75,6 +75,8 @@ struct ckpt_ctx {
 	struct ckpt_snap *snap;
 	/* An incremental dump: the tracker of its series (track.h). */
 	struct ckpt_track *track;
+	/* The process ends with this dump: its TCP connections move. */
+	bool final;
 	struct ckpt_rec_header *hdr;	/* buffered: patched after capture */
 };
 

@@ -56,6 +56,7 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d,
 {
 	int ret;
 
+	ctx->final = d->flags & CKPT_DUMP_FINAL;
 	ret = ckpt_target_get(ctx, d->pid);
 	/* Snapshots allow children: a rollback is of the one process. */
 	if (!ret)
@@ -130,8 +131,9 @@ long ckpt_ioc_dump(struct ckpt_file *cf, void __user *arg)
 	ret = ckpt_arg_in(&d, sizeof(d), CKPT_DUMP_SIZE_VER0, arg);
 	if (ret)
 		return ret;
-	if (d.flags & ~(CKPT_DUMP_TRACK | CKPT_DUMP_FULL) ||
-	    (d.flags & CKPT_DUMP_FULL && !(d.flags & CKPT_DUMP_TRACK)))
+	if (d.flags & ~(CKPT_DUMP_TRACK | CKPT_DUMP_FULL | CKPT_DUMP_FINAL) ||
+	    (d.flags & CKPT_DUMP_FULL && !(d.flags & CKPT_DUMP_TRACK)) ||
+	    (d.flags & CKPT_DUMP_FINAL && d.flags & CKPT_DUMP_TRACK))
 		return -EINVAL;
 	if (cf->dump)
 		return -EBUSY;

@@ -18,6 +18,7 @@ struct ckpt_file_eventfd;
 struct ckpt_image;
 struct file;
 struct files_struct;
+struct sock;
 struct task_struct;
 
 struct ckpt_fd {
@@ -111,5 +112,14 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 		      struct ckpt_file_socket *st, const char **path,
 		      u32 *pair_id, u8 **data, size_t *data_len);
 bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f);
+
+/*
+ * tcp_conn.c: established TCP socket @sk as a struct ckpt_tcp_conn and its
+ * queues' bytes, kvmalloc'd in @data, for a final dump (an error said in
+ * @ctx, after @words); at restore, whether @sk is that connection rebuilt.
+ */
+int ckpt_tcp_conn_read(struct ckpt_ctx *ctx, struct sock *sk,
+		       const char *words, u8 **data, size_t *len);
+bool ckpt_tcp_conn_is(struct sock *sk, const struct ckpt_tcp_conn *t);
 
 #endif /* CKPT_FDS_H */

@@ -62,7 +62,8 @@ long ckpt_ioc_version(struct ckpt_file *cf, void __user *arg)
 		     CKPT_FEAT_THREAD_SNAPSHOTS |
 		     CKPT_FEAT_SELF_THREAD_SNAPSHOTS | CKPT_FEAT_SECCOMP |
 		     CKPT_FEAT_EVENTFD | CKPT_FEAT_SIGNALFD_TIMERFD |
-		     CKPT_FEAT_EPOLL | CKPT_FEAT_SOCKET;
+		     CKPT_FEAT_EPOLL | CKPT_FEAT_SOCKET |
+		     CKPT_FEAT_TCP;
 	if (ckpt_debug)
 		v.features |= CKPT_FEAT_SELFTEST;
 	v.kfacts = kernel_facts();

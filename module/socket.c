@@ -3,13 +3,15 @@
  * Sockets, as far as a restorer can rebuild them with socket(),
  * setsockopt(), bind(), listen(), connect() and socketpair(): unix, TCP
  * and UDP sockets not yet bound or bound, listening, (datagram) connected
- * to a peer, and unix socketpairs whose both ends are in the process.
+ * to a peer, and unix socketpairs whose both ends are in the process;
+ * and, in a final dump, TCP connections, with TCP_REPAIR (tcp_conn.c).
  * Their state is read off the socket itself; at restore, the socket the
  * restorer made is checked against the record before the kernel takes it.
  *
- * A socket whose state is in a connection or a queue (a connected stream,
- * a datagram not read yet, a connection not accepted yet) is refused in
- * words: rebuilding it empty would lose what the process was owed.
+ * A socket whose state is in a connection or a queue that no restorer can
+ * rebuild (a unix stream connected out of the process, a datagram not
+ * read yet, a connection not accepted yet) is refused in words: rebuilding
+ * it empty would lose what the process was owed.
  */
 #include <linux/fs.h>
 #include <linux/in.h>
@@ -321,10 +323,19 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 			st->state = CKPT_SOCK_PAIR;
 			return 0;
 		}
-		if (stream)
+		if (stream && sk->sk_family == AF_UNIX)
 			return ckpt_err(ctx, -EOPNOTSUPP,
-					"fd %u: %s connection %s to %s: connected stream sockets are not supported yet",
+					"fd %u: %s connection %s to %s: unix stream connections but socketpairs are not supported yet",
 					fd, what, name, peer);
+		if (stream && !ctx->final)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"fd %u: %s connection %s to %s: only dump --kill can move a connection",
+					fd, what, name, peer);
+		if (stream) {
+			st->peer_len = len;
+			st->state = CKPT_SOCK_ESTABLISHED;
+			return 0;
+		}
 		if (!is_bound(sk, len) && sk->sk_family == AF_UNIX)
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"fd %u: %s socket %s: connected to an unnamed socket (a socketpair), which is not supported yet",
@@ -336,6 +347,19 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 	return ckpt_err(ctx, -EOPNOTSUPP,
 			"fd %u: %s socket %s: in TCP state %d (connecting or closing), which is not supported",
 			fd, what, name, state);
+}
+
+/* A TCP connection's numbers and queues (tcp_conn.c), after its struct. */
+static int tcp_conn(struct ckpt_ctx *ctx, struct sock *sk, unsigned int fd,
+		    const char *what, const char *name,
+		    const struct ckpt_file_socket *st, u8 **data, size_t *len)
+{
+	char peer[64], words[160];
+
+	addr_words(peer, sizeof(peer), st->peer, st->peer_len);
+	snprintf(words, sizeof(words), "fd %u: %s connection %s to %s", fd,
+		 what, name, peer);
+	return ckpt_tcp_conn_read(ctx, sk, words, data, len);
 }
 
 /**
@@ -406,6 +430,8 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 		*pair_id = 0;
 	else if (sk->sk_type == SOCK_STREAM)
 		return pair_data(ctx, sk, fd, what, data, data_len);
+	if (st->state == CKPT_SOCK_ESTABLISHED)
+		return tcp_conn(ctx, sk, fd, what, name, st, data, data_len);
 	if (sk->sk_family != AF_UNIX)
 		return 0;
 	/* Bound to a file: the address is set only after the path is. */
@@ -470,7 +496,8 @@ static bool socket_is(const struct ckpt_rec_file *r,
 	}
 	if (st->state == CKPT_SOCK_PAIR)	/* to an unnamed socket */
 		return sock_name(sock, addr, true) == sizeof(sa_family_t);
-	if (st->state != CKPT_SOCK_CONNECTED)
+	if (st->state != CKPT_SOCK_CONNECTED &&
+	    st->state != CKPT_SOCK_ESTABLISHED)
 		return true;
 	len = sock_name(sock, addr, true);
 	return len == (int)st->peer_len && !memcmp(addr, st->peer, len);
@@ -491,6 +518,7 @@ bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f)
 {
 	struct socket *sock = sock_from_file(f);
 	struct ckpt_file_socket *st;
+	struct ckpt_tcp_conn *t;
 	bool ok;
 
 	if (!sock || !sock->sk)
@@ -500,6 +528,13 @@ bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f)
 	if (!st)
 		return false;
 	ok = socket_is(r, st, sock);
+	/* Its struct ckpt_tcp_conn follows; not aligned either. */
+	if (ok && st->state == CKPT_SOCK_ESTABLISHED) {
+		t = kmemdup(r->data + r->path_len + sizeof(*st), sizeof(*t),
+			    GFP_KERNEL);
+		ok = t && ckpt_tcp_conn_is(sock->sk, t);
+		kfree(t);
+	}
 	kfree(st);
 	return ok;
 }

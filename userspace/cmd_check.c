@@ -51,6 +51,7 @@ static const struct bitname features[] = {
 	{ CKPT_FEAT_SIGNALFD_TIMERFD, "signalfd-timerfd" },
 	{ CKPT_FEAT_EPOLL, "epoll" },
 	{ CKPT_FEAT_SOCKET, "socket" },
+	{ CKPT_FEAT_TCP, "tcp" },
 };
 
 static const struct bitname kfacts[] = {
@@ -135,12 +136,13 @@ int cmd_check(int argc, char **argv, const struct tool_opts *o)
 	print_bits("module features", v.features, features,
 		   sizeof(features) / sizeof(features[0]), false);
 	/* What a dump carries; everything else it refuses, naming the fd. */
-	printf("%-16s regular directory /dev/null,zero,full,random,urandom pipe fifo%s%s%s%s; fds 0-2 to the outside world\n",
+	printf("%-16s regular directory /dev/null,zero,full,random,urandom pipe fifo%s%s%s%s%s; fds 0-2 to the outside world\n",
 	       "open files", v.features & CKPT_FEAT_EVENTFD ? " eventfd" : "",
 	       v.features & CKPT_FEAT_SIGNALFD_TIMERFD ? " signalfd timerfd" : "",
 	       v.features & CKPT_FEAT_EPOLL ? " epoll" : "",
 	       v.features & CKPT_FEAT_SOCKET ?
-	       " socket(unix,TCP,UDP: unbound, bound, listening, connected datagram)" : "");
+	       " socket(unix,TCP,UDP: unbound, bound, listening, connected datagram)" : "",
+	       v.features & CKPT_FEAT_TCP ? "; TCP connections (with dump --kill)" : "");
 	if (ckpt_get_counters(fd, &c)) {
 		errmsg("counters: %s", strerror(errno));
 		close(fd);

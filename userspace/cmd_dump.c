@@ -55,7 +55,10 @@ const struct cmd_help help_dump = {
 "                 image is complete and, in a file, fsynced; so it runs no\n"
 "                 instruction past the image's instant, and nothing it does\n"
 "                 is done twice once restored.  If the writeout fails, the\n"
-"                 process is resumed, never killed.\n"
+"                 process is resumed, never killed.  Its TCP connections\n"
+"                 move into the image (a dump that leaves it running\n"
+"                 refuses them): they are put in TCP_REPAIR mode, which\n"
+"                 needs CAP_NET_ADMIN, so that their peers see no close.\n"
 "  --stats        one line on stderr at the end:\n"
 "                   frozen_us=N pages=N bytes=N hbuf_chunks=N capture_us=N\n"
 "                 and with --kill also stop_to_kill_us=N: microseconds from\n"
@@ -179,6 +182,7 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	unsigned long long t0, frozen_us, kill_us = 0;
 	bool kill_after = false, stats = false, created, seccomp = false;
 	struct ckpt_version v;
+	struct tcp_quiet quiet;
 	struct ckpt_dump d;
 	int c, dev, out, ret = 1;
 	pid_t pid = 0;
@@ -243,7 +247,10 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	t0 = now_us();
 	if (ptrace_stop_seized(pid))
 		goto close_out;
-	c = dump_capture(dev, pid, out, 0, &d, &seccomp);
+	/* A process that ends with its dump takes its TCP connections along. */
+	c = dump_capture(dev, pid, out,
+			 kill_after && (v.features & CKPT_FEAT_TCP) ?
+			 CKPT_DUMP_FINAL : 0, &d, &seccomp);
 	if (c) {
 		if (c != -2)
 			dump_failed(&d, "capture");
@@ -288,11 +295,15 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 		goto resume;
 	}
 	if (kill_after) {
+		if (tcp_quiet(pid, &quiet))
+			goto resume;
 		if (ptrace_kill(pid)) {
 			errmsg("dump: the image is complete, but process %d could not be killed: %s",
 			       pid, strerror(errno));
+			tcp_quiet_end(&quiet, true);
 			goto resume;
 		}
+		tcp_quiet_end(&quiet, false);
 		kill_us = now_us() - t0;
 	}
 	if (stats) {

@@ -708,6 +708,47 @@ static void show_vma(struct show *s, const struct ckpt_rec_vma *r)
 	fputc('\n', s->out);
 }
 
+/* A TCP connection's numbers, after its struct ckpt_file_socket. */
+static void show_tcp_conn(struct show *s, const struct ckpt_rec_file *r)
+{
+	static const char *const opt[] = { "sack", "wscale", "timestamps" };
+	struct ckpt_tcp_conn t;
+	unsigned int i;
+
+	memcpy(&t, r->data + r->path_len + sizeof(struct ckpt_file_socket),
+	       sizeof(t));	/* checked */
+	if (s->json) {
+		j_open(&s->j, "tcp", '{');
+		j_u64(&s->j, "snd_una", t.snd_una);
+		j_u64(&s->j, "snd_nxt", t.snd_nxt);
+		j_u64(&s->j, "write_seq", t.write_seq);
+		j_u64(&s->j, "rcv_nxt", t.rcv_nxt);
+		j_u64(&s->j, "sendq", t.sendq_len);
+		j_u64(&s->j, "unsent", t.write_seq - t.snd_nxt);
+		j_u64(&s->j, "recvq", t.recvq_len);
+		j_u64(&s->j, "mss", t.mss);
+		j_u64(&s->j, "snd_wscale", t.snd_wscale);
+		j_u64(&s->j, "rcv_wscale", t.rcv_wscale);
+		j_u64(&s->j, "timestamp", t.timestamp);
+		j_open(&s->j, "options", '[');
+		for (i = 0; i < 3; i++)
+			if (t.options & (1U << i))
+				j_str(&s->j, NULL, opt[i]);
+		j_close(&s->j, ']');
+		j_u64(&s->j, "snd_wnd", t.snd_wnd);
+		j_u64(&s->j, "rcv_wnd", t.rcv_wnd);
+		j_close(&s->j, '}');
+		return;
+	}
+	fprintf(s->out, " sendq %u (%u unsent) recvq %u mss %u", t.sendq_len,
+		t.write_seq - t.snd_nxt, t.recvq_len, t.mss);
+	if (t.options & CKPT_TCP_WSCALE)
+		fprintf(s->out, " wscale %u/%u", t.snd_wscale, t.rcv_wscale);
+	for (i = 0; i < 3; i++)
+		if (t.options & (1U << i) && i != 1)
+			fprintf(s->out, " %s", opt[i]);
+}
+
 static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 {
 	struct ckpt_file_socket so;
@@ -722,7 +763,7 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		j_u64(&s->j, "family", so.family);
 		j_u64(&s->j, "type", so.type);
 		j_u64(&s->j, "protocol", so.protocol);
-		j_str(&s->j, "state", sock_state_names[so.state <= CKPT_SOCK_PAIR ? so.state : 0]);
+		j_str(&s->j, "state", sock_state_names[so.state <= CKPT_SOCK_ESTABLISHED ? so.state : 0]);
 		j_str(&s->j, "address", so.addr_len ? addr : NULL);
 		j_str(&s->j, "peer", so.peer_len ? peer : NULL);
 		j_u64(&s->j, "backlog", so.backlog);
@@ -734,16 +775,20 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 			j_key(&s->j, "mode");
 			fprintf(s->out, "\"0%o\"", so.mode);
 		}
+		if (so.state == CKPT_SOCK_ESTABLISHED)
+			show_tcp_conn(s, r);
 		j_close(&s->j, '}');
 		return;
 	}
-	fprintf(s->out, " %s %s %s", sock_kind_name(&so), sock_state_names[so.state <= CKPT_SOCK_PAIR ? so.state : 0],
+	fprintf(s->out, " %s %s %s", sock_kind_name(&so), sock_state_names[so.state <= CKPT_SOCK_ESTABLISHED ? so.state : 0],
 		addr);
 	if (so.peer_len)
 		fprintf(s->out, " peer %s", peer);
 	if (r->pipe_id)
 		fprintf(s->out, " pair %u", r->pipe_id);
-	if (r->data_len > sizeof(so))
+	if (so.state == CKPT_SOCK_ESTABLISHED)
+		show_tcp_conn(s, r);
+	else if (r->data_len > sizeof(so))
 		fprintf(s->out, " %zu bytes waiting", r->data_len - sizeof(so));
 	if (so.state == CKPT_SOCK_LISTEN)
 		fprintf(s->out, " backlog %u", so.backlog);

@@ -84,8 +84,8 @@ static const struct bitname sock_flags[] = {
 };
 const struct bitnames sock_flag_names = NAMES(sock_flags);
 
-const char *const sock_state_names[5] = {
-	"?", "closed", "listen", "connected", "socketpair",
+const char *const sock_state_names[6] = {
+	"?", "closed", "listen", "connected", "socketpair", "established",
 };
 
 const char *const accmode_names[4] = {

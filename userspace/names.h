@@ -30,7 +30,7 @@ extern const struct bitnames ss_flag_names;	/* sigaltstack ss_flags */
 extern const struct bitnames vma_flag_names;	/* CKPT_VMA_* flags */
 extern const struct bitnames open_flag_names;	/* O_* but the access mode */
 extern const struct bitnames sock_flag_names;	/* CKPT_SOCK_* */
-extern const char *const sock_state_names[5];	/* enum ckpt_sock_state */
+extern const char *const sock_state_names[6];	/* enum ckpt_sock_state */
 
 /* O_RDONLY, O_WRONLY, O_RDWR, O_ACCMODE: flags & 3. */
 extern const char *const accmode_names[4];

@@ -88,6 +88,16 @@ int anon_file_make(const struct plan_file *f);
  */
 int socket_make(const struct plan_file *f, unsigned int fd);
 /*
+ * tcp_repair.c: TCP connection @st, whose struct ckpt_tcp_conn and queues
+ * are @tail, rebuilt on new socket @s with TCP_REPAIR.  0, or -1 after
+ * saying why.
+ */
+int tcp_conn_make(int s, const struct ckpt_file_socket *st, const void *tail,
+		  unsigned int fd);
+/* tcp_repair.c: and out of repair mode, once every socket is made. */
+int tcp_conn_finish(int s, const struct ckpt_file_socket *st, const void *tail,
+		    unsigned int fd);
+/*
  * socket_make.c: the unix socketpair FILE record @i is an end of, both
  * ends left at @base + their FILE indexes (@above is free for
  * temporaries) and marked in @made.  0, or -1 after saying why.

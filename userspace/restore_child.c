@@ -153,6 +153,27 @@ static int make_anon(const struct plan *p, const struct plan_file *f, int at,
  * kernel, which also installs all of the image's fds (files.c, the
  * installer of a rollback).
  */
+/* The TCP connections made at @base + FILE index, out of repair mode. */
+static int tcp_conns_finish(const struct plan *p, int base)
+{
+	const struct plan_file *f;
+	struct ckpt_file_socket st;
+	size_t i;
+
+	for (i = 0; i < p->nr_files; i++) {
+		f = &p->files[i];
+		if (f->rec.kind != CKPT_FILE_SOCKET)
+			continue;
+		memcpy(&st, f->data, sizeof(st));	/* data_len checked */
+		if (st.state == CKPT_SOCK_ESTABLISHED &&
+		    tcp_conn_finish(base + (int)i, &st,
+				    (const char *)f->data + sizeof(st),
+				    first_fd(p, f)))
+			return -1;
+	}
+	return 0;
+}
+
 static int hand_over_pipes(const struct plan *p, const int *keep,
 			   size_t nr_keep, int *pipe_fd)
 {
@@ -211,6 +232,8 @@ static int hand_over_pipes(const struct plan *p, const int *keep,
 			goto out;
 		}
 	}
+	if (tcp_conns_finish(p, base))
+		goto out;
 	ret = epolls_make(p, base, base + (int)p->nr_files);
 out:
 	for (i = 0; i < 2 * p->nr_files; i++)

@@ -188,6 +188,12 @@ int socket_make(const struct plan_file *f, unsigned int fd)
 		return fail(&j, "socket");
 	if (set_options(&j, s))
 		goto err;
+	if (j.st.state == CKPT_SOCK_ESTABLISHED) {
+		if (tcp_conn_make(s, &j.st, (const char *)f->data + sizeof(j.st),
+				  fd))
+			goto err;
+		return s;
+	}
 	if (f->path) {
 		if (bind_file(&j, s))
 			goto err;

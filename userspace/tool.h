@@ -140,6 +140,17 @@ int seccomp_read(pid_t pid, void **recs, size_t *len);
  */
 int *proc_ids(pid_t pid, const char *sub, size_t *nr);
 /*
+ * tcp_repair.c: stopped, traced @pid's TCP connections put in TCP_REPAIR
+ * mode, so that killing it tells their peers nothing (0, or -1 said with
+ * errmsg()); then let go of, with @undo out of repair mode again.
+ */
+struct tcp_quiet {
+	int *fds;	/* our copies of the process's sockets */
+	size_t nr;
+};
+int tcp_quiet(pid_t pid, struct tcp_quiet *q);
+void tcp_quiet_end(struct tcp_quiet *q, bool undo);
+/*
  * epoll_read.c: the targets of every epoll of stopped, traced @pid,
  * malloc'd into *targets (0, or -1 said with errmsg()).
  */

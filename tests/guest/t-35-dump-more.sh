@@ -5,6 +5,8 @@
 . "$(dirname "$0")/zdtm.sh"
 
 load || { report FAIL dump-more/insmod; exit 1; }
+# TCP connections move with dump --kill only (t-40: refused otherwise).
+run_test tcp_conn-kill zdtm_run tcp_conn kill tcp_conn
 for how in kill live; do
 	run_test "mem_file-$how" zdtm_run mem_file "$how" mem_file
 	run_test "ident-$how" zdtm_run ident "$how" ident
@@ -123,6 +125,37 @@ print(sorted(f["socket"]["kind"] + " " + f["socket"]["state"] for f in fs if f["
 	rm -rf "$dir"
 }
 run_test sockets-show sockets_show
+
+# ckpt show of moved TCP connections: each end's queues (the client's
+# receive queue full, the server's send queue with bytes not sent yet;
+# loopback acknowledges what was sent at once), options and the
+# negotiated TCP options, in text and JSON; the restored process then
+# passes.
+tcp_conn_show() {
+	local dir out pid rpid
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" tcp_conn)
+	ckpt dump -t "$pid" -o "$dir/img" --kill || { echo "FAIL: dump --kill of tcp_conn"; kill -9 "$pid"; return 1; }
+	wait "$pid" 2>/dev/null
+	out=$(ckpt show "$dir/img") || { echo "FAIL: show: $out"; return 1; }
+	echo "$out" | grep ' established '
+	[ "$(echo "$out" | grep -c 'SOCKET .* TCP established 127\.0\.0\.1:[0-9]* peer 127\.0\.0\.1:[0-9]* sendq ')" = 2 ] &&
+	[ "$(echo "$out" | grep -c 'SOCKET .* TCPv6 established \[::1\]:[0-9]* peer \[::1\]:[0-9]* sendq ')" = 2 ] &&
+	[ "$(echo "$out" | grep -c 'sendq [1-9][0-9]* ([1-9][0-9]* unsent) recvq 6 mss [0-9]* wscale [0-9]*/[0-9]* sack timestamps .*sndbuf 98304$')" = 2 ] &&
+	[ "$(echo "$out" | grep -c 'sendq 0 (0 unsent) recvq [1-9][0-9]* mss .*nodelay|rcvbuf rcvbuf 98304$')" = 2 ] ||
+		{ echo "FAIL: the connections in ckpt show: $out"; return 1; }
+	out=$(ckpt show --json "$dir/img" | python3 -c 'import json, sys
+fs = json.load(sys.stdin)["files"]
+t = [f["socket"]["tcp"] for f in fs if f["kind"] == "SOCKET" and f["socket"]["state"] == "established"]
+print(len(t), sum(1 for x in t if x["unsent"] > 0 and x["sendq"] >= x["unsent"]), sum(1 for x in t if x["recvq"] > 6), sorted(set(o for x in t for o in x["options"])))') ||
+		{ echo "FAIL: ckpt show --json of tcp_conn is not JSON"; return 1; }
+	[ "$out" = "4 2 2 ['sack', 'timestamps', 'wscale']" ] || { echo "FAIL: connections in ckpt show --json: $out"; return 1; }
+	ckpt restore -i "$dir/img" &
+	rpid=$!
+	zdtm_passes tcp_conn "$pid" "$rpid" "$dir" "restored process" || return 1
+	rm -rf "$dir"
+}
+run_test tcp_conn-show tcp_conn_show
 
 stats_line() {
 	local dir pid out

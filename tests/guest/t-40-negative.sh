@@ -134,11 +134,22 @@ time.sleep(600)" >"$dir/out" 2>&1) &
 	rm -rf "$dir"
 }
 
-# Sockets whose state is in a connection or a queue are refused in words.
-run_test dump-unsupported-tcp-established py_refused tcp "a TCP connection" \
-	'fd [0-9]*: TCP connection 127\.0\.0\.1:[0-9]* to 127\.0\.0\.1:[0-9]*: connected stream sockets are not supported yet' \
+# Sockets whose state is in a connection or a queue are refused in words;
+# a TCP connection by a dump that leaves the process running (it moves,
+# with dump --kill: t-35's tcp_conn).
+run_test dump-live-tcp-established py_refused tcp "a TCP connection" \
+	'fd [0-9]*: TCP connection 127\.0\.0\.1:[0-9]* to 127\.0\.0\.1:[0-9]*: only dump --kill can move a connection' \
 	'l = socket.create_server(("127.0.0.1", 0))
 c = socket.create_connection(l.getsockname())
+a, _ = l.accept()
+l.close()'
+run_test dump-unsupported-unix-stream py_refused unix "a unix stream connection" \
+	'fd [0-9]*: unix stream connection .* to @ckpt-t40: unix stream connections but socketpairs are not supported yet' \
+	'l = socket.socket(socket.AF_UNIX)
+l.bind("\0ckpt-t40")
+l.listen()
+c = socket.socket(socket.AF_UNIX)
+c.connect("\0ckpt-t40")
 a, _ = l.accept()
 l.close()'
 run_test dump-unsupported-tcp-backlog py_refused backlog "a listener with a connection waiting" \

@@ -8,18 +8,22 @@
 #   memcached -t 4 (libevent over epoll, worker threads woken through
 #   pipes): its items and a counter;
 #   nginx, one process (master_process off): it serves the same file.
+# And each again with a client that holds its connection while the server
+# moves, which the image carries (TCP_REPAIR) and the client uses on.
 . "$(dirname "$0")/lib.sh"
 
 load || { report FAIL servers/insmod; exit 1; }
 W=$(mktemp -d /tmp/t78.XXXXXX)
+REAL=$TOP/tests/real
 
 # dump_idle PID IMG: dump --kill, once the server has closed its end of the
-# client that just left (until then the dump is refused, in these words).
+# client that just left (until then, half closed, the dump is refused in
+# these words).
 dump_idle() {
 	local i out
 	for i in $(seq 50); do
 		out=$(ckpt dump -t "$1" -o "$2" --kill --stats 2>&1) && { echo "$out"; return 0; }
-		echo "$out" | grep -q 'connected stream sockets are not supported yet\|wait to be' || break
+		echo "$out" | grep -q 'in TCP state\|wait to be' || break
 		sleep 0.2
 	done
 	echo "FAIL: dump: $out"
@@ -71,6 +75,53 @@ redis() {
 }
 run_test redis-restore redis
 
+# moves MODE PORT NAME PID UP...: a client (tests/real/held_client.py
+# MODE) holds one connection to server PID on PORT and asks it something;
+# the server moves (dump --kill, the image holding the connection, and a
+# restore, which runs on in the background as $RPID, up once UP... says
+# so); then the client asks again on the same connection.  Its two lines
+# of answers are in $W/NAME.client.
+moves() {
+	local mode=$1 port=$2 name=$3 pid=$4 cp i
+	shift 4
+	rm -f "$W/go"
+	mkfifo "$W/go"
+	python3 "$REAL/held_client.py" "$mode" "$port" "$W/go" >"$W/$name.client" 2>&1 &
+	cp=$!
+	for i in $(seq 100); do [ -s "$W/$name.client" ] && break; sleep 0.1; done
+	dump_idle "$pid" "$W/$name-c.img" >&2 || { kill -9 "$pid" "$cp"; return 1; }
+	wait "$pid" 2>/dev/null
+	ckpt show "$W/$name-c.img" | grep ' established ' >&2
+	ckpt show "$W/$name-c.img" | grep -q " SOCKET .*TCP established 127\.0\.0\.1:$port peer 127\.0\.0\.1:" ||
+		{ echo "FAIL: no connection to port $port in the image" >&2; kill -9 "$cp"; return 1; }
+	ckpt restore -i "$W/$name-c.img" &
+	RPID=$!
+	"$@" || { echo "FAIL: the restored $name does not answer" >&2; kill -9 "$pid" "$RPID" "$cp"; return 1; }
+	timeout 10 sh -c 'echo go >"$1"' sh "$W/go" ||
+		{ echo "FAIL: the client is not waiting: $(cat "$W/$name.client")" >&2; kill -9 "$pid" "$RPID" "$cp"; return 1; }
+	wait "$cp" || { echo "FAIL: the client: $(cat "$W/$name.client")" >&2; kill -9 "$pid" "$RPID"; return 1; }
+}
+
+# A client stays connected while redis moves: it sets a key and counts
+# before, and after reads the key and counts on, on the same connection.
+redis_client() {
+	local port=6398 pid got
+	local cli=(redis-cli -p $port)
+	(cd "$W" && exec setsid redis-server --port $port --save '' --appendonly no \
+		--daemonize no >"$W/redis-c.log" 2>&1) &
+	pid=$!
+	up "${cli[@]}" || { echo "FAIL: redis-server did not start: $(tail -n 3 "$W/redis-c.log")"; kill -9 "$pid"; return 1; }
+	moves redis $port redis "$pid" up "${cli[@]}" || return 1
+	got=$(cat "$W/redis.client")
+	echo "the client, before and after the move: $got"
+	[ "$got" = "+OK :1
+yes :2" ] || { echo "FAIL: the client read: $got"; kill -9 "$pid" "$RPID"; return 1; }
+	[ "$("${cli[@]}" GET n)" = 2 ] || { echo "FAIL: the restored redis counts $("${cli[@]}" GET n)"; kill -9 "$pid" "$RPID"; return 1; }
+	"${cli[@]}" SHUTDOWN NOSAVE >/dev/null 2>&1
+	wait "$RPID" || { echo "FAIL: the restored redis exited with status $?"; return 1; }
+}
+run_test redis-client-moves redis_client
+
 # mc PORT REQUEST: memcached's answer to REQUEST ("\r\n" said as "|").
 mc() {
 	python3 -c 'import socket, sys
@@ -120,6 +171,24 @@ memcached_run() {
 }
 run_test memcached-restore memcached_run
 
+# A memcached client (libevent: the connection in an epoll) stays
+# connected while the server moves: it stores before, gets and INCRs after.
+memcached_client() {
+	local port=11298 pid got
+	(cd "$W" && exec setsid memcached -p $port -U 0 -l 127.0.0.1 -t 4 -u root >"$W/mc-c.log" 2>&1) &
+	pid=$!
+	mc_up $port || { echo "FAIL: memcached did not start: $(cat "$W/mc-c.log")"; kill -9 "$pid"; return 1; }
+	moves memcached $port memcached "$pid" mc_up $port || return 1
+	got=$(cat "$W/memcached.client")
+	echo "the client, before and after the move: $got"
+	[ "$got" = "STORED STORED
+yes 2" ] || { echo "FAIL: the client read: $got"; kill -9 "$pid" "$RPID"; return 1; }
+	kill "$pid"
+	wait "$RPID"
+	echo "memcached: the restored server ended with status $?"
+}
+run_test memcached-client-moves memcached_client
+
 # get PORT PATH: the body nginx serves at PATH.
 get() {
 	python3 -c 'import sys, urllib.request
@@ -137,31 +206,57 @@ get_up() {
 	return 1
 }
 
-nginx_run() {
-	local port=8099 pid rpid got d=$W/ngx
-	command -v nginx >/dev/null || { echo "FAIL: no nginx (scripts/deps.sh installs nginx-light)"; return 1; }
+# nginx_conf PORT NAME: $W/ngx/NAME.conf, one process serving $W/ngx/www.
+nginx_conf() {
+	local d=$W/ngx
 	mkdir -p "$d/www" "$d/tmp"
 	seq 1000 >"$d/www/index.html"
 	{
-		echo "daemon off; master_process off; pid $d/nginx.pid; error_log $d/error.log;"
+		echo "daemon off; master_process off; pid $d/$2.pid; error_log $d/$2.log;"
 		echo "events { worker_connections 64; }"
 		echo "http { access_log off; client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;"
 		echo "  fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;"
-		echo "  server { listen 127.0.0.1:$port; root $d/www; } }"
-	} >"$d/nginx.conf"
+		echo "  server { listen 127.0.0.1:$1; root $d/www; } }"
+	} >"$d/$2.conf"
+}
+
+nginx_run() {
+	local port=8099 pid rpid got d=$W/ngx
+	command -v nginx >/dev/null || { echo "FAIL: no nginx (scripts/deps.sh installs nginx-light)"; return 1; }
+	nginx_conf $port nginx
 	(cd "$W" && exec setsid nginx -p "$d" -c "$d/nginx.conf" >"$d/out" 2>&1) &
 	pid=$!
-	get_up $port || { echo "FAIL: nginx does not serve: $(cat "$d/out" "$d/error.log")"; kill -9 "$pid"; return 1; }
+	get_up $port || { echo "FAIL: nginx does not serve: $(cat "$d/out" "$d/nginx.log")"; kill -9 "$pid"; return 1; }
 	got=$(get $port /index.html | md5sum)
 	dump_idle "$pid" "$W/ngx.img" || { kill -9 "$pid"; return 1; }
 	wait "$pid" 2>/dev/null
 	ckpt restore -i "$W/ngx.img" &
 	rpid=$!
 	get_up $port && [ "$(get $port /index.html | md5sum)" = "$got" ] ||
-		{ echo "FAIL: the restored nginx does not serve the file: $(tail -n 3 "$d/error.log")"; kill -9 "$pid"; return 1; }
+		{ echo "FAIL: the restored nginx does not serve the file: $(tail -n 3 "$d/nginx.log")"; kill -9 "$pid"; return 1; }
 	kill -QUIT "$pid"
 	wait "$rpid" || { echo "FAIL: the restored nginx ended with status $?"; return 1; }
 }
 run_test nginx-restore nginx_run
+
+# An HTTP/1.1 keep-alive connection to nginx outlives the server's move:
+# the same file again, from the same local port (http.client would
+# reconnect from another).
+nginx_client() {
+	local port=8098 pid got d=$W/ngx
+	nginx_conf $port nginx-c
+	(cd "$W" && exec setsid nginx -p "$d" -c "$d/nginx-c.conf" >"$d/out-c" 2>&1) &
+	pid=$!
+	get_up $port || { echo "FAIL: nginx does not serve: $(cat "$d/out-c" "$d/nginx-c.log")"; kill -9 "$pid"; return 1; }
+	moves http $port nginx "$pid" get_up $port || return 1
+	got=$(cat "$W/nginx.client")
+	echo "the client, before and after the move: $got"
+	[ "$(echo "$got" | sed -n 1p)" = "$(echo "$got" | sed -n 2p)" ] &&
+		echo "$got" | grep -q "^200 $(stat -c %s "$d/www/index.html") [0-9]*\$" ||
+		{ echo "FAIL: the client read: $got"; kill -9 "$pid" "$RPID"; return 1; }
+	kill -QUIT "$pid"
+	wait "$RPID" || { echo "FAIL: the restored nginx ended with status $?"; return 1; }
+}
+run_test nginx-client-moves nginx_client
 
 rm -rf "$W"

@@ -1437,6 +1437,44 @@ static struct ckpt_file_socket tcp_listener(void)
 	return st;
 }
 
+/*
+ * A TCP connection 127.0.0.1:8080 to 127.0.0.1:40000: 4 bytes in its send
+ * queue (2 not sent yet), 3 in its receive queue.
+ */
+static struct ckpt_tcp_conn tcp_conn(void)
+{
+	struct ckpt_tcp_conn t = {
+		.snd_una = 1000, .snd_nxt = 1002, .write_seq = 1004,
+		.rcv_nxt = 5003, .sendq_len = 4, .recvq_len = 3, .mss = 1460,
+		.timestamp = 12345, .options = 7, .snd_wscale = 7,
+		.rcv_wscale = 7, .snd_wl1 = 5000, .snd_wnd = 65536,
+		.max_window = 65536, .rcv_wnd = 65536, .rcv_wup = 5000,
+	};
+
+	return t;
+}
+
+/* FILE 0 made TCP connection @t (of state @state), @n bytes after its socket. */
+static void to_tcp_conn(struct timg *m, struct ckpt_tcp_conn t, u16 state,
+			u32 n)
+{
+	struct ckpt_file_socket st = {
+		.family = 2, .type = 1, .protocol = 6, .state = state,
+		.addr_len = 16, .addr = { 2, 0, 0x1f, 0x90, 127, 0, 0, 1 },
+		.peer_len = 16, .peer = { 2, 0, 0x9c, 0x40, 127, 0, 0, 1 },
+	};
+	u8 buf[sizeof(st) + sizeof(t) + 16] = { 0 };
+	struct ckpt_rec_file *f;
+
+	memcpy(buf, &st, sizeof(st));
+	memcpy(buf + sizeof(st), &t, sizeof(t));
+	memcpy(buf + sizeof(st) + sizeof(t), "abcdxyz", 7);
+	to_made(m, CKPT_FILE_SOCKET, NULL, buf, sizeof(st) + n);
+	f = (struct ckpt_rec_file *)m->r[find(m, CKPT_REC_FILE, 0)].buf;
+	f->flags = 2;	/* O_RDWR */
+	f->pos = 0;
+}
+
 /* A unix stream socket listening on the file "x.sk", of mode 0600. */
 static struct ckpt_file_socket unix_listener(void)
 {
@@ -1590,6 +1628,56 @@ static void test_files_pages(void)
 	    { struct ckpt_file_socket st[2] = { tcp_listener() };
 	      to_made(&m, CKPT_FILE_SOCKET, NULL, st, sizeof(st[0]) + 8);
 	      F(0)->flags = 2; F(0)->pos = 0; });
+	MUT("file/socket-tcp-established", 0, 0, 0, NULL,
+	    (to_tcp_conn(&m, tcp_conn(), CKPT_SOCK_ESTABLISHED, 71)));
+	MUT("file/socket-tcp-conn-short", -EINVAL, CKPT_REC_FILE, 0,
+	    "a TCP connection with 8 bytes of state, not 64",
+	    (to_tcp_conn(&m, tcp_conn(), CKPT_SOCK_ESTABLISHED, 8)));
+	MUT("file/socket-tcp-queues-short", -EINVAL, CKPT_REC_FILE, 0,
+	    "a TCP connection with queues of 4 and 3 bytes in 6",
+	    (to_tcp_conn(&m, tcp_conn(), CKPT_SOCK_ESTABLISHED, 70)));
+	MUT("file/socket-tcp-queues-huge", -EINVAL, CKPT_REC_FILE, 0,
+	    "a TCP connection with queues of 4 and 4294967295 bytes in 7",
+	    { struct ckpt_tcp_conn t = tcp_conn(); t.recvq_len = ~0U;
+	      (to_tcp_conn(&m, t, CKPT_SOCK_ESTABLISHED, 71)); });
+	MUT("file/socket-tcp-sendq-seq", -EINVAL, CKPT_REC_FILE, 0,
+	    "a TCP send queue of 4 bytes from 1000, sent to 1002, ending at 1005",
+	    { struct ckpt_tcp_conn t = tcp_conn(); t.write_seq = 1005;
+	      (to_tcp_conn(&m, t, CKPT_SOCK_ESTABLISHED, 71)); });
+	MUT("file/socket-tcp-sent-past-end", -EINVAL, CKPT_REC_FILE, 0,
+	    "a TCP send queue of 4 bytes from 1000, sent to 999, ending at 1004",
+	    { struct ckpt_tcp_conn t = tcp_conn(); t.snd_nxt = 999;
+	      (to_tcp_conn(&m, t, CKPT_SOCK_ESTABLISHED, 71)); });
+	MUT("file/socket-tcp-wscale", -EINVAL, CKPT_REC_FILE, 0,
+	    "TCP options 0x7, window scales 15 and 7, timestamp 12345, mss 1460",
+	    { struct ckpt_tcp_conn t = tcp_conn(); t.snd_wscale = 15;
+	      (to_tcp_conn(&m, t, CKPT_SOCK_ESTABLISHED, 71)); });
+	MUT("file/socket-tcp-mss-zero", -EINVAL, CKPT_REC_FILE, 0,
+	    "TCP options 0x7, window scales 7 and 7, timestamp 12345, mss 0",
+	    { struct ckpt_tcp_conn t = tcp_conn(); t.mss = 0;
+	      (to_tcp_conn(&m, t, CKPT_SOCK_ESTABLISHED, 71)); });
+	MUT("file/socket-tcp-window", -EINVAL, CKPT_REC_FILE, 0,
+	    "a TCP window update at 5000, window 65536 from 5004, received to 5003",
+	    { struct ckpt_tcp_conn t = tcp_conn(); t.rcv_wup = 5004;
+	      (to_tcp_conn(&m, t, CKPT_SOCK_ESTABLISHED, 71)); });
+	MUT("file/socket-tcp-pad", -EINVAL, CKPT_REC_FILE, 0,
+	    "TCP options 0x7, window scales 7 and 7, timestamp 12345, mss 1460",
+	    { struct ckpt_tcp_conn t = tcp_conn(); t.__pad[1] = 1;
+	      (to_tcp_conn(&m, t, CKPT_SOCK_ESTABLISHED, 71)); });
+	MUT("file/socket-connected-tcp-bytes", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket of type 1 in state 3 with 71 bytes waiting",
+	    (to_tcp_conn(&m, tcp_conn(), CKPT_SOCK_CONNECTED, 71)));
+	MUT("file/socket-established-udp", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket of type 2 in state 5",
+	    { (to_tcp_conn(&m, tcp_conn(), CKPT_SOCK_ESTABLISHED, 71));
+	      ((struct ckpt_file_socket *)F(0)->data)->type = 2;
+	      ((struct ckpt_file_socket *)F(0)->data)->protocol = 17; });
+	MUT("file/socket-established-no-peer", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket in state 5 with address 16 and peer 0 bytes",
+	    { (to_tcp_conn(&m, tcp_conn(), CKPT_SOCK_ESTABLISHED, 71));
+	      ((struct ckpt_file_socket *)F(0)->data)->peer_len = 0;
+	      memset(((struct ckpt_file_socket *)F(0)->data)->peer, 0,
+		     CKPT_SOCKADDR_MAX); });
 	MUT("file/socket-short", -EINVAL, CKPT_REC_FILE, 0,
 	    "a socket with 8 bytes of state, not 296",
 	    { (to_socket(&m, tcp_listener(), NULL)); F(0)->data_len = 8;

@@ -57,6 +57,8 @@
 #define CKPT_FEAT_EPOLL		_BITULL(13)
 /* Sockets: FILE kind CKPT_FILE_SOCKET (unix, TCP, UDP; not connected streams). */
 #define CKPT_FEAT_SOCKET	_BITULL(14)
+/* TCP connections moved by a final dump: CKPT_DUMP_FINAL, CKPT_SOCK_ESTABLISHED. */
+#define CKPT_FEAT_TCP		_BITULL(15)
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
 #define CKPT_KF_THP		_BITULL(0)	/* THP compiled in */
@@ -134,6 +136,15 @@ struct ckpt_selftest {
  */
 #define CKPT_DUMP_TRACK		_BITUL(0)
 #define CKPT_DUMP_FULL		_BITUL(1)
+/*
+ * CKPT_DUMP_FINAL: the process ends with this dump (ckpt dump --kill), so
+ * its TCP connections move into the image (CKPT_SOCK_ESTABLISHED).  A
+ * connection is never copied, as two sockets would answer one peer: a
+ * dump without it refuses one.  The caller puts the dumped sockets in
+ * TCP_REPAIR mode before it ends the process, so their close tells the
+ * peer nothing.
+ */
+#define CKPT_DUMP_FINAL		_BITUL(2)
 
 struct ckpt_dump {
 	__u32 size;		/* in: sizeof(struct ckpt_dump) */
@@ -755,15 +766,18 @@ struct ckpt_epoll_target {
  * connected to a peer, or one end of a unix socketpair whose other end is
  * in the process too (the two FILE records share a pipe_id), with nothing
  * queued to read but, for a stream socketpair, the bytes waiting for this
- * end, which follow this struct in data[] (CKPT_SOCK_DATA_MAX at most).
- * A dump refuses the others (a connected stream to outside the process,
- * data or connections in a queue) in words.
+ * end, which follow this struct in data[] (CKPT_SOCK_DATA_MAX at most);
+ * or, in a final dump (CKPT_DUMP_FINAL), a TCP connection, whose struct
+ * ckpt_tcp_conn and queues follow.  A dump refuses the others (a unix
+ * stream connected outside the process, data or connections in a queue)
+ * in words.
  */
 enum ckpt_sock_state {
 	CKPT_SOCK_CLOSED	= 1,	/* not listening or connected */
 	CKPT_SOCK_LISTEN	= 2,	/* stream, seqpacket */
 	CKPT_SOCK_CONNECTED	= 3,	/* datagram, to peer[] */
 	CKPT_SOCK_PAIR		= 4,	/* unix, unnamed, to its pipe_id twin */
+	CKPT_SOCK_ESTABLISHED	= 5,	/* TCP, to peer[]: ckpt_tcp_conn */
 };
 
 #define CKPT_SOCK_REUSEADDR	_BITUL(0)
@@ -793,6 +807,40 @@ struct ckpt_file_socket {
 	__u32 __pad;
 	__u8 addr[CKPT_SOCKADDR_MAX];	/* as getsockname() says it */
 	__u8 peer[CKPT_SOCKADDR_MAX];	/* as getpeername() says it */
+};
+
+/*
+ * A TCP connection (state CKPT_SOCK_ESTABLISHED): what a restorer gives
+ * TCP_REPAIR, read as its getsockopt()s read it.  This follows the struct
+ * ckpt_file_socket in data[], then the send queue's sendq_len bytes (from
+ * snd_una; the last write_seq - snd_nxt of them not sent yet), then the
+ * receive queue's recvq_len bytes (up to rcv_nxt), together
+ * CKPT_TCP_QUEUES_MAX at most.
+ */
+#define CKPT_TCP_SACK		_BITUL(0)	/* TCPOPT_SACK_PERM */
+#define CKPT_TCP_WSCALE		_BITUL(1)	/* TCPOPT_WINDOW */
+#define CKPT_TCP_TSTAMP		_BITUL(2)	/* TCPOPT_TIMESTAMP */
+
+#define CKPT_TCP_QUEUES_MAX	12582912	/* 12 MiB */
+
+struct ckpt_tcp_conn {
+	__u32 snd_una;		/* sequence number of the send queue's start */
+	__u32 snd_nxt;		/* of its first byte not sent yet */
+	__u32 write_seq;	/* after its end */
+	__u32 rcv_nxt;		/* after the receive queue's end */
+	__u32 sendq_len;	/* write_seq - snd_una */
+	__u32 recvq_len;	/* bytes not read yet, ending at rcv_nxt */
+	__u32 mss;		/* TCPOPT_MAXSEG: the negotiated clamp */
+	__u32 timestamp;	/* TCP_TIMESTAMP, with CKPT_TCP_TSTAMP */
+	__u16 options;		/* CKPT_TCP_* */
+	__u8 snd_wscale;	/* with CKPT_TCP_WSCALE, 14 at most */
+	__u8 rcv_wscale;
+	__u32 snd_wl1;		/* struct tcp_repair_window's five */
+	__u32 snd_wnd;
+	__u32 max_window;
+	__u32 rcv_wnd;
+	__u32 rcv_wup;
+	__u32 __pad[2];
 };
 
 #define CKPT_FD_CLOEXEC		_BITUL(0)
