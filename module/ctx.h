@@ -77,6 +77,9 @@ struct ckpt_ctx {
 	struct ckpt_track *track;
 	/* The process ends with this dump: its TCP connections move. */
 	bool final;
+	/* And those to a peer outside it, their peers held off by @owner. */
+	bool tcp_out;
+	const void *owner;		/* the dump's open file */
 	struct ckpt_rec_header *hdr;	/* buffered: patched after capture */
 };
 

@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 
 #include "ckpt.h"
+#include "fds.h"
 
 static int ckpt_open(struct inode *inode, struct file *file)
 {
@@ -30,6 +31,7 @@ static int ckpt_release(struct inode *inode, struct file *file)
 	struct ckpt_file *cf = file->private_data;
 
 	ckpt_file_release(cf);
+	ckpt_netlock_settle(cf);
 	ckpt_snap_file_release(cf);
 	ckpt_restore_file_release(cf);
 	mutex_destroy(&cf->lock);

@@ -57,6 +57,7 @@ static int capture(struct ckpt_ctx *ctx, const struct ckpt_dump *d,
 	int ret;
 
 	ctx->final = d->flags & CKPT_DUMP_FINAL;
+	ctx->tcp_out = d->flags & CKPT_DUMP_TCP_ESTABLISHED;
 	ret = ckpt_target_get(ctx, d->pid);
 	/* Snapshots allow children: a rollback is of the one process. */
 	if (!ret)
@@ -131,15 +132,18 @@ long ckpt_ioc_dump(struct ckpt_file *cf, void __user *arg)
 	ret = ckpt_arg_in(&d, sizeof(d), CKPT_DUMP_SIZE_VER0, arg);
 	if (ret)
 		return ret;
-	if (d.flags & ~(CKPT_DUMP_TRACK | CKPT_DUMP_FULL | CKPT_DUMP_FINAL) ||
+	if (d.flags & ~(CKPT_DUMP_TRACK | CKPT_DUMP_FULL | CKPT_DUMP_FINAL |
+			CKPT_DUMP_TCP_ESTABLISHED) ||
 	    (d.flags & CKPT_DUMP_FULL && !(d.flags & CKPT_DUMP_TRACK)) ||
-	    (d.flags & CKPT_DUMP_FINAL && d.flags & CKPT_DUMP_TRACK))
+	    (d.flags & CKPT_DUMP_FINAL && d.flags & CKPT_DUMP_TRACK) ||
+	    (d.flags & CKPT_DUMP_TCP_ESTABLISHED && !(d.flags & CKPT_DUMP_FINAL)))
 		return -EINVAL;
 	if (cf->dump)
 		return -EBUSY;
 	ctx = ckpt_ctx_alloc();
 	if (!ctx)
 		return -ENOMEM;
+	ctx->owner = cf;
 	t0 = ktime_get_ns();
 	ret = capture(ctx, &d, &cf->track);
 	ctx->capture_ns = ktime_get_ns() - t0;

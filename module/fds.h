@@ -122,4 +122,17 @@ int ckpt_tcp_conn_read(struct ckpt_ctx *ctx, struct sock *sk,
 		       const char *words, u8 **data, size_t *len);
 bool ckpt_tcp_conn_is(struct sock *sk, const struct ckpt_tcp_conn *t);
 
+/*
+ * netlock.c: the peers of TCP connections that move out of the process
+ * held off (their packets dropped) from the dump's capture until a
+ * restore takes each again, its file @owner closed with the process gone
+ * plus netlock_secs, or at once if it lives on.
+ */
+bool ckpt_tcp_peer_outside(const struct ckpt_fds *c, struct sock *sk);
+int ckpt_netlock_add(const void *owner, struct task_struct *task,
+		     struct sock *sk);
+void ckpt_netlock_settle(const void *owner);
+void ckpt_netlock_release(void);
+void ckpt_netlock_exit(void);
+
 #endif /* CKPT_FDS_H */

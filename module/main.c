@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "ckpt.h"
+#include "fds.h"
 #include "hbuf.h"
 
 static ushort mode = 0600;
@@ -75,6 +76,7 @@ static void __exit ckpt_exit(void)
 	if (afl)
 		ckpt_afl_exit();
 	ckpt_dev_exit();
+	ckpt_netlock_exit();
 	ckpt_snap_exit();
 	ckpt_stats_exit();
 }

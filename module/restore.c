@@ -195,6 +195,8 @@ static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 	}
 	restored_free(cf->restored);
 	cf->restored = rs;
+	if (r->flags & CKPT_RESTORE_FILES)
+		ckpt_netlock_release();
 	close_fd(r->fd);
 	if (r->close_fd >= 0 && r->close_fd != r->fd)
 		close_fd(r->close_fd);

@@ -4,7 +4,9 @@
  * setsockopt(), bind(), listen(), connect() and socketpair(): unix, TCP
  * and UDP sockets not yet bound or bound, listening, (datagram) connected
  * to a peer, and unix socketpairs whose both ends are in the process;
- * and, in a final dump, TCP connections, with TCP_REPAIR (tcp_conn.c).
+ * and TCP connections, with TCP_REPAIR (tcp_conn.c): the process's to
+ * itself in any dump, those to a peer outside in a final dump that says
+ * so, their peers held off meanwhile (netlock.c).
  * Their state is read off the socket itself; at restore, the socket the
  * restorer made is checked against the record before the kernel takes it.
  *
@@ -327,10 +329,6 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"fd %u: %s connection %s to %s: unix stream connections but socketpairs are not supported yet",
 					fd, what, name, peer);
-		if (stream && !ctx->final)
-			return ckpt_err(ctx, -EOPNOTSUPP,
-					"fd %u: %s connection %s to %s: only dump --kill can move a connection",
-					fd, what, name, peer);
 		if (stream) {
 			st->peer_len = len;
 			st->state = CKPT_SOCK_ESTABLISHED;
@@ -349,16 +347,35 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 			fd, what, name, state);
 }
 
-/* A TCP connection's numbers and queues (tcp_conn.c), after its struct. */
-static int tcp_conn(struct ckpt_ctx *ctx, struct sock *sk, unsigned int fd,
-		    const char *what, const char *name,
-		    const struct ckpt_file_socket *st, u8 **data, size_t *len)
+/*
+ * A TCP connection's numbers and queues (tcp_conn.c), after its struct.
+ * One to a peer outside the process moves only in a final dump that says
+ * so, its peer held off from before it is read (netlock.c): what the peer
+ * sends after that is not acknowledged, so not lost.
+ */
+static int tcp_conn(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
+		    struct sock *sk, unsigned int fd, const char *what,
+		    const char *name, const struct ckpt_file_socket *st,
+		    u8 **data, size_t *len)
 {
 	char peer[64], words[160];
+	int ret;
 
 	addr_words(peer, sizeof(peer), st->peer, st->peer_len);
 	snprintf(words, sizeof(words), "fd %u: %s connection %s to %s", fd,
 		 what, name, peer);
+	if (ckpt_tcp_peer_outside(c, sk)) {
+		if (!ctx->tcp_out)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"%s: its peer is outside: dump --kill --tcp-established moves it",
+					words);
+		ret = ckpt_netlock_add(ctx->owner, ctx->task, sk);
+		if (ret)
+			return ckpt_err(ctx, ret, "%s: cannot hold its peer's packets off",
+					words);
+		/* Packets past the hook already are in the socket after it. */
+		synchronize_net();
+	}
 	return ckpt_tcp_conn_read(ctx, sk, words, data, len);
 }
 
@@ -431,7 +448,7 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 	else if (sk->sk_type == SOCK_STREAM)
 		return pair_data(ctx, sk, fd, what, data, data_len);
 	if (st->state == CKPT_SOCK_ESTABLISHED)
-		return tcp_conn(ctx, sk, fd, what, name, st, data, data_len);
+		return tcp_conn(ctx, c, sk, fd, what, name, st, data, data_len);
 	if (sk->sk_family != AF_UNIX)
 		return 0;
 	/* Bound to a file: the address is set only after the path is. */

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TCP connections that move with their process (a final dump, ckpt dump
- * --kill): their sequence numbers, negotiated options, windows and the
- * bytes of both queues, read under the socket's lock as TCP_REPAIR's
- * getsockopt()s read them.  The restorer rebuilds each with TCP_REPAIR;
- * the kernel checks that it did before it takes the socket.
+ * TCP connections in an image: their sequence numbers, negotiated
+ * options, windows and the bytes of both queues, read under the socket's
+ * lock as TCP_REPAIR's getsockopt()s read them.  The restorer rebuilds
+ * each with TCP_REPAIR; the kernel checks that it did before it takes the
+ * socket.
  *
- * Only a final dump may: the image's socket and the process's would both
- * answer the one peer with the same sequence numbers.  The caller puts
- * the dumped socket in repair mode before it ends the process, so its
- * close sends neither FIN nor RST.
+ * A connection of the process to itself is copied whole by any dump.  One
+ * to a peer outside only moves, in a final dump (socket.c decides): a
+ * copy and the process would both answer the peer.  Before a final dump
+ * ends the process, the caller puts its sockets in repair mode, so that
+ * their close sends neither FIN nor RST.
  */
 #include <linux/mm.h>
 #include <linux/skbuff.h>

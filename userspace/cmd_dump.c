@@ -35,7 +35,7 @@ static unsigned long long now_us(void)
 const struct cmd_help help_dump = {
 	.name = "dump",
 	.summary = "checkpoint a process into an image",
-	.usage = "ckpt dump -t PID [-o FILE] [--kill] [--stats]\n"
+	.usage = "ckpt dump -t PID [-o FILE] [--kill [--tcp-established]] [--stats]\n"
 		 "          [--progress | --no-progress]\n"
 		 "ckpt dump -t PID --every MS --dir DIR [--keep N] [--count C] [--stats]",
 	.text =
@@ -56,9 +56,15 @@ const struct cmd_help help_dump = {
 "                 instruction past the image's instant, and nothing it does\n"
 "                 is done twice once restored.  If the writeout fails, the\n"
 "                 process is resumed, never killed.  Its TCP connections\n"
-"                 move into the image (a dump that leaves it running\n"
-"                 refuses them): they are put in TCP_REPAIR mode, which\n"
-"                 needs CAP_NET_ADMIN, so that their peers see no close.\n"
+"                 are put in TCP_REPAIR mode (CAP_NET_ADMIN) before the\n"
+"                 kill, so that their close sends nothing.\n"
+"  --tcp-established  with --kill: TCP connections to a peer outside the\n"
+"                 process move too (a dump refuses them otherwise).  From\n"
+"                 the capture until a restore takes them again, the peers'\n"
+"                 packets are dropped, which a peer retransmits; for the\n"
+"                 module's netlock_secs (300) at most once the process is\n"
+"                 gone, and not at all if the dump fails.  A connection\n"
+"                 whose both ends are the process's moves in any dump.\n"
 "  --stats        one line on stderr at the end:\n"
 "                   frozen_us=N pages=N bytes=N hbuf_chunks=N capture_us=N\n"
 "                 and with --kill also stop_to_kill_us=N: microseconds from\n"
@@ -163,6 +169,7 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 {
 	static const struct option opts[] = {
 		{ "kill", no_argument, NULL, 'k' },
+		{ "tcp-established", no_argument, NULL, 'T' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "every", required_argument, NULL, 'E' },
 		{ "dir", required_argument, NULL, 'D' },
@@ -181,6 +188,8 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	const char *out_path = NULL;
 	unsigned long long t0, frozen_us, kill_us = 0;
 	bool kill_after = false, stats = false, created, seccomp = false;
+	bool tcp_out = false;
+	unsigned int flags;
 	struct ckpt_version v;
 	struct tcp_quiet quiet;
 	struct ckpt_dump d;
@@ -202,6 +211,9 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 			break;
 		case 'k':
 			kill_after = true;
+			break;
+		case 'T':
+			tcp_out = true;
 			break;
 		case 's':
 			stats = true;
@@ -231,6 +243,9 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 				  argv[optind]);
 	if (pid <= 0)
 		return help_error(&help_dump, "which process? give -t PID");
+	if (tcp_out && (!kill_after || periodic))
+		return help_error(&help_dump,
+				  "--tcp-established needs --kill: a connection to a peer outside the process can only move");
 	if (periodic)
 		return dump_every(pid, &po, stats,
 				  out_path || kill_after || show == PROGRESS_ON, o);
@@ -248,9 +263,14 @@ int cmd_dump(int argc, char **argv, const struct tool_opts *o)
 	if (ptrace_stop_seized(pid))
 		goto close_out;
 	/* A process that ends with its dump takes its TCP connections along. */
-	c = dump_capture(dev, pid, out,
-			 kill_after && (v.features & CKPT_FEAT_TCP) ?
-			 CKPT_DUMP_FINAL : 0, &d, &seccomp);
+	flags = kill_after && (v.features & CKPT_FEAT_TCP) ? CKPT_DUMP_FINAL : 0;
+	if (tcp_out && !(v.features & CKPT_FEAT_TCP)) {
+		errmsg("dump: --tcp-established: this module does not move TCP connections");
+		goto close_out;
+	}
+	if (tcp_out)
+		flags |= CKPT_DUMP_TCP_ESTABLISHED;
+	c = dump_capture(dev, pid, out, flags, &d, &seccomp);
 	if (c) {
 		if (c != -2)
 			dump_failed(&d, "capture");

@@ -5,8 +5,10 @@
 . "$(dirname "$0")/zdtm.sh"
 
 load || { report FAIL dump-more/insmod; exit 1; }
-# TCP connections move with dump --kill only (t-40: refused otherwise).
-run_test tcp_conn-kill zdtm_run tcp_conn kill tcp_conn
+# TCP connections of the process to itself move in any dump.
+for how in kill live every; do
+	run_test "tcp_conn-$how" zdtm_run tcp_conn "$how" tcp_conn
+done
 for how in kill live; do
 	run_test "mem_file-$how" zdtm_run mem_file "$how" mem_file
 	run_test "ident-$how" zdtm_run ident "$how" ident

@@ -135,14 +135,39 @@ time.sleep(600)" >"$dir/out" 2>&1) &
 }
 
 # Sockets whose state is in a connection or a queue are refused in words;
-# a TCP connection by a dump that leaves the process running (it moves,
-# with dump --kill: t-35's tcp_conn).
-run_test dump-live-tcp-established py_refused tcp "a TCP connection" \
-	'fd [0-9]*: TCP connection 127\.0\.0\.1:[0-9]* to 127\.0\.0\.1:[0-9]*: only dump --kill can move a connection' \
-	'l = socket.create_server(("127.0.0.1", 0))
-c = socket.create_connection(l.getsockname())
+# a TCP connection to a peer outside the process, unless the dump is
+# --kill --tcp-established (t-78), also with --kill alone, which then
+# leaves the process running.  (One to itself moves: t-35's tcp_conn.)
+tcp_outside() {
+	local dir pid sp port out
+	dir=$(mktemp -d)
+	python3 -c 'import socket, time
+l = socket.create_server(("127.0.0.1", 0))
+print(l.getsockname()[1], flush=True)
 a, _ = l.accept()
-l.close()'
+time.sleep(600)' >"$dir/port" &
+	sp=$!
+	wait_line "$dir/port" '^[0-9]'
+	port=$(cat "$dir/port")
+	(exec python3 -c "import socket, time
+c = socket.create_connection(('127.0.0.1', $port))
+print('up', flush=True)
+time.sleep(600)" >"$dir/out" 2>&1) &
+	pid=$!
+	wait_line "$dir/out" up
+	refused_dump "$pid" "$dir" "a TCP connection" \
+		"fd 3: TCP connection 127\.0\.0\.1:[0-9]* to 127\.0\.0\.1:$port: its peer is outside: dump --kill --tcp-established moves it" ||
+		{ kill -9 "$sp"; return 1; }
+	out=$(ckpt dump -t "$pid" -o "$dir/img" --kill 2>&1) && { echo "FAIL: dump --kill without --tcp-established moved it"; kill -9 "$pid" "$sp"; return 1; }
+	echo "$out" | grep -q 'its peer is outside: dump --kill --tcp-established moves it' &&
+		kill -0 "$pid" || { echo "FAIL: dump --kill: $out"; kill -9 "$pid" "$sp"; return 1; }
+	out=$(ckpt dump -t "$pid" -o "$dir/img" --tcp-established 2>&1) && { echo "FAIL: --tcp-established without --kill"; kill -9 "$pid" "$sp"; return 1; }
+	echo "$out" | grep -q -- '--tcp-established needs --kill' || { echo "FAIL: --tcp-established alone: $out"; kill -9 "$pid" "$sp"; return 1; }
+	kill -9 "$pid" "$sp"
+	wait "$pid" "$sp" 2>/dev/null
+	rm -rf "$dir"
+}
+run_test dump-unsupported-tcp-outside tcp_outside
 run_test dump-unsupported-unix-stream py_refused unix "a unix stream connection" \
 	'fd [0-9]*: unix stream connection .* to @ckpt-t40: unix stream connections but socketpairs are not supported yet' \
 	'l = socket.socket(socket.AF_UNIX)

@@ -57,7 +57,7 @@
 #define CKPT_FEAT_EPOLL		_BITULL(13)
 /* Sockets: FILE kind CKPT_FILE_SOCKET (unix, TCP, UDP; not connected streams). */
 #define CKPT_FEAT_SOCKET	_BITULL(14)
-/* TCP connections moved by a final dump: CKPT_DUMP_FINAL, CKPT_SOCK_ESTABLISHED. */
+/* TCP connections: CKPT_SOCK_ESTABLISHED, CKPT_DUMP_FINAL, _TCP_ESTABLISHED. */
 #define CKPT_FEAT_TCP		_BITULL(15)
 
 /* Kernel facts reported by CKPT_IOC_VERSION (kfacts). */
@@ -137,14 +137,22 @@ struct ckpt_selftest {
 #define CKPT_DUMP_TRACK		_BITUL(0)
 #define CKPT_DUMP_FULL		_BITUL(1)
 /*
- * CKPT_DUMP_FINAL: the process ends with this dump (ckpt dump --kill), so
- * its TCP connections move into the image (CKPT_SOCK_ESTABLISHED).  A
- * connection is never copied, as two sockets would answer one peer: a
- * dump without it refuses one.  The caller puts the dumped sockets in
- * TCP_REPAIR mode before it ends the process, so their close tells the
- * peer nothing.
+ * CKPT_DUMP_FINAL: the process ends with this dump (ckpt dump --kill).
+ * The caller puts its TCP sockets in TCP_REPAIR mode before it ends it,
+ * so that their close tells their peers nothing.
  */
 #define CKPT_DUMP_FINAL		_BITUL(2)
+/*
+ * CKPT_DUMP_TCP_ESTABLISHED (with CKPT_DUMP_FINAL; ckpt dump
+ * --tcp-established): connections to a peer outside the process move
+ * too, which a dump refuses otherwise.  From the capture their peers'
+ * packets are dropped, so that no RST answers them while no socket has
+ * the connection, until a restore takes it again; when the dump's file
+ * is closed with the process still alive (the dump failed), at once, and
+ * with it gone, after the module's netlock_secs at the latest.  A
+ * connection whose both ends are the process's moves without it.
+ */
+#define CKPT_DUMP_TCP_ESTABLISHED _BITUL(3)
 
 struct ckpt_dump {
 	__u32 size;		/* in: sizeof(struct ckpt_dump) */
@@ -767,8 +775,9 @@ struct ckpt_epoll_target {
  * in the process too (the two FILE records share a pipe_id), with nothing
  * queued to read but, for a stream socketpair, the bytes waiting for this
  * end, which follow this struct in data[] (CKPT_SOCK_DATA_MAX at most);
- * or, in a final dump (CKPT_DUMP_FINAL), a TCP connection, whose struct
- * ckpt_tcp_conn and queues follow.  A dump refuses the others (a unix
+ * or a TCP connection, whose struct ckpt_tcp_conn and queues follow: one
+ * of the process to itself in any dump, one to a peer outside with
+ * CKPT_DUMP_TCP_ESTABLISHED.  A dump refuses the others (a unix
  * stream connected outside the process, data or connections in a queue)
  * in words.
  */
