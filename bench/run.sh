@@ -4,16 +4,17 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 KVER=${KVER:-$("$TOP/tests/vm/kernels.sh" | tail -n 1)}
-for p in criu python3-matplotlib; do
+for p in criu iptables redis-server redis-tools python3-matplotlib; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p"
 done
 # Which benchmarks: dump (against CRIU), snap (snapshots, rollback, the
 # fuzz loop, AFL++), periodic (periodic incremental checkpoints against
 # fork() and CRIU's pre-dump), threads (frozen and restore time against
-# the thread count, against CRIU), or all.  Each is one VM run.
+# the thread count, against CRIU), redis (a server moved with a client
+# connected, against CRIU), or all.  Each is one VM run.
 WHAT=${1:-all}
-case $WHAT in dump|snap|periodic|threads|all) ;; *) echo "usage: bench/run.sh [dump|snap|periodic|threads|all]" >&2; exit 2 ;; esac
+case $WHAT in dump|snap|periodic|threads|redis|all) ;; *) echo "usage: bench/run.sh [dump|snap|periodic|threads|redis|all]" >&2; exit 2 ;; esac
 make -C "$TOP" -s modules userspace KVER="$KVER"
 mkdir -p "$TOP/build/bench"
 if [ "$WHAT" = dump ] || [ "$WHAT" = all ]; then
@@ -55,4 +56,12 @@ if [ "$WHAT" = threads ] || [ "$WHAT" = all ]; then
 	cp "$out/bench-threads.txt" "$TOP/docs/bench-threads.raw.txt"
 	"$TOP/bench/threads_report.sh" "$TOP/docs/bench-threads.raw.txt" "$TOP/docs/bench-threads.md"
 	echo "bench: docs/bench-threads.md"
+fi
+if [ "$WHAT" = redis ] || [ "$WHAT" = all ]; then
+	out=$(mktemp -d)
+	"$TOP/tests/vm/run.sh" --kernel "$KVER" --mem 6144 --timeout 3000 --out "$out" \
+		--log "$out/console.log" -- "$TOP/bench/redis-guest.sh"
+	cp "$out/bench-redis.txt" "$TOP/docs/bench-redis.raw.txt"
+	"$TOP/bench/redis_report.sh" "$TOP/docs/bench-redis.raw.txt" "$TOP/docs/bench-redis.md"
+	echo "bench: docs/bench-redis.md"
 fi
