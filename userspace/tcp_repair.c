@@ -140,16 +140,27 @@ void tcp_quiet_end(struct tcp_quiet *q, bool undo)
 	memset(q, 0, sizeof(*q));
 }
 
+/* One connection being rebuilt on socket @s, from its checked record. */
 struct conn_job {
 	int s;
 	unsigned int fd;
+	struct ckpt_tcp_conn t;
+	const uint8_t *q;	/* the send queue's bytes, then the receive's */
+	uint32_t sent;		/* of the send queue's, those sent already */
 	char words[256];	/* "TCP connection A to B" */
 };
 
-static void conn_words(struct conn_job *j, const struct ckpt_file_socket *st)
+static void job_init(struct conn_job *j, int s,
+		     const struct ckpt_file_socket *st, const void *tail,
+		     unsigned int fd)
 {
 	char a[96], b[96];
 
+	j->s = s;
+	j->fd = fd;
+	memcpy(&j->t, tail, sizeof(j->t));
+	j->q = (const uint8_t *)tail + sizeof(j->t);
+	j->sent = j->t.snd_nxt - j->t.snd_una;
 	sockaddr_words(a, sizeof(a), st->addr, st->addr_len);
 	sockaddr_words(b, sizeof(b), st->peer, st->peer_len);
 	snprintf(j->words, sizeof(j->words), "%s connection %s to %s",
@@ -246,34 +257,31 @@ static int repair_options(const struct conn_job *j,
 int tcp_conn_make(int s, const struct ckpt_file_socket *st, const void *tail,
 		  unsigned int fd)
 {
-	struct conn_job j = { .s = s, .fd = fd };
-	const uint8_t *q = (const uint8_t *)tail + sizeof(struct ckpt_tcp_conn);
 	struct tcp_repair_window w;
-	struct ckpt_tcp_conn t;
-	uint32_t sent;
+	struct conn_job j;
+	const struct ckpt_tcp_conn *t = &j.t;
 
-	memcpy(&t, tail, sizeof(t));
-	conn_words(&j, st);
-	sent = t.snd_nxt - t.snd_una;
+	job_init(&j, s, st, tail, fd);
 	if (set_int(s, IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_ON))
 		return fail(&j, "TCP_REPAIR");
-	if (queue_seq(&j, RECV_QUEUE, t.rcv_nxt - t.recvq_len) ||
-	    queue_seq(&j, SEND_QUEUE, t.snd_una))
+	if (queue_seq(&j, RECV_QUEUE, t->rcv_nxt - t->recvq_len) ||
+	    queue_seq(&j, SEND_QUEUE, t->snd_una))
 		return -1;
 	/* In repair mode both bind over the listener and connect quietly. */
 	if (bind(s, (const struct sockaddr *)st->addr, st->addr_len))
 		return fail(&j, "bind");
 	if (connect(s, (const struct sockaddr *)st->peer, st->peer_len))
 		return fail(&j, "connect");
-	if (repair_options(&j, &t) ||
-	    queue_bytes(&j, RECV_QUEUE, q + t.sendq_len, t.recvq_len,
+	if (repair_options(&j, t) ||
+	    queue_bytes(&j, RECV_QUEUE, j.q + t->sendq_len, t->recvq_len,
 			st->flags & CKPT_SOCK_RCVBUF) ||
-	    queue_bytes(&j, SEND_QUEUE, q, sent, st->flags & CKPT_SOCK_SNDBUF))
+	    queue_bytes(&j, SEND_QUEUE, j.q, j.sent,
+			st->flags & CKPT_SOCK_SNDBUF))
 		return -1;
 	w = (struct tcp_repair_window){
-		.snd_wl1 = t.snd_wl1, .snd_wnd = t.snd_wnd,
-		.max_window = t.max_window, .rcv_wnd = t.rcv_wnd,
-		.rcv_wup = t.rcv_wup,
+		.snd_wl1 = t->snd_wl1, .snd_wnd = t->snd_wnd,
+		.max_window = t->max_window, .rcv_wnd = t->rcv_wnd,
+		.rcv_wup = t->rcv_wup,
 	};
 	if (setsockopt(s, IPPROTO_TCP, TCP_REPAIR_WINDOW, &w, sizeof(w)))
 		return fail(&j, "TCP_REPAIR_WINDOW");
@@ -289,20 +297,15 @@ int tcp_conn_make(int s, const struct ckpt_file_socket *st, const void *tail,
 int tcp_conn_finish(int s, const struct ckpt_file_socket *st, const void *tail,
 		    unsigned int fd)
 {
-	struct conn_job j = { .s = s, .fd = fd };
-	const uint8_t *q = (const uint8_t *)tail + sizeof(struct ckpt_tcp_conn);
-	struct ckpt_tcp_conn t;
-	uint32_t sent;
+	struct conn_job j;
 
-	memcpy(&t, tail, sizeof(t));
-	conn_words(&j, st);
-	sent = t.snd_nxt - t.snd_una;
+	job_init(&j, s, st, tail, fd);
 	if (set_int(s, IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF))
 		return fail(&j, "leaving TCP_REPAIR mode");
 	/* Leaving repair mode forgot SO_REUSEADDR. */
 	if ((st->flags & CKPT_SOCK_REUSEADDR) &&
 	    set_int(s, SOL_SOCKET, SO_REUSEADDR, 1))
 		return fail(&j, "SO_REUSEADDR");
-	return queue_bytes(&j, NO_QUEUE, q + sent, t.sendq_len - sent,
+	return queue_bytes(&j, NO_QUEUE, j.q + j.sent, j.t.sendq_len - j.sent,
 			   st->flags & CKPT_SOCK_SNDBUF);
 }
