@@ -31,11 +31,31 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 	rec ckpt_capture_us "$mib" "$(echo "$stats" | sed -n 's/.*capture_us=\([0-9]*\).*/\1/p')"
 	rec ckpt_image_mib "$mib" $(( $(stat -c %s /tmp/ckpt.img) >> 20 ))
 	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	# Restore: the default page fill (helpers for 32 MiB or more), then
+	# the caller alone (fill_threads=1); the bytes the kernel read; and
+	# dd reading the same image.
+	for thr in 0 1; do
+		echo "$thr" > /sys/module/ckpt/parameters/fill_threads
+		r0=$(awk '$1 == "restore_bytes_read" { print $2 }' /sys/kernel/debug/ckpt/io)
+		t0=$(now)
+		rpid=$(ckpt restore -i /tmp/ckpt.img --detach)
+		t1=$(now)
+		r1=$(awk '$1 == "restore_bytes_read" { print $2 }' /sys/kernel/debug/ckpt/io)
+		kill -9 "$rpid"
+		if [ "$thr" = 0 ]; then
+			rec ckpt_restore_ms "$mib" $(( (t1 - t0) / 1000000 ))
+			rec ckpt_restore_read_bytes "$mib" $(( r1 - r0 ))
+			rec ckpt_image_bytes "$mib" "$(stat -c %s /tmp/ckpt.img)"
+		else
+			rec ckpt_restore_1thr_ms "$mib" $(( (t1 - t0) / 1000000 ))
+		fi
+		sleep 1
+	done
+	echo 0 > /sys/module/ckpt/parameters/fill_threads
 	t0=$(now)
-	rpid=$(ckpt restore -i /tmp/ckpt.img --detach)
+	dd if=/tmp/ckpt.img of=/dev/null bs=1M status=none
 	t1=$(now)
-	rec ckpt_restore_ms "$mib" $(( (t1 - t0) / 1000000 ))
-	kill -9 "$rpid"
+	rec dd_read_image_ms "$mib" $(( (t1 - t0) / 1000000 ))
 	rm -f /tmp/ckpt.img
 
 	# ckpt dump --kill: the process stays stopped through the writeout.

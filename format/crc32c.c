@@ -471,6 +471,37 @@ u32 ckpt_crc32c_hw(u32 crc, const void *p, size_t len)
 }
 #endif
 
+#define CRC32C_POLY	0x82f63b78U
+
+/* a * b modulo the polynomial, in the reflected bit order of the CRC. */
+static u32 mult_mod_p(u32 a, u32 b)
+{
+	u32 m = 1U << 31, p = 0;
+
+	while (m) {
+		if (a & m)
+			p ^= b;
+		m >>= 1;
+		b = b & 1 ? (b >> 1) ^ CRC32C_POLY : b >> 1;
+	}
+	return p;
+}
+
+u32 ckpt_crc32c_combine(u32 crc_a, u32 crc_b, u64 len_b)
+{
+	u32 x2k = 1U << 30;	/* x^1: x^(2^k) for k = 0 */
+	u32 shift = 1U << 31;	/* x^0, becomes x^(8 len_b) */
+	u64 n = len_b << 3;	/* bits, as appending zero bits shifts */
+
+	while (n) {
+		if (n & 1)
+			shift = mult_mod_p(x2k, shift);
+		x2k = mult_mod_p(x2k, x2k);
+		n >>= 1;
+	}
+	return mult_mod_p(shift, crc_a) ^ crc_b;
+}
+
 u32 ckpt_crc32c(u32 crc, const void *p, size_t len)
 {
 	if (ckpt_crc32c_hw_usable())

@@ -41,4 +41,11 @@ bool ckpt_crc32c_hw_usable(void);
 /* The SSE4.2 one: only if ckpt_crc32c_hw_usable(). */
 u32 ckpt_crc32c_hw(u32 crc, const void *p, size_t len);
 
+/*
+ * The CRC32C of a followed by b, from crc_a = ckpt_crc32c(0, a, ...) and
+ * crc_b = ckpt_crc32c(0, b, len_b): pieces of a stream checked apart (by
+ * several threads) give the stream's CRC.  O(log len_b).
+ */
+u32 ckpt_crc32c_combine(u32 crc_a, u32 crc_b, u64 len_b);
+
 #endif /* CKPT_CRC32C_H */

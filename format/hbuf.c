@@ -362,6 +362,50 @@ int hbuf_read_raw(struct hbuf *hb, void *dst, size_t len)
 }
 
 /*
+ * READ: passes over the next @len stream bytes: read-ahead first, then by
+ * io->skip without reading them (page data whose checks are the caller's).
+ */
+int hbuf_skip_raw(struct hbuf *hb, u64 len)
+{
+	struct hbuf_chunk *c = hb->cur;
+	size_t n;
+	int ret;
+
+	if (hb->err)
+		return hb->err;
+	if (hb->mode != HBUF_READ || hb->open || !hb->io->skip)
+		return -EINVAL;
+	if (c) {
+		n = min_t(u64, len, c->used - c->pos);
+		c->pos += n;
+		len -= n;
+		hb->bytes += n;
+	}
+	if (!len)
+		return 0;
+	ret = hb->io->skip(hb->io->priv, len);
+	if (ret) {
+		hbuf_fail(hb, ret);
+		return ret;
+	}
+	hb->bytes += len;
+	return 0;
+}
+
+/*
+ * READ: the bytes read ahead and not consumed yet, which stay in place
+ * until hbuf_free(): a reader that skipped them can copy them later
+ * instead of reading them from the source a second time.
+ */
+const void *hbuf_ahead(const struct hbuf *hb, size_t *len)
+{
+	const struct hbuf_chunk *c = hb->cur;
+
+	*len = c ? c->used - c->pos : 0;
+	return c ? c->data + c->pos : NULL;
+}
+
+/*
  * READ: forgets the last hbuf_get() without consuming it, so the bytes
  * can be taken by hbuf_read_raw() instead (a reader that peeked at a
  * header and found the end of the part it keeps).

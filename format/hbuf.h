@@ -37,6 +37,11 @@ struct hbuf_io {
 	int (*write)(void *priv, const void *buf, size_t len);
 	/* Reads up to len bytes; *got is 0 only at end of stream. */
 	int (*read)(void *priv, void *buf, size_t len, size_t *got);
+	/*
+	 * Optional, for a seekable source: moves past len bytes unread; 0 or
+	 * -errno.  A source that ends early is found by the next read.
+	 */
+	int (*skip)(void *priv, u64 len);
 	void *priv;
 };
 
@@ -88,6 +93,8 @@ void hbuf_put(struct hbuf *hb, size_t len);
 int hbuf_flush(struct hbuf *hb);
 int hbuf_writeout(struct hbuf *hb, const struct hbuf_io *io);
 int hbuf_read_raw(struct hbuf *hb, void *dst, size_t len);
+int hbuf_skip_raw(struct hbuf *hb, u64 len);
+const void *hbuf_ahead(const struct hbuf *hb, size_t *len);
 void hbuf_unget(struct hbuf *hb);
 void hbuf_reset(struct hbuf *hb);
 void hbuf_free(struct hbuf *hb);

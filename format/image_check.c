@@ -468,9 +468,9 @@ static int check_header(struct img_check *c, const struct ckpt_rec_header *r)
 	if (r->page_size != c->page_size)
 		return fail(c, -ENOEXEC, "image page size %u, this machine %u",
 			    r->page_size, c->page_size);
-	if (r->flags & ~(u32)CKPT_IMG_INCREMENTAL)
+	if (r->flags & ~(u32)CKPT_IMG_KNOWN)
 		return fail(c, -EINVAL, "unknown flags 0x%x",
-			    r->flags & ~(u32)CKPT_IMG_INCREMENTAL);
+			    r->flags & ~(u32)CKPT_IMG_KNOWN);
 	if (!r->image_id)
 		return fail(c, -EINVAL, "image id is 0");
 	if ((r->flags & CKPT_IMG_INCREMENTAL) && !r->parent_id)
@@ -483,6 +483,7 @@ static int check_header(struct img_check *c, const struct ckpt_rec_header *r)
 		return fail(c, -EINVAL, "image 0x%llx is its own parent",
 			    XULL(r->image_id));
 	c->incremental = r->flags & CKPT_IMG_INCREMENTAL;
+	c->has_rec_crc = r->flags & CKPT_IMG_REC_CRC;
 	return check_cstr(c, "release", r->release, sizeof(r->release));
 }
 
@@ -1730,9 +1731,15 @@ static int check_trailer(struct img_check *c, const struct ckpt_rec_trailer *r)
 {
 	int ret;
 
-	ret = check_pad(c, r->__pad, "__pad");
-	if (ret)
-		return ret;
+	if (!c->has_rec_crc) {
+		ret = check_pad(c, r->rec_crc32c, "rec_crc32c");
+		if (ret)
+			return ret;
+	} else if (r->rec_crc32c != c->rec_crc) {
+		return fail(c, -EBADMSG,
+			    "records' CRC32C mismatch: the trailer says 0x%08x, the records' is 0x%08x",
+			    r->rec_crc32c, c->rec_crc);
+	}
 	if (r->nr_records != c->nr_records)
 		return fail(c, -EBADMSG,
 			    "the trailer counts %llu records, the stream has %llu",
@@ -1741,6 +1748,10 @@ static int check_trailer(struct img_check *c, const struct ckpt_rec_trailer *r)
 		return fail(c, -EBADMSG,
 			    "the trailer counts %llu bytes, the stream has %llu",
 			    XULL(r->nr_bytes), XULL(c->offset));
+	if (c->crc_deferred) {
+		c->trailer_crc = r->crc32c;
+		return 0;
+	}
 	if (r->crc32c != c->crc)
 		return fail(c, -EBADMSG,
 			    "CRC32C mismatch: the trailer says 0x%08x, the stream's is 0x%08x",
@@ -1881,6 +1892,7 @@ int img_check_record(struct img_check *c, const void *rec)
 		c->offset += h->len;
 	} else {
 		c->crc = ckpt_crc32c(c->crc, rec, h->len);
+		c->rec_crc = ckpt_crc32c(c->rec_crc, rec, h->len);
 		c->offset += h->len;
 		c->nr_records++;
 	}
@@ -1898,6 +1910,25 @@ int img_check_data(struct img_check *c, const void *data, size_t len)
 			    "%zu bytes of page data given, %llu due (caller bug)",
 			    len, XULL(c->data_left));
 	c->crc = ckpt_crc32c(c->crc, data, len);
+	c->offset += len;
+	c->data_left -= len;
+	if (!c->data_left)
+		next_record(c);
+	return 0;
+}
+
+int img_check_skip(struct img_check *c, u64 len)
+{
+	if (c->error)
+		return c->error;
+	if (len > c->data_left)
+		return fail(c, -EINVAL,
+			    "%llu bytes of page data skipped, %llu due (caller bug)",
+			    XULL(len), XULL(c->data_left));
+	if (!c->has_rec_crc)
+		return fail(c, -EINVAL,
+			    "page data skipped in an image without CKPT_IMG_REC_CRC (caller bug)");
+	c->crc_deferred = true;
 	c->offset += len;
 	c->data_left -= len;
 	if (!c->data_left)

@@ -109,6 +109,8 @@ struct img_check {
 	u64 nr_records;		/* records accepted, the trailer excluded */
 	u64 offset;		/* stream bytes accepted */
 	u32 crc;		/* CRC32C of those bytes */
+	u32 rec_crc;		/* CRC32C of the records among them */
+	bool has_rec_crc;	/* the header has CKPT_IMG_REC_CRC */
 	u32 seen;		/* record kinds seen, bit = rank */
 	u32 rank;		/* rank of the last record */
 	int error;		/* first error, sticky */
@@ -116,6 +118,8 @@ struct img_check {
 	bool files_done;	/* FILE ids sorted and checked */
 	bool incremental;	/* the header has CKPT_IMG_INCREMENTAL */
 	u64 data_left;		/* page data of the last PAGES still due */
+	bool crc_deferred;	/* page data was skipped: see img_check_skip() */
+	u32 trailer_crc;	/* the trailer's CRC32C, when crc_deferred */
 
 	/* What messages name: the record being read (or whose data is). */
 	u64 rec_idx;
@@ -172,6 +176,18 @@ int img_check_record(struct img_check *c, const void *rec);
 
 /* Page data of the last PAGES record: exactly c->data_left bytes in all. */
 int img_check_data(struct img_check *c, const void *data, size_t len);
+
+/*
+ * Page data of the last PAGES record passed over unread (@len of
+ * c->data_left), in an image with CKPT_IMG_REC_CRC only (-EINVAL
+ * otherwise: read its data).  The stream's CRC32C can then not be
+ * computed here: the trailer's is kept in c->trailer_crc, unchecked, and
+ * c->crc_deferred says the caller must check it against the data it
+ * reads later (restore's readin does, on the data it put in place,
+ * before the process runs).  Counts, lengths and the records' own CRC
+ * are still checked.
+ */
+int img_check_skip(struct img_check *c, u64 len);
 
 /* At the end of the stream: a trailer was accepted, no data is due. */
 int img_check_end(struct img_check *c);

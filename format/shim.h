@@ -33,6 +33,7 @@ typedef int64_t s64;
 
 #define min(a, b)	((a) < (b) ? (a) : (b))
 #define max(a, b)	((a) > (b) ? (a) : (b))
+#define min_t(t, a, b)	min((t)(a), (t)(b))
 #define clamp(v, lo, hi)	min(max((v), (lo)), (hi))
 #define round_up(x, y)	((((x) + (y) - 1) / (y)) * (y))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

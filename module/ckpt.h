@@ -31,6 +31,9 @@ struct ckpt_stats {
 	atomic_long_t opens;
 	atomic_long_t snapshots;
 	atomic_long_t snap_mms;
+	/* Totals, not live objects: debugfs ckpt/io, never back to zero. */
+	atomic64_t restores;
+	atomic64_t restore_bytes_read;	/* from images, both passes */
 };
 
 extern struct ckpt_stats ckpt_stats;
@@ -44,6 +47,9 @@ int ckpt_dev_init(umode_t mode);
 void ckpt_dev_exit(void);
 
 struct ckpt_ctx;
+
+/* An error's words, as the uapi structs carry them. */
+#define CKPT_ERRMSG_LEN	128
 struct ckpt_rb_req;
 struct ckpt_restored;
 
@@ -75,6 +81,8 @@ struct ckpt_file {
 	struct ckpt_track *track;	/* CKPT_DUMP_TRACK series */
 	struct ckpt_rb_req *rb;	/* external rollback, waiting for its result */
 	struct ckpt_restored *restored;	/* registers for the restore's tracer */
+	/* Why the last restore failed past its point of no return, or "". */
+	char restore_failed[CKPT_ERRMSG_LEN];
 	struct ckpt_park park;	/* not under @lock: it has its own */
 };
 

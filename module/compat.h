@@ -36,15 +36,24 @@ static inline void ckpt_vma_start_write(struct vm_area_struct *vma)
 }
 #endif
 
-/* One page of another mm, with the GUP flags given; 1 on success. */
+/* @nr pages of @mm from @addr, with the GUP flags given; mmap lock held. */
+static inline long ckpt_gup(struct mm_struct *mm, unsigned long addr,
+			    unsigned long nr, unsigned int flags,
+			    struct page **pages)
+{
+	mmap_assert_locked(mm);
+#ifdef CKPT_HAVE_GUP_REMOTE_VMAS
+	return get_user_pages_remote(mm, addr, nr, flags, pages, NULL, NULL);
+#else
+	return get_user_pages_remote(mm, addr, nr, flags, pages, NULL);
+#endif
+}
+
+/* One page of another mm; 1 on success. */
 static inline long ckpt_gup_one(struct mm_struct *mm, unsigned long addr,
 				unsigned int flags, struct page **page)
 {
-#ifdef CKPT_HAVE_GUP_REMOTE_VMAS
-	return get_user_pages_remote(mm, addr, 1, flags, page, NULL, NULL);
-#else
-	return get_user_pages_remote(mm, addr, 1, flags, page, NULL);
-#endif
+	return ckpt_gup(mm, addr, 1, flags, page);
 }
 
 /* The rseq area a task registered, and its length. */

@@ -19,6 +19,8 @@ static int out_write(void *priv, const void *buf, size_t len)
 	ssize_t n;
 
 	ctx->crc = ckpt_crc32c(ctx->crc, buf, len);
+	if (!ctx->writing_data)
+		ctx->rec_crc = ckpt_crc32c(ctx->rec_crc, buf, len);
 	while (len) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -131,6 +133,16 @@ int ckpt_rec_put(struct ckpt_ctx *ctx, void *rec)
 int ckpt_out_write(struct ckpt_ctx *ctx, const void *buf, size_t len)
 {
 	return out_write(ctx, buf, len);
+}
+
+int ckpt_out_write_data(struct ckpt_ctx *ctx, const void *buf, size_t len)
+{
+	int ret;
+
+	ctx->writing_data = true;
+	ret = out_write(ctx, buf, len);
+	ctx->writing_data = false;
+	return ret;
 }
 
 int ckpt_grow(void **arr, unsigned long *cap, unsigned long need, size_t elem)

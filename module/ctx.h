@@ -56,6 +56,8 @@ struct ckpt_ctx {
 	struct file *out;		/* the image, referenced */
 	loff_t pos;
 	u32 crc;
+	u32 rec_crc;			/* of the records alone */
+	bool writing_data;		/* page data: not in rec_crc */
 	u64 stream_bytes;		/* bytes written to out */
 	u64 nr_data_records;		/* PAGES records written directly */
 	u64 pages_written;
@@ -69,7 +71,7 @@ struct ckpt_ctx {
 	u64 image_id;
 	u64 capture_ns;
 	char *path;			/* PATH_MAX scratch for d_path */
-	char errmsg[128];
+	char errmsg[CKPT_ERRMSG_LEN];
 	int err_fd;
 	/* A snapshot being captured: its notifier and list join the mm lock. */
 	struct ckpt_snap *snap;
@@ -98,6 +100,8 @@ int ckpt_rec_put(struct ckpt_ctx *ctx, void *rec);
 
 /* Writes raw stream bytes (page data) after the hbuf is flushed. */
 int ckpt_out_write(struct ckpt_ctx *ctx, const void *buf, size_t len);
+/* The same, for page data: left out of the records' CRC. */
+int ckpt_out_write_data(struct ckpt_ctx *ctx, const void *buf, size_t len);
 
 /* The @i-th thread of @ctx's process: 0 the leader, then by tid. */
 static inline struct task_struct *ckpt_ctx_thread(const struct ckpt_ctx *ctx,

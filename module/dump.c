@@ -27,6 +27,7 @@ static int emit_header(struct ckpt_ctx *ctx)
 	r->version = CKPT_IMAGE_VERSION;
 	r->arch = CKPT_ARCH_X86_64;
 	r->page_size = PAGE_SIZE;
+	r->flags = CKPT_IMG_REC_CRC;
 	do {
 		ctx->image_id = get_random_u64();
 	} while (!ctx->image_id);

@@ -3,10 +3,8 @@
  * Page contents put back into current's mm, after mm.c has made the
  * mappings: the apply side of pages.c.
  *
- * REBUILD (restore): the image's page runs are read again, checked against
- * what pass 1 of readin saw (the same runs, the same CRC), and written in
- * as ptrace pokes would.  Shared anonymous memory is written through its
- * object instead, as it may be mapped read-only.
+ * REBUILD (restore) is pages_fill.c's: each page run's data read once,
+ * straight into place, and the image's CRC checked there.
  *
  * REWIND (rollback): only the held pages marked dirty are looked at, under
  * the mmap write lock.  If the PTE still maps our page, nothing changed.
@@ -25,10 +23,8 @@
 #include <linux/pgtable.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
-#include <linux/vmalloc.h>
 
 #include "compat.h"
-#include "crc32c.h"
 #include "ptwalk.h"
 #include "readin.h"
 #include "snap.h"
@@ -37,79 +33,6 @@
 
 /* Tries per page of fault-then-copy before giving up. */
 #define PAGE_TRIES	8
-
-/* REBUILD: @len bytes of the image at @addr, inside mapping @v. */
-static int write_chunk(const struct ckpt_vma_cap *v, unsigned long addr,
-		       u8 *buf, size_t len)
-{
-	loff_t pos;
-	ssize_t n;
-
-	if (v->kind == CKPT_VMA_ANON_SHARED) {
-		pos = (loff_t)(v->pgoff + ((addr - v->start) >> PAGE_SHIFT))
-		      << PAGE_SHIFT;
-		n = kernel_write(v->file, buf, len, &pos);
-	} else {
-		/* As ptrace pokes: breaks COW, works on read-only mappings. */
-		n = access_process_vm(current, addr, buf, len,
-				      FOLL_FORCE | FOLL_WRITE);
-	}
-	return n == len ? 0 : -EFAULT;
-}
-
-static int rebuild_pages(struct ckpt_ctx *ctx, struct ckpt_image *img)
-{
-	const struct ckpt_vma_cap *v;
-	struct ckpt_rec_pages rec;
-	u64 addr, left;
-	unsigned int i, vi;
-	ssize_t n;
-	size_t len;
-	u32 crc;
-	u8 *buf;
-	int ret = 0;
-
-	if (!img->nr_runs)
-		return 0;
-	buf = vmalloc(CKPT_READ_BUF);
-	if (!buf)
-		return -ENOMEM;
-	img->pos = img->base + img->data_offset;
-	crc = 0;
-	for (i = 0; i < img->nr_runs && !ret; i++) {
-		n = kernel_read(img->file, &rec, sizeof(rec), &img->pos);
-		if (n != sizeof(rec) || memcmp(&rec, &img->runs[i], sizeof(rec))) {
-			ret = ckpt_err(ctx, -EIO, "the image changed during restore");
-			break;
-		}
-		crc = ckpt_crc32c(crc, &rec, sizeof(rec));
-		vi = ckpt_vma_after(ctx, rec.vaddr);
-		if (vi == ctx->nr_vmas || ctx->vmas[vi].start > rec.vaddr) {
-			ret = -EINVAL;
-			break;
-		}
-		v = &ctx->vmas[vi];
-		addr = rec.vaddr;
-		for (left = rec.npages << PAGE_SHIFT; left && !ret; left -= len) {
-			len = min_t(u64, left, CKPT_READ_BUF);
-			n = kernel_read(img->file, buf, len, &img->pos);
-			if (n != len) {
-				ret = ckpt_err(ctx, -EIO, "the image changed during restore");
-				break;
-			}
-			crc = ckpt_crc32c(crc, buf, len);
-			ret = write_chunk(v, addr, buf, len);
-			if (ret)
-				ckpt_err(ctx, ret, "cannot write the pages at %#llx",
-					 (unsigned long long)addr);
-			addr += len;
-		}
-	}
-	vfree(buf);
-	if (!ret && crc != img->data_crc)
-		ret = ckpt_err(ctx, -EIO, "the image changed during restore");
-	return ret;
-}
 
 struct rewind {
 	struct ckpt_snap *s;
@@ -401,6 +324,6 @@ int ckpt_pages_apply(struct ckpt_ctx *ctx, const struct ckpt_mem_src *src,
 		     enum ckpt_apply_mode mode)
 {
 	if (mode == CKPT_REBUILD)
-		return rebuild_pages(ctx, src->img);
+		return ckpt_pages_fill(ctx, src->img);
 	return rewind_pages(src);
 }

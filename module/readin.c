@@ -1,25 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Readin: the image read back for restore, in two passes over a seekable
- * file.
+ * Readin: the image read back for restore, each byte once, from a
+ * seekable file.
  *
- * Pass 1 reads everything: each record is checked by the shared validator
- * (the code `ckpt show` and the fuzzer run), metadata stays in hbuf
- * chunks, page data is read through for the CRC, and the trailer must
- * match.  Only then may restore change the caller: a truncated or
- * corrupted image fails with the caller intact.
+ * Pass 1 reads the metadata: each record is checked by the shared
+ * validator (the code `ckpt show` and the fuzzer run) and stays in hbuf
+ * chunks; the PAGES records are read and checked too, but their data is
+ * passed over unread (hbuf_skip_raw()), so the trailer's counts and the
+ * records' own CRC (CKPT_IMG_REC_CRC) are checked, and the stream's
+ * CRC32C kept for later.  Only then may restore change the caller: a
+ * truncated image or a changed byte in any record fails with the caller
+ * intact.  An image without the records' CRC (written before it) has its
+ * page data read through here, for the stream's CRC, and again in pass 2.
  *
- * Pass 2, after the point of no return, is pages_apply.c's: it reads the
- * page runs again and writes them into the new address space.  The runs
- * must be the ones pass 1 checked and the CRC must match again; a file
- * changed in between kills the caller (which supplied it) and nothing
- * else.
+ * Pass 2, after the point of no return, is pages_apply.c's: it reads each
+ * run's data once, straight into the new address space
+ * (ckpt_image_read_at()), and computes the stream's CRC over the
+ * metadata pass 1 read and the data where it landed.  A mismatch, or a
+ * file that changed in between, kills the caller (which supplied it)
+ * before it runs a single instruction, and nothing else.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
 #include <linux/vmalloc.h>
 
 #include "crc32c.h"
@@ -38,43 +45,99 @@ static int img_io_read(void *priv, void *buf, size_t len, size_t *got)
 	n = kernel_read(img->file, buf, len, &img->pos);
 	if (n < 0)
 		return n;
+	img->bytes_read += n;
 	*got = n;
+	return 0;
+}
+
+static int img_io_skip(void *priv, u64 len)
+{
+	struct ckpt_image *img = priv;
+
+	img->pos += len;
+	return 0;
+}
+
+/*
+ * Reads the stream's bytes from offset @off into @it, all of them: those
+ * pass 1 read ahead from its copy, the rest from the file, into @it's
+ * pages directly when the file has read_iter (a page cache copy, the only
+ * one), else through img->bounce (the caller's thread only).  Adds the
+ * bytes read from the file to *@got_file; -EIO if the file is shorter
+ * now.  Safe on several threads at once with read_iter.
+ */
+int ckpt_image_read_at(struct ckpt_image *img, struct iov_iter *it, u64 off,
+		       u64 *got_file)
+{
+	size_t want = iov_iter_count(it), n;
+	loff_t pos;
+	ssize_t got;
+
+	if (off < img->data_offset + img->ahead_len && off >= img->data_offset) {
+		n = min_t(u64, want, img->data_offset + img->ahead_len - off);
+		if (copy_to_iter(img->ahead + (off - img->data_offset), n, it) != n)
+			return -EFAULT;
+		off += n;
+		want -= n;
+	}
+	pos = img->base + off;
+	while (want) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (img->file->f_op->read_iter) {
+			got = vfs_iter_read(img->file, it, &pos, 0);
+		} else {
+			n = min_t(size_t, want, CKPT_READ_BUF);
+			got = kernel_read(img->file, img->bounce, n, &pos);
+			if (got > 0 && copy_to_iter(img->bounce, got, it) != got)
+				return -EFAULT;
+		}
+		if (got <= 0)
+			return got < 0 ? got : -EIO;
+		*got_file += got;
+		want -= got;
+	}
 	return 0;
 }
 
 /*
  * What restore applies in the kernel: every singleton, the VMAs, queued
  * signals, files and fds, and the PAGES runs (copied: pass 2 reads their
- * data again).  CHANGED is refused here: only the tool merges a chain.
+ * data).  CHANGED is refused here: only the tool merges a chain.
  */
 #define READIN_TYPES	(CKPT_IDX_SINGLETONS | CKPT_IDX(CKPT_REC_SIGPENDING) | \
 			 CKPT_IDX(CKPT_REC_THREAD) | \
 			 CKPT_IDX(CKPT_REC_VMA) | CKPT_IDX(CKPT_REC_FILE) | \
 			 CKPT_IDX(CKPT_REC_FD) | CKPT_IDX(CKPT_REC_PAGES))
 
+/*
+ * The page data of the last PAGES record, in an image without the
+ * records' CRC: read through, for the stream's CRC, before the point of
+ * no return (pass 2 reads it again).
+ */
+static int read_through(struct ckpt_image *img)
+{
+	size_t n;
+	u8 *buf;
+	int ret = 0;
+
+	buf = vmalloc(CKPT_READ_BUF);
+	if (!buf)
+		return -ENOMEM;
+	while (img->chk.data_left && !ret) {
+		n = min_t(u64, img->chk.data_left, CKPT_READ_BUF);
+		ret = hbuf_read_raw(&img->hb, buf, n);
+		if (!ret)
+			ret = img_check_data(&img->chk, buf, n);
+	}
+	vfree(buf);
+	return ret;
+}
+
 /* Record @h, just checked: the last one the validator accepted. */
 static int keep(struct ckpt_image *img, const struct ckpt_hdr *h)
 {
 	return ckpt_index_add(&img->idx, h, img->chk.offset - h->len);
-}
-
-/* Reads the page data of the last PAGES record, for the checks only. */
-static int skip_data(struct ckpt_image *img, u8 *buf)
-{
-	size_t n;
-	int ret;
-
-	while (img->chk.data_left) {
-		n = min_t(u64, img->chk.data_left, CKPT_READ_BUF);
-		ret = hbuf_read_raw(&img->hb, buf, n);
-		if (ret)
-			return ret;
-		img->data_crc = ckpt_crc32c(img->data_crc, buf, n);
-		ret = img_check_data(&img->chk, buf, n);
-		if (ret)
-			return ret;
-	}
-	return 0;
 }
 
 static int bad(struct ckpt_ctx *ctx, struct ckpt_image *img, int err)
@@ -89,10 +152,12 @@ static int bad(struct ckpt_ctx *ctx, struct ckpt_image *img, int err)
 
 /*
  * The data section (PAGES runs with their data, then the trailer) is read
- * raw: its records are copied out, the data is read through, and none of
- * it stays in hbuf chunks, so memory is the metadata's, not the image's.
+ * raw: its records are copied out and none of it stays in hbuf chunks, so
+ * memory is the metadata's, not the image's.  The data is skipped: pass 2
+ * reads it, and checks the CRC.  What hbuf read ahead of it stays where
+ * it is, for pass 2 to copy rather than read again.
  */
-static int read_data_section(struct ckpt_image *img, u8 *buf)
+static int read_data_section(struct ckpt_image *img)
 {
 	union {
 		struct ckpt_hdr h;
@@ -102,6 +167,8 @@ static int read_data_section(struct ckpt_image *img, u8 *buf)
 	int ret;
 
 	img->data_offset = img->chk.offset;
+	img->meta_crc = img->chk.crc;
+	img->ahead = hbuf_ahead(&img->hb, &img->ahead_len);
 	for (;;) {
 		ret = hbuf_read_raw(&img->hb, &rec.h, sizeof(rec.h));
 		if (!ret)
@@ -121,8 +188,13 @@ static int read_data_section(struct ckpt_image *img, u8 *buf)
 		ret = keep(img, &rec.h);
 		if (ret)
 			return ret;
-		img->data_crc = ckpt_crc32c(img->data_crc, &rec, rec.h.len);
-		ret = skip_data(img, buf);
+		if (!img->chk.has_rec_crc) {
+			ret = read_through(img);
+		} else {
+			ret = hbuf_skip_raw(&img->hb, img->chk.data_left);
+			if (!ret)
+				ret = img_check_skip(&img->chk, img->chk.data_left);
+		}
 		if (ret)
 			return ret;
 	}
@@ -131,12 +203,8 @@ static int read_data_section(struct ckpt_image *img, u8 *buf)
 static int read_all(struct ckpt_ctx *ctx, struct ckpt_image *img)
 {
 	const struct ckpt_hdr *h;
-	u8 *buf;
 	int ret;
 
-	buf = vmalloc(CKPT_READ_BUF);
-	if (!buf)
-		return -ENOMEM;
 	for (;;) {
 		h = hbuf_get(&img->hb, sizeof(*h));
 		if (!h) {
@@ -145,7 +213,7 @@ static int read_all(struct ckpt_ctx *ctx, struct ckpt_image *img)
 		}
 		if (h->type == CKPT_REC_PAGES || h->type == CKPT_REC_TRAILER) {
 			hbuf_unget(&img->hb);
-			ret = read_data_section(img, buf);
+			ret = read_data_section(img);
 			break;
 		}
 		ret = img_check_hdr(&img->chk, h);
@@ -170,7 +238,8 @@ static int read_all(struct ckpt_ctx *ctx, struct ckpt_image *img)
 	}
 	if (!ret)
 		ret = img_check_end(&img->chk);
-	vfree(buf);
+	if (!ret && !img->chk.crc_deferred)
+		img->chk.trailer_crc = img->chk.crc;
 	return ret ? bad(ctx, img, ret) : 0;
 }
 
@@ -185,7 +254,14 @@ int ckpt_image_read(struct ckpt_ctx *ctx, struct ckpt_image *img, int fd)
 				"the image must be a seekable file (a pipe is read into memory by the tool)");
 	img->base = img->file->f_pos;
 	img->pos = img->base;
+	/* Without read_iter, pass 2 reads through a buffer: made now. */
+	if (!img->file->f_op->read_iter) {
+		img->bounce = vmalloc(CKPT_READ_BUF);
+		if (!img->bounce)
+			return -ENOMEM;
+	}
 	img->io.read = img_io_read;
+	img->io.skip = img_io_skip;
 	img->io.priv = img;
 	hbuf_init(&img->hb, HBUF_READ, ckpt_chunk_size, &img->io);
 	img->hb.limit = META_LIMIT;
@@ -199,6 +275,7 @@ void ckpt_image_free(struct ckpt_image *img)
 	ckpt_index_free(&img->idx);
 	img_check_free(&img->chk);
 	hbuf_free(&img->hb);
+	vfree(img->bounce);
 	if (img->file)
 		fput(img->file);
 	memset(img, 0, sizeof(*img));

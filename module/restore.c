@@ -190,6 +190,10 @@ static int do_restore(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 		restored_free(rs);
 		pr_warn_ratelimited("ckpt: pid %d killed: its restore failed past the point of no return: %s\n",
 				    task_pid_nr(current), ctx->errmsg);
+		/* For the tracer, which finds the caller killed. */
+		strscpy(cf->restore_failed, ctx->errmsg[0] ? ctx->errmsg :
+			"an error past the point of no return",
+			sizeof(cf->restore_failed));
 		send_sig(SIGKILL, current, 1);
 		return ret;
 	}
@@ -228,6 +232,12 @@ static int restore_regs(struct ckpt_file *cf, struct ckpt_ctx *ctx,
 	int ret;
 
 	lockdep_assert_held(&cf->lock);
+	if (!rs && cf->restore_failed[0]) {
+		/* Said once: -ECANCELED tells the tracer why it was killed. */
+		ret = ckpt_err(ctx, -ECANCELED, "%s", cf->restore_failed);
+		cf->restore_failed[0] = '\0';
+		return ret;
+	}
 	if (!rs)
 		return ckpt_err(ctx, -ENOENT,
 				"process %d: no restore through this open of the device left registers to apply",
@@ -301,6 +311,8 @@ long ckpt_ioc_restore(struct ckpt_file *cf, void __user *arg)
 		ret = restore_regs(cf, ctx, &r);
 	} else {
 		ret = do_restore(cf, ctx, img, &r);
+		atomic64_inc(&ckpt_stats.restores);
+		atomic64_add(img->bytes_read, &ckpt_stats.restore_bytes_read);
 		/* Parked threads go back to report it, or die with the caller. */
 		if (ret)
 			ckpt_park_abort(&cf->park);

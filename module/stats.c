@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Live object counters, in debugfs as ckpt/counters.  Tests read them
- * after every test file: all must be back to zero.
+ * after every test file: all must be back to zero.  And ckpt/io, totals.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -65,12 +65,27 @@ long ckpt_ioc_counters(struct ckpt_file *cf, void __user *arg)
 	return ckpt_arg_out(arg, &c, sizeof(c));
 }
 
+/*
+ * What restores read from their images, in all: a test compares the
+ * growth across one restore with the image's size (each byte once).
+ */
+static int io_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "restores %llu\n",
+		   (u64)atomic64_read(&ckpt_stats.restores));
+	seq_printf(m, "restore_bytes_read %llu\n",
+		   (u64)atomic64_read(&ckpt_stats.restore_bytes_read));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(io);
+
 int ckpt_stats_init(void)
 {
 	/* debugfs is optional: failures here only lose the view. */
 	ckpt_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("counters", 0400, ckpt_debugfs, NULL,
 			    &counters_fops);
+	debugfs_create_file("io", 0400, ckpt_debugfs, NULL, &io_fops);
 	return 0;
 }
 

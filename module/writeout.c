@@ -71,7 +71,7 @@ static int write_private(struct ckpt_ctx *ctx, const struct pgrun *run,
 				       i - first);
 		for (; first < i && !ret; first++) {
 			p = kmap_local_page(ctx->ps.pages[run->first + first]);
-			ret = ckpt_out_write(ctx, p, PAGE_SIZE);
+			ret = ckpt_out_write_data(ctx, p, PAGE_SIZE);
 			kunmap_local(p);
 			ctx->pages_written++;
 		}
@@ -110,8 +110,9 @@ static int write_shared(struct ckpt_ctx *ctx, const struct ckpt_vma_cap *v,
 			ret = write_run_header(ctx, addr + (first << PAGE_SHIFT),
 					       i - first);
 			if (!ret)
-				ret = ckpt_out_write(ctx, buf + (first << PAGE_SHIFT),
-						     (i - first) << PAGE_SHIFT);
+				ret = ckpt_out_write_data(ctx,
+							  buf + (first << PAGE_SHIFT),
+							  (i - first) << PAGE_SHIFT);
 			ctx->pages_written += i - first;
 		}
 	}
@@ -125,6 +126,7 @@ static int write_trailer(struct ckpt_ctx *ctx)
 		.nr_records = ctx->hb.nr_records + ctx->nr_data_records,
 		.nr_bytes = ctx->stream_bytes,
 		.crc32c = ctx->crc,
+		.rec_crc32c = ctx->rec_crc,
 	};
 
 	return ckpt_out_write(ctx, &t, sizeof(t));

@@ -200,6 +200,8 @@ struct out {
 	u8 *buf;
 	size_t used;
 	u32 crc;		/* of the bytes flushed */
+	u32 rec_crc;		/* of the records among them */
+	bool copying_records;	/* out_copy(): records, not page data */
 	u64 bytes;
 };
 
@@ -239,6 +241,7 @@ static int out_put(struct out *o, const void *p, size_t len)
 {
 	if (o->used + len > BUF_SIZE && out_flush(o))
 		return -1;
+	o->rec_crc = ckpt_crc32c(o->rec_crc, p, len);
 	memcpy(o->buf + o->used, p, len);
 	o->used += len;
 	return 0;
@@ -263,6 +266,9 @@ static int out_copy(struct out *o, struct chain *ch, size_t i, u64 off,
 		got = pread(fd, o->buf + o->used, n, (off_t)off);
 		if (got < 0 && errno == EINTR)
 			continue;
+		if (got > 0 && o->copying_records)
+			o->rec_crc = ckpt_crc32c(o->rec_crc, o->buf + o->used,
+						 (size_t)got);
 		if (got <= 0) {
 			chain_say(ch, "%s: reading at offset %llu: %s", ch->imgs[i].path,
 			    (unsigned long long)off,
@@ -292,11 +298,13 @@ static int write_image(struct chain *ch, const struct plan *pl, int out_fd)
 		chain_no_memory(ch, ch->imgs[0].path);
 		return -1;
 	}
-	hdr.flags = 0;
+	hdr.flags = CKPT_IMG_REC_CRC;
 	hdr.parent_id = 0;
+	o.copying_records = true;
 	if (out_put(&o, &hdr, sizeof(hdr)) ||
 	    out_copy(&o, ch, 0, sizeof(hdr), ch->meta_end - sizeof(hdr)))
 		goto out;
+	o.copying_records = false;
 	for (i = 0; i < pl->nr; i = j) {
 		memset(&pr, 0, sizeof(pr));
 		pr.h.type = CKPT_REC_PAGES;
@@ -322,6 +330,7 @@ static int write_image(struct chain *ch, const struct plan *pl, int out_fd)
 	t.nr_records = ch->meta_records + runs;
 	t.nr_bytes = o.bytes;
 	t.crc32c = o.crc;
+	t.rec_crc32c = o.rec_crc;
 	ret = write_all(&o, &t, sizeof(t));
 out:
 	free(o.buf);

@@ -3,11 +3,13 @@
  * ckpt restore [-i FILE|DIR] [--detach] [--pid-file F] [--new-pid]
  *              [--progress|--no-progress]
  *
- *  1. The image is read and checked whole (a pipe is spooled into a
- *     memfd, because the module reads it twice): a bad image fails here,
- *     before any process exists.  DIR means DIR/latest.  An incremental
- *     image is merged with its parents (chain.c) into a memfd: the module
- *     restores full images only.
+ *  1. The image's metadata is read and checked, its page data seeked
+ *     over (a pipe is spooled into a memfd, because the module seeks
+ *     too): bad metadata fails here, before any process exists.  DIR
+ *     means DIR/latest.  An incremental image is merged with its parents
+ *     (chain.c) into a memfd: the module restores full images only.  The
+ *     page data, and the CRC over it, are the module's to read and check,
+ *     once; bad data kills the child before it runs.
  *  2. A child is made with the image's pid (clone3 set_tid), or any pid
  *     with --new-pid, and this process ptrace-seizes it.
  *  3. The child sets up what only userspace sets (restore_child.c), stops
@@ -74,9 +76,9 @@ const struct cmd_help help_restore = {
 "                 needs root), restore under a new pid instead of failing\n"
 "  --progress     a progress line on stderr while the kernel reads the\n"
 "                 image (MiB read, MiB/s, percentage), whatever the size\n"
-"                 and wherever stderr goes.  The kernel reads an image\n"
-"                 twice, checking it whole and then loading the memory: the\n"
-"                 total is the image's size plus its page data.\n"
+"                 and wherever stderr goes.  The kernel reads each byte of\n"
+"                 the image once, checking its metadata, then loading the\n"
+"                 memory: the total is the image's size.\n"
 "  --no-progress  no progress line.  Without either, it is shown when\n"
 "                 stderr is a terminal and the image is over 64 MiB.\n"
 "  -h, --help     this help\n",
@@ -258,9 +260,20 @@ static int wait_stop(pid_t pid, int *status)
 	return WIFSTOPPED(*status) ? 0 : -1;
 }
 
-static void say_child_died(int status)
+/*
+ * The kernel kills a restore that fails past its point of no return, and
+ * keeps why on the open file @dev for us (asked as a registers call).
+ */
+static void say_child_died(int status, int dev, pid_t pid)
 {
-	if (WIFSIGNALED(status))
+	struct ckpt_restore r;
+
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+	    ckpt_restore_regs(dev, pid, &r) && errno == ECANCELED &&
+	    r.errmsg[0])
+		errmsg("restore: the process was killed during restore: %s",
+		       r.errmsg);
+	else if (WIFSIGNALED(status))
 		errmsg("restore: the process was killed by signal %d during restore (see the kernel log)",
 		       WTERMSIG(status));
 	else
@@ -393,7 +406,7 @@ static int trace_restore(pid_t pid, int dev, struct progress_spec *ps,
 	/* The child's SIGSTOP: the next syscall is CKPT_IOC_RESTORE. */
 	for (;;) {
 		if (wait_leader(pid, &status, &b)) {
-			say_child_died(status);
+			say_child_died(status, dev, pid);
 			return -1;
 		}
 		if (WSTOPSIG(status) == SIGSTOP && (status >> 16) == 0)
@@ -407,7 +420,7 @@ static int trace_restore(pid_t pid, int dev, struct progress_spec *ps,
 	if (ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_leader(pid, &status, &b) ||
 	    ptrace(PTRACE_SYSCALL, pid, 0, 0) || wait_leader(pid, &status, &b)) {
 		progress_end(&prog, false);
-		say_child_died(status);
+		say_child_died(status, dev, pid);
 		return -1;
 	}
 	if (ptrace(PTRACE_GETREGS, pid, 0, &regs)) {
@@ -509,12 +522,12 @@ int cmd_restore(int argc, char **argv, const struct tool_opts *o)
 	}
 	/*
 	 * img is always a file here (a stream was spooled into a memfd): the
-	 * kernel reads it whole, then its page data again.
+	 * kernel reads its metadata, then its page data, each byte once.
 	 */
 	if (!fstat(img, &st) && S_ISREG(st.st_mode)) {
 		ps.size = st.st_size;
-		ps.split = st.st_size;
-		ps.total = st.st_size + p.nr_pages * v.page_size;
+		ps.split = p.data_offset ? p.data_offset : (uint64_t)st.st_size;
+		ps.total = st.st_size;
 	}
 	fflush(NULL);
 	/* The child starts with every signal blocked: none may kill it early. */

@@ -48,6 +48,7 @@ struct show {
 	u32 page_size;
 	/* incremental images: the CHANGED ranges, the first ones listed */
 	bool incremental;
+	bool rec_crc;		/* CKPT_IMG_REC_CRC: the trailer has both */
 	struct ckpt_range *ranges;
 	size_t nr_listed;
 	u64 nr_changed_recs, nr_ranges, changed_pages;
@@ -191,6 +192,7 @@ static void show_header(struct show *s, const struct ckpt_rec_header *r)
 
 	fmt_time(r->time_ns, when, sizeof(when));
 	s->incremental = r->flags & CKPT_IMG_INCREMENTAL;
+	s->rec_crc = r->flags & CKPT_IMG_REC_CRC;
 	if (s->json) {
 		j_open(&s->j, "header", '{');
 		j_u64(&s->j, "version", r->version);
@@ -1069,11 +1071,19 @@ static void show_trailer(struct show *s, const struct ckpt_rec_trailer *r)
 		j_u64(&s->j, "bytes", r->nr_bytes);
 		j_key(&s->j, "crc32c");
 		fprintf(s->out, "\"0x%08x\"", r->crc32c);
+		if (s->rec_crc) {
+			j_key(&s->j, "records_crc32c");
+			fprintf(s->out, "\"0x%08x\"", r->rec_crc32c);
+		}
 		j_close(&s->j, '}');
 		return;
 	}
-	fprintf(s->out, "trailer    %llu records, %llu bytes, CRC32C 0x%08x (matches)\n",
+	fprintf(s->out, "trailer    %llu records, %llu bytes, CRC32C 0x%08x (matches)",
 		(ull)r->nr_records, (ull)r->nr_bytes, r->crc32c);
+	if (s->rec_crc)
+		fprintf(s->out, ", of the records alone 0x%08x (matches)",
+			r->rec_crc32c);
+	fputc('\n', s->out);
 }
 
 /* Groups of repeated records: a text heading, or a JSON array. */

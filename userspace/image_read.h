@@ -52,6 +52,17 @@
 #include "image_check.h"
 
 #define IMG_READ_KEEP		0x1U	/* keep every record until close */
+/*
+ * The fd is seekable: the page data of an image with CKPT_IMG_REC_CRC is
+ * passed over by lseek, unread, so the stream's CRC32C cannot be checked
+ * here and is left unchecked (img_check_skip(): chk.crc_deferred is set
+ * and chk.trailer_crc holds the trailer's); the records' CRC is checked.
+ * An image without it is read whole, and checked whole, as without the
+ * flag.
+ * For a reader that needs the metadata only and hands the data to one
+ * that checks it: the restore's plan, the kernel then reading the data.
+ */
+#define IMG_READ_SKIP_DATA	0x2U
 
 struct img_reader_opts {
 	uint32_t page_size;	/* 0: this machine's */
@@ -99,7 +110,7 @@ static inline uint64_t img_reader_data_left(const struct img_reader *r)
 /* Reads exactly @len (at most img_reader_data_left()) bytes of page data. */
 int img_reader_read_data(struct img_reader *r, void *buf, size_t len);
 
-/* Reads and checksums the rest of the current page data. */
+/* Reads and checksums the rest of the current page data (or seeks past it). */
 int img_reader_skip_data(struct img_reader *r);
 
 /* Index (0 is the HEADER) and stream offset of the last record returned. */

@@ -70,9 +70,10 @@ struct plan {
 	size_t nr_seccomp;
 	const struct plan_seccomp *leader_seccomp;	/* NULL: none */
 	uint64_t nr_pages;
+	uint64_t data_offset;	/* stream offset of the first PAGES, 0: none */
 };
 
-/* restore_load.c: reads and checks the whole image; fills @p. */
+/* restore_load.c: reads and checks the image's metadata; fills @p. */
 int plan_load(int fd, struct plan *p);
 void plan_free(struct plan *p);
 

@@ -264,8 +264,14 @@ static int copy_plan(struct plan *p, const struct ckpt_index *idx)
 	return 0;
 }
 
+/*
+ * The metadata of the image on @fd (a seekable file), checked; its page
+ * data is seeked over, unread: the kernel reads it once, into place, and
+ * checks the CRC there (module/readin.c), before the process runs.
+ */
 int plan_load(int fd, struct plan *p)
 {
+	const struct img_reader_opts opts = { .flags = IMG_READ_SKIP_DATA };
 	const struct ckpt_hdr *h;
 	struct ckpt_index idx;
 	struct img_reader r;
@@ -274,9 +280,11 @@ int plan_load(int fd, struct plan *p)
 	memset(p, 0, sizeof(*p));
 	/* The reader reuses its buffer: the index keeps copies. */
 	ckpt_index_init(&idx, PLAN_TYPES, CKPT_IDX_COPY);
-	ret = img_reader_open_fd(&r, fd, NULL);
+	ret = img_reader_open_fd(&r, fd, &opts);
 	while (!ret && (ret = img_reader_next(&r, &h)) > 0) {
 		ret = 0;
+		if (h->type == CKPT_REC_PAGES && !p->data_offset)
+			p->data_offset = img_reader_offset(&r);
 		if (ckpt_index_add(&idx, h, img_reader_offset(&r))) {
 			errmsg("restore: out of memory");
 			ret = -ENOMEM;

@@ -33,6 +33,23 @@ out:
 	return buf;
 }
 
+/* The CRC32C of the records before @end, without their page data. */
+static uint32_t records_crc(const unsigned char *buf, size_t end)
+{
+	const struct ckpt_hdr *h;
+	uint32_t crc = 0;
+	size_t off = 0;
+
+	while (off < end) {
+		h = (const struct ckpt_hdr *)(buf + off);
+		crc = ckpt_crc32c(crc, buf + off, h->len);
+		off += h->len;
+		if (h->type == CKPT_REC_PAGES)
+			off += ((const struct ckpt_rec_pages *)h)->npages * 4096;
+	}
+	return crc;
+}
+
 int main(int argc, char **argv)
 {
 	struct ckpt_rec_header *hdr;
@@ -69,6 +86,8 @@ int main(int argc, char **argv)
 	}
 	t = (struct ckpt_rec_trailer *)(buf + off);
 	t->crc32c = ckpt_crc32c(0, buf, off);
+	if (hdr->flags & CKPT_IMG_REC_CRC)
+		t->rec_crc32c = records_crc(buf, off);
 	out = fopen(argv[2], "wb");
 	if (!out || fwrite(buf, 1, len, out) != len || fclose(out)) {
 		fprintf(stderr, "imgpatch: cannot write %s\n", argv[2]);

@@ -11,6 +11,43 @@ for how in kill live; do
 	run_test "mem_advice-sleep-$how" zdtm_run mem_advice "$how" mem_advice --wait=sleep
 done
 
+# The page fill with helper threads (fill_threads=3; by default only for
+# 32 MiB of pages or more): private, read-only, THP and shared anonymous
+# memory, and many threads, each program checking its memory restored.
+FILL=/sys/module/ckpt/parameters/fill_threads
+echo 3 >"$FILL"
+run_test fill-threads-mem_anon zdtm_run mem_anon kill mem_anon --wait=sleep
+run_test fill-threads-mem_file zdtm_run mem_file kill mem_file
+run_test fill-threads-mthreads zdtm_run mthreads kill mthreads 16
+echo 0 >"$FILL"
+
+# thp_kept: mem_anon's MADV_HUGEPAGE range is backed by huge pages again
+# after a restore, as before the dump (AnonHugePages in smaps_rollup).
+anon_huge_kb() {
+	awk '$1 == "AnonHugePages:" { print $2 }' "/proc/$1/smaps_rollup"
+}
+thp_kept() {
+	local dir before after rpid rc
+	dir=$(mktemp -d /tmp/thp.XXXXXX)
+	spawn "$dir" mem_anon --wait=sleep || return 1
+	before=$(anon_huge_kb "$SPID")
+	[ "${before:-0}" -gt 0 ] ||
+		{ echo "FAIL: the original has no huge pages (AnonHugePages ${before:-none}): THP is off in this VM"; kill -9 "$SPID"; return 1; }
+	ckpt dump -t "$SPID" -o "$dir/img" --kill || { echo "FAIL: dump"; return 1; }
+	wait "$SPID" 2>/dev/null
+	rpid=$(ckpt restore -i "$dir/img" --detach) || { echo "FAIL: restore"; return 1; }
+	after=$(anon_huge_kb "$rpid")
+	kill -USR1 "$rpid"
+	for rc in $(seq 100); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+	tail -n1 "$dir/out" | grep -q '^PASS' ||
+		{ echo "FAIL: the restored process: $(tail -n 3 "$dir/out" | tr '\n' ' ')"; kill -9 "$rpid"; return 1; }
+	[ "${after:-0}" -ge "$before" ] ||
+		{ echo "FAIL: AnonHugePages ${before} kB before the dump, ${after:-none} kB after the restore"; return 1; }
+	echo "AnonHugePages ${before} kB before the dump, ${after} kB after the restore"
+	rm -rf "$dir"
+}
+run_test restore-keeps-thp thp_kept
+
 # sig_during_restore NAME SIG DELAY EXPECT PROG...: PROG is dumped with
 # --kill, and restored with --pid-file; SIG is sent once, DELAY seconds
 # after the pid file exists (the restore is not finished yet: the image

@@ -313,7 +313,7 @@ static int check_merged(const char *name, int fd, const struct spec *s, int n,
 			meta_end = img_reader_offset(&rd);
 		if (h->type == CKPT_REC_HEADER) {
 			hd = (const void *)h;
-			if (hd->flags || hd->parent_id || hd->image_id != s[0].id) {
+			if (hd->flags != CKPT_IMG_REC_CRC || hd->parent_id || hd->image_id != s[0].id) {
 				failf(name, "header flags %u parent 0x%llx id 0x%llx",
 				      hd->flags, (unsigned long long)hd->parent_id,
 				      (unsigned long long)hd->image_id);

@@ -168,11 +168,15 @@ static int find(const struct timg *m, u32 type, int nth)
 
 #define REC(m, T, type, nth)	((T *)(m)->r[find((m), (type), (nth))].buf)
 
+/* serialize(): sets CKPT_IMG_REC_CRC in the header, and the records' CRC. */
+static bool serialize_rec_crc;
+
 /* Concatenates the records and a correct trailer; @offs gets offsets. */
 static u8 *serialize(const struct timg *m, size_t *lenp, u64 *offs)
 {
 	struct ckpt_rec_trailer *t;
 	size_t len = 0, pos = 0;
+	u32 rec_crc = 0;
 	u8 *buf;
 	int i;
 
@@ -183,6 +187,9 @@ static u8 *serialize(const struct timg *m, size_t *lenp, u64 *offs)
 		if (offs)
 			offs[i] = pos;
 		memcpy(buf + pos, m->r[i].buf, m->r[i].len);
+		if (!i && serialize_rec_crc)
+			((struct ckpt_rec_header *)buf)->flags |= CKPT_IMG_REC_CRC;
+		rec_crc = ref_crc32c(rec_crc, buf + pos, m->r[i].len);
 		pos += m->r[i].len;
 		if (m->r[i].dlen)
 			memcpy(buf + pos, m->r[i].data, m->r[i].dlen);
@@ -198,6 +205,8 @@ static u8 *serialize(const struct timg *m, size_t *lenp, u64 *offs)
 		t->nr_records = m->n;
 		t->nr_bytes = pos;
 		t->crc32c = ref_crc32c(0, buf, pos);
+		if (serialize_rec_crc)
+			t->rec_crc32c = rec_crc;
 		pos += sizeof(*t);
 	}
 	*lenp = pos;
@@ -583,6 +592,36 @@ static struct timg base, incr;
 #define R(T, type, nth)	REC(&m, struct T, type, nth)
 
 /* CRC32C: vectors, the two paths against each other and a reference. */
+/* Pieces of a buffer CRC'd apart and combined give the whole's CRC. */
+static void test_crc_combine(void)
+{
+	static u8 buf[70000];
+	u32 whole, a, b;
+	size_t cuts[] = { 0, 1, 7, 8, 4096, 12345, 69999, 70000 }, i;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (u8)(i * 131 + (i >> 9));
+	whole = ckpt_crc32c(0, buf, sizeof(buf));
+	for (i = 0; i < ARRAY_SIZE(cuts); i++) {
+		a = ckpt_crc32c(0, buf, cuts[i]);
+		b = ckpt_crc32c(0, buf + cuts[i], sizeof(buf) - cuts[i]);
+		if (ckpt_crc32c_combine(a, b, sizeof(buf) - cuts[i]) != whole)
+			bad++;
+	}
+	/* Three pieces, combined left to right. */
+	a = ckpt_crc32c(0, buf, 100);
+	a = ckpt_crc32c_combine(a, ckpt_crc32c(0, buf + 100, 30000), 30000);
+	a = ckpt_crc32c_combine(a, ckpt_crc32c(0, buf + 30100, 39900), 39900);
+	if (a != whole)
+		bad++;
+	if (bad)
+		failf("crc32c/combine", "%d of %zu splits wrong", bad,
+		      ARRAY_SIZE(cuts) + 1);
+	else
+		pass("crc32c/combine");
+}
+
 static void test_crc(void)
 {
 	static const u8 check[] = "123456789";
@@ -731,6 +770,110 @@ static void test_valid(void)
 }
 
 /* The reader on real file descriptors: a pipe (fed by a child), a file. */
+/* A temporary file holding @len bytes of @buf, at offset 0. */
+static int temp_image(const u8 *buf, size_t len)
+{
+	char path[] = "/tmp/ckpt-image-XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		abort();
+	unlink(path);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* Reads the image on @fd to its end with @o; the result, the error in @r. */
+static int read_all_fd(struct img_reader *r, int fd,
+		       const struct img_reader_opts *o)
+{
+	const struct ckpt_hdr *h;
+	int ret;
+
+	img_reader_open_fd(r, fd, o);
+	while ((ret = img_reader_next(r, &h)) > 0)
+		;
+	return ret;
+}
+
+/* The image @buf (@len bytes) in a file, read with @o: refused as said. */
+static void expect_refused(const char *name, const u8 *buf, size_t len,
+			   const struct img_reader_opts *o, int err,
+			   const char *sub)
+{
+	struct img_reader r;
+	int fd = temp_image(buf, len), ret;
+
+	ret = read_all_fd(&r, fd, o);
+	if (ret != err || !strstr(img_reader_error(&r), sub))
+		failf(name, "%d %s", ret, img_reader_error(&r));
+	else
+		pass(name);
+	img_reader_close(&r);
+	close(fd);
+}
+
+/*
+ * IMG_READ_SKIP_DATA: the page data is seeked over, so only counts,
+ * lengths and the records' CRC are checked, and the stream's CRC is left
+ * to the caller, who is told so (crc_deferred, with the trailer's in
+ * trailer_crc).  Small chunks and reads make a skip span the read-ahead
+ * and the file.
+ */
+static void skip_data_cases(const u8 *img, size_t len)
+{
+	struct img_reader_opts o = { .page_size = PS, .user_addr_max = UMAX,
+				     .chunk_size = 4096, .max_read = 1000,
+				     .flags = IMG_READ_SKIP_DATA };
+	const struct ckpt_rec_trailer *t =
+		(const void *)(img + len - sizeof(*t));
+	struct img_reader_opts plain = o;
+	struct img_reader r;
+	u8 *bad = malloc(len);
+	int fd, ret;
+
+	if (!bad)
+		abort();
+	plain.flags = 0;
+	fd = temp_image(img, len);
+	ret = read_all_fd(&r, fd, &o);
+	if (ret || !r.chk.crc_deferred || r.chk.trailer_crc != t->crc32c ||
+	    r.chk.offset != len)
+		failf("reader/skip-data/valid", "%d deferred %d crc %08x/%08x %s",
+		      ret, r.chk.crc_deferred, r.chk.trailer_crc, t->crc32c,
+		      img_reader_error(&r));
+	else
+		pass("reader/skip-data/valid (CRC deferred, trailer's kept)");
+	img_reader_close(&r);
+	close(fd);
+
+	/* The last byte before the trailer is page data. */
+	memcpy(bad, img, len);
+	bad[len - sizeof(*t) - 1] ^= 0x5a;
+	expect_refused("reader/skip-data/flip-read (refused when read)", bad,
+		       len, &plain, -EBADMSG, "CRC32C mismatch");
+	fd = temp_image(bad, len);
+	ret = read_all_fd(&r, fd, &o);
+	if (ret || !r.chk.crc_deferred)
+		failf("reader/skip-data/flip-skipped", "%d %s", ret,
+		      img_reader_error(&r));
+	else
+		pass("reader/skip-data/flip-skipped (left to the caller, who is told)");
+	img_reader_close(&r);
+	close(fd);
+
+	/* A byte of a record (the header's release): its own CRC says so. */
+	memcpy(bad, img, len);
+	bad[64] ^= 0x20;
+	expect_refused("reader/skip-data/record-flip (refused without the data)",
+		       bad, len, &o, -EBADMSG, "records' CRC32C mismatch");
+
+	/* Cut inside the page data: the trailer is not where it must be. */
+	expect_refused("reader/skip-data/truncated", img,
+		       len - sizeof(*t) - 100, &o, -ENODATA, "truncated");
+	free(bad);
+}
+
 static void test_fd(void)
 {
 	struct img_reader_opts o = { .page_size = PS, .user_addr_max = UMAX };
@@ -792,6 +935,20 @@ static void test_fd(void)
 		pass("reader/file (partial page data reads)");
 	img_reader_close(&r);
 	close(fd);
+	free(buf);
+	/* Without CKPT_IMG_REC_CRC, IMG_READ_SKIP_DATA reads and checks all. */
+	buf = serialize(&base, &len, NULL);
+	buf[len - sizeof(struct ckpt_rec_trailer) - 1] ^= 0x5a;
+	o.flags = IMG_READ_SKIP_DATA;
+	expect_refused("reader/skip-data/old-image-read-whole", buf, len, &o,
+		       -EBADMSG, "CRC32C mismatch");
+	o.flags = 0;
+	free(buf);
+
+	serialize_rec_crc = true;
+	buf = serialize(&base, &len, NULL);
+	serialize_rec_crc = false;
+	skip_data_cases(buf, len);
 	free(buf);
 
 	/* read() failing: a directory. */
@@ -860,8 +1017,8 @@ static void test_header(void)
 	MUT("header/page-size", -ENOEXEC, CKPT_REC_HEADER, 0,
 	    "image page size 65536, this machine 4096",
 	    R(ckpt_rec_header, CKPT_REC_HEADER, 0)->page_size = 65536);
-	MUT("header/flags", -EINVAL, CKPT_REC_HEADER, 0, "unknown flags 0x2",
-	    R(ckpt_rec_header, CKPT_REC_HEADER, 0)->flags = 2);
+	MUT("header/flags", -EINVAL, CKPT_REC_HEADER, 0, "unknown flags 0x4",
+	    R(ckpt_rec_header, CKPT_REC_HEADER, 0)->flags = 4);
 	MUT("header/image-id", -EINVAL, CKPT_REC_HEADER, 0, "image id is 0",
 	    R(ckpt_rec_header, CKPT_REC_HEADER, 0)->image_id = 0);
 	MUT("header/incremental-no-parent", -EINVAL, CKPT_REC_HEADER, 0,
@@ -1844,7 +2001,7 @@ static void test_trailer(void)
 		{ "trailer/records", 0, -EBADMSG, "counts 28 records, the stream has 27" },
 		{ "trailer/bytes", 1, -EBADMSG, "bytes" },
 		{ "trailer/crc", 2, -EBADMSG, "CRC32C mismatch" },
-		{ "trailer/pad", 3, -EINVAL, "__pad" },
+		{ "trailer/pad", 3, -EINVAL, "rec_crc32c" },
 		{ "trailer/type", 4, -EINVAL, "length 32, must be 128" },
 		{ "trailer/informational-byte", 5, -EBADMSG, "CRC32C mismatch" },
 		{ "trailer/page-data-flip", 6, -EBADMSG, "CRC32C mismatch" },
@@ -1862,7 +2019,7 @@ static void test_trailer(void)
 		case 0: t->nr_records++; break;
 		case 1: t->nr_bytes--; break;
 		case 2: t->crc32c ^= 0x100; break;
-		case 3: t->__pad = 1; break;
+		case 3: t->rec_crc32c = 1; break;
 		case 4: t->h.type = CKPT_REC_HEADER; break;
 		case 5: buf[64] ^= 0x20; break;	/* header release[] */
 		case 6: buf[len - sizeof(*t) - 100] ^= 1; break;
@@ -2380,6 +2537,7 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	test_crc();
+	test_crc_combine();
 	test_valid();
 	test_fd();
 	test_memory();

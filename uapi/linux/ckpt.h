@@ -435,6 +435,13 @@ struct ckpt_hdr {
  */
 
 #define CKPT_IMG_INCREMENTAL	_BITUL(0)	/* pages only since parent_id */
+/*
+ * The trailer's rec_crc32c is set: a reader can check every record
+ * without reading the page data, which it may then leave to whoever reads
+ * it (restore reads it once, into place, and checks crc32c there).
+ */
+#define CKPT_IMG_REC_CRC	_BITUL(1)
+#define CKPT_IMG_KNOWN		(CKPT_IMG_INCREMENTAL | CKPT_IMG_REC_CRC)
 
 struct ckpt_rec_header {
 	struct ckpt_hdr h;
@@ -898,7 +905,11 @@ struct ckpt_rec_trailer {
 	__u64 nr_records;	/* records before the trailer */
 	__u64 nr_bytes;		/* stream bytes before the trailer */
 	__u32 crc32c;		/* of those bytes */
-	__u32 __pad;
+	/*
+	 * With CKPT_IMG_REC_CRC: of the records alone, every one but this
+	 * (headers and bodies, PAGES included), none of the page data; else 0.
+	 */
+	__u32 rec_crc32c;
 };
 
 #endif /* _UAPI_LINUX_CKPT_H */
