@@ -814,6 +814,29 @@ static void expect_refused(const char *name, const u8 *buf, size_t len,
 }
 
 /*
+ * The image @buf in a file, read with IMG_READ_SKIP_DATA: accepted whole,
+ * the stream's CRC deferred with the trailer's kept for the caller.
+ */
+static void expect_deferred(const char *name, const u8 *buf, size_t len,
+			    const struct img_reader_opts *o)
+{
+	const struct ckpt_rec_trailer *t = (const void *)(buf + len - sizeof(*t));
+	struct img_reader r;
+	int fd = temp_image(buf, len), ret;
+
+	ret = read_all_fd(&r, fd, o);
+	if (ret || !r.chk.crc_deferred || r.chk.trailer_crc != t->crc32c ||
+	    r.chk.offset != len)
+		failf(name, "%d deferred %d crc %08x/%08x %s", ret,
+		      r.chk.crc_deferred, r.chk.trailer_crc, t->crc32c,
+		      img_reader_error(&r));
+	else
+		pass(name);
+	img_reader_close(&r);
+	close(fd);
+}
+
+/*
  * IMG_READ_SKIP_DATA: the page data is seeked over, so only counts,
  * lengths and the records' CRC are checked, and the stream's CRC is left
  * to the caller, who is told so (crc_deferred, with the trailer's in
@@ -825,42 +848,23 @@ static void skip_data_cases(const u8 *img, size_t len)
 	struct img_reader_opts o = { .page_size = PS, .user_addr_max = UMAX,
 				     .chunk_size = 4096, .max_read = 1000,
 				     .flags = IMG_READ_SKIP_DATA };
-	const struct ckpt_rec_trailer *t =
-		(const void *)(img + len - sizeof(*t));
+	const size_t tlen = sizeof(struct ckpt_rec_trailer);
 	struct img_reader_opts plain = o;
-	struct img_reader r;
 	u8 *bad = malloc(len);
-	int fd, ret;
 
 	if (!bad)
 		abort();
 	plain.flags = 0;
-	fd = temp_image(img, len);
-	ret = read_all_fd(&r, fd, &o);
-	if (ret || !r.chk.crc_deferred || r.chk.trailer_crc != t->crc32c ||
-	    r.chk.offset != len)
-		failf("reader/skip-data/valid", "%d deferred %d crc %08x/%08x %s",
-		      ret, r.chk.crc_deferred, r.chk.trailer_crc, t->crc32c,
-		      img_reader_error(&r));
-	else
-		pass("reader/skip-data/valid (CRC deferred, trailer's kept)");
-	img_reader_close(&r);
-	close(fd);
+	expect_deferred("reader/skip-data/valid (CRC deferred, trailer's kept)",
+			img, len, &o);
 
 	/* The last byte before the trailer is page data. */
 	memcpy(bad, img, len);
-	bad[len - sizeof(*t) - 1] ^= 0x5a;
+	bad[len - tlen - 1] ^= 0x5a;
 	expect_refused("reader/skip-data/flip-read (refused when read)", bad,
 		       len, &plain, -EBADMSG, "CRC32C mismatch");
-	fd = temp_image(bad, len);
-	ret = read_all_fd(&r, fd, &o);
-	if (ret || !r.chk.crc_deferred)
-		failf("reader/skip-data/flip-skipped", "%d %s", ret,
-		      img_reader_error(&r));
-	else
-		pass("reader/skip-data/flip-skipped (left to the caller, who is told)");
-	img_reader_close(&r);
-	close(fd);
+	expect_deferred("reader/skip-data/flip-skipped (left to the caller, who is told)",
+			bad, len, &o);
 
 	/* A byte of a record (the header's release): its own CRC says so. */
 	memcpy(bad, img, len);
@@ -870,7 +874,7 @@ static void skip_data_cases(const u8 *img, size_t len)
 
 	/* Cut inside the page data: the trailer is not where it must be. */
 	expect_refused("reader/skip-data/truncated", img,
-		       len - sizeof(*t) - 100, &o, -ENODATA, "truncated");
+		       len - tlen - 100, &o, -ENODATA, "truncated");
 	free(bad);
 }
 
