@@ -9,6 +9,14 @@ criu_frozen_us() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["dump"]["frozen_time"])'
 }
 
+# wait_gone PID: until PID (killed, not our child) has exited, 30 s at
+# most: a large process takes a while to free its memory, and a restore
+# that wants its pid back fails while it is still there.
+wait_gone() {
+	local i
+	for i in $(seq 300); do [ -e "/proc/$1" ] || return 0; sleep 0.1; done
+}
+
 # criu_error LOG: CRIU's first error line, as one word for the record.
 criu_error() {
 	grep -m1 -i error "$1" | tr ' ' _
@@ -26,7 +34,7 @@ criu_dump_restore() {
 		t1=$(now)
 		rec criu_dump_ms "$x" $(( (t1 - t0) / 1000000 ))
 		rec criu_frozen_us "$x" "$(criu_frozen_us "$d")"
-		kill -9 "$pid"; wait "$pid" 2>/dev/null
+		kill -9 "$pid"; wait_gone "$pid"
 		t0=$(now)
 		if criu restore -D "$d" -d -o restore.log -v1 2>/dev/null; then
 			t1=$(now)
@@ -40,6 +48,6 @@ criu_dump_restore() {
 		kill -9 "$pid"
 	fi
 	# The restored process has the same pid, and is not our child.
-	for t0 in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+	wait_gone "$pid"
 	rm -rf "$d"
 }

@@ -30,7 +30,7 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 	rec ckpt_frozen_us "$mib" "$(echo "$stats" | sed -n 's/.*frozen_us=\([0-9]*\).*/\1/p')"
 	rec ckpt_capture_us "$mib" "$(echo "$stats" | sed -n 's/.*capture_us=\([0-9]*\).*/\1/p')"
 	rec ckpt_image_mib "$mib" $(( $(stat -c %s /tmp/ckpt.img) >> 20 ))
-	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	kill -9 "$pid"; wait_gone "$pid"
 	# Restore: the default page fill (helpers for 32 MiB or more), then
 	# the caller alone (fill_threads=1); the bytes the kernel read; and
 	# dd reading the same image.
@@ -38,10 +38,11 @@ for mib in ${BENCH_SIZES:-64 256 1024}; do
 		echo "$thr" > /sys/module/ckpt/parameters/fill_threads
 		r0=$(awk '$1 == "restore_bytes_read" { print $2 }' /sys/kernel/debug/ckpt/io)
 		t0=$(now)
-		rpid=$(ckpt restore -i /tmp/ckpt.img --detach)
+		rpid=$(ckpt restore -i /tmp/ckpt.img --detach 2>/tmp/restore.err)
 		t1=$(now)
 		r1=$(awk '$1 == "restore_bytes_read" { print $2 }' /sys/kernel/debug/ckpt/io)
-		kill -9 "$rpid"
+		[ -n "$rpid" ] || rec ckpt_restore_failed "$mib" "fill_threads=$thr:_$(head -c 300 /tmp/restore.err | tr ' \n' __)"
+		kill -9 "$rpid"; wait_gone "$rpid"
 		if [ "$thr" = 0 ]; then
 			rec ckpt_restore_ms "$mib" $(( (t1 - t0) / 1000000 ))
 			rec ckpt_restore_read_bytes "$mib" $(( r1 - r0 ))

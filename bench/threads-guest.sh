@@ -28,7 +28,7 @@ for n in ${BENCH_THREADS:-1 8 64 512}; do
 		pid=$(start "$n")
 		stats=$(ckpt dump -t "$pid" -o /tmp/ckpt.img --stats 2>&1 >/dev/null)
 		rec ckpt_frozen_us "$n" "$(echo "$stats" | sed -n 's/.*frozen_us=\([0-9]*\).*/\1/p')"
-		kill -9 "$pid"; wait "$pid" 2>/dev/null
+		kill -9 "$pid"; wait_gone "$pid"
 		t0=$(now)
 		rpid=$(ckpt restore -i /tmp/ckpt.img --detach)
 		t1=$(now)
