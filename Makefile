@@ -151,7 +151,7 @@ $(B)/tests/afl_target_threads: $(TOP)/tests/afl/target_threads.c
 	@mkdir -p $(dir $@)
 	AFL_QUIET=1 afl-clang-fast -O1 -pthread -o $@ $<
 
-$(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h $(HDRS)
+$(B)/tests/%: $(TOP)/tests/progs/%.c $(TOP)/tests/progs/zdtm.h $(TOP)/tests/progs/sockopt_want.h $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(TOP)/uapi -o $@ $<
 

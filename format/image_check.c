@@ -1358,26 +1358,72 @@ static int check_tcp_conn(struct img_check *c, const struct ckpt_rec_file *r,
 	return 0;
 }
 
+/* A socket's other options: each in its range, TCP's on TCP only. */
+static int check_sock_opts(struct img_check *c, const struct ckpt_rec_file *r,
+			   const struct ckpt_file_socket *s)
+{
+	struct ckpt_sock_opts o;
+	bool tcp = s->family != X_AF_UNIX && s->protocol == X_IPPROTO_TCP;
+	int ret;
+
+	memcpy(&o, r->data + r->path_len + sizeof(*s), sizeof(o));
+	ret = check_pad(c, o.__pad, "socket options' __pad");
+	if (ret)
+		return ret;
+	if (o.flags & ~(u32)(CKPT_SOCKOPT_LINGER | CKPT_SOCKOPT_CORK) ||
+	    (!(o.flags & CKPT_SOCKOPT_LINGER) && o.linger) ||
+	    o.linger > S32_MAX / 1000 || o.rcvlowat > S32_MAX ||
+	    o.rcvtimeo_us > (u64)S32_MAX * 1000000 ||
+	    o.sndtimeo_us > (u64)S32_MAX * 1000000 ||
+	    o.tos > 255 || (s->family == X_AF_UNIX && o.tos))
+		return fail(c, -EINVAL,
+			    "socket options out of range: flags 0x%x linger %u rcvlowat %u timeouts %llu/%llu us tos %u",
+			    o.flags, o.linger, o.rcvlowat, XULL(o.rcvtimeo_us),
+			    XULL(o.sndtimeo_us), o.tos);
+	if (!tcp && ((o.flags & CKPT_SOCKOPT_CORK) || o.keepidle || o.keepintvl ||
+		     o.keepcnt || o.user_timeout || o.maxseg || o.notsent_lowat ||
+		     o.congestion[0]))
+		return fail(c, -EINVAL, "TCP options on a socket that is not TCP");
+	if (o.keepidle > 32767 || o.keepintvl > 32767 || o.keepcnt > 127 ||
+	    o.user_timeout > S32_MAX || o.maxseg > 65535 ||
+	    o.notsent_lowat > S32_MAX)
+		return fail(c, -EINVAL,
+			    "TCP options out of range: keepalive %u/%u/%u user_timeout %u maxseg %u notsent_lowat %u",
+			    o.keepidle, o.keepintvl, o.keepcnt, o.user_timeout,
+			    o.maxseg, o.notsent_lowat);
+	return check_cstr(c, "congestion", o.congestion, sizeof(o.congestion));
+}
+
 static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	struct ckpt_file_socket s;
 	bool un, stream, named, connected, pair;
+	u32 off;
 	int ret;
 
 	if (r->data_len < sizeof(s))
 		return fail(c, -EINVAL, "a socket with %u bytes of state, not %zu",
 			    r->data_len, sizeof(s));
 	memcpy(&s, r->data + r->path_len, sizeof(s));	/* after the path */
-	/* Bytes waiting: a stream socketpair's end, a TCP connection. */
-	if (s.state == CKPT_SOCK_ESTABLISHED) {
-		ret = check_tcp_conn(c, r, sizeof(s));
+	off = ckpt_sock_data_off(&s);
+	if (r->data_len < off)
+		return fail(c, -EINVAL, "a socket with options in %u bytes, not %u",
+			    r->data_len, off);
+	if (s.flags & CKPT_SOCK_OPTS) {
+		ret = check_sock_opts(c, r, &s);
 		if (ret)
 			return ret;
-	} else if (r->data_len > sizeof(s) &&
+	}
+	/* Bytes waiting: a stream socketpair's end, a TCP connection. */
+	if (s.state == CKPT_SOCK_ESTABLISHED) {
+		ret = check_tcp_conn(c, r, off);
+		if (ret)
+			return ret;
+	} else if (r->data_len > off &&
 	    (s.state != CKPT_SOCK_PAIR || s.type != X_SOCK_STREAM ||
-	     r->data_len - sizeof(s) > CKPT_SOCK_DATA_MAX))
-		return fail(c, -EINVAL, "a socket of type %u in state %u with %zu bytes waiting",
-			    s.type, s.state, r->data_len - sizeof(s));
+	     r->data_len - off > CKPT_SOCK_DATA_MAX))
+		return fail(c, -EINVAL, "a socket of type %u in state %u with %u bytes waiting",
+			    s.type, s.state, r->data_len - off);
 	un = s.family == X_AF_UNIX;
 	stream = s.type != X_SOCK_DGRAM;
 	if (un ? (s.type != X_SOCK_STREAM && s.type != X_SOCK_DGRAM &&
@@ -1394,7 +1440,7 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 	    (s.state == CKPT_SOCK_CONNECTED && stream))
 		return fail(c, -EINVAL, "a socket of type %u in state %u", s.type,
 			    s.state);
-	if (s.flags & ~(u32)0xff || s.__pad ||
+	if (s.flags & ~(u32)0x1ff || s.__pad ||
 	    ((s.flags & CKPT_SOCK_V6ONLY) && s.family != X_AF_INET6) ||
 	    ((s.flags & CKPT_SOCK_NODELAY) && s.protocol != X_IPPROTO_TCP))
 		return fail(c, -EINVAL, "socket flags 0x%x have unknown bits, or its family's not",

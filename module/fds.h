@@ -107,9 +107,15 @@ int ckpt_epoll_all_used(struct ckpt_ctx *ctx);
  * error said in @ctx.  At restore, whether @f is the socket of FILE
  * record @r.
  */
+/* A socket's state as its FILE record carries it, before any bytes. */
+struct ckpt_sock_rec {
+	struct ckpt_file_socket st;
+	struct ckpt_sock_opts opts;	/* CKPT_SOCK_OPTS: always written */
+};
+
 int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 		      struct file *f, unsigned int fd,
-		      struct ckpt_file_socket *st, const char **path,
+		      struct ckpt_sock_rec *rec, const char **path,
 		      u32 *pair_id, u8 **data, size_t *data_len);
 bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f);
 

@@ -149,7 +149,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		struct ckpt_file_eventfd efd;
 		struct ckpt_file_signalfd sfd;
 		struct ckpt_file_timerfd tfd;
-		struct ckpt_file_socket sock;
+		struct ckpt_sock_rec sock;
 	} anon;
 	const char *path = NULL, *what;
 	struct ckpt_rec_file *r;

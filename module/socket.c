@@ -23,7 +23,9 @@
 #include <linux/stat.h>
 #include <linux/un.h>
 #include <net/af_unix.h>
+#include <net/inet_connection_sock.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -146,6 +148,50 @@ static void sock_options(struct sock *sk, struct ckpt_file_socket *st)
 	}
 }
 
+/* A timeout in jiffies as SO_RCVTIMEO reads it, in microseconds; 0: none. */
+static u64 timeo_us(long t)
+{
+	return t == MAX_SCHEDULE_TIMEOUT ? 0 : jiffies_to_nsecs(t) / NSEC_PER_USEC;
+}
+
+/*
+ * The other options, as their getsockopt()s read them, but 0 for "the
+ * system's" where a TCP field keeps that (the keepalive three).  Under
+ * lock_sock(), as setsockopt() writes them.
+ */
+static void sock_more_options(struct sock *sk, struct ckpt_sock_opts *o)
+{
+	const struct tcp_congestion_ops *ca;
+	struct tcp_sock *tp;
+
+	o->rcvtimeo_us = timeo_us(READ_ONCE(sk->sk_rcvtimeo));
+	o->sndtimeo_us = timeo_us(READ_ONCE(sk->sk_sndtimeo));
+	o->rcvlowat = READ_ONCE(sk->sk_rcvlowat);
+	o->priority = READ_ONCE(sk->sk_priority);
+	if (sock_flag(sk, SOCK_LINGER)) {
+		o->flags |= CKPT_SOCKOPT_LINGER;
+		o->linger = READ_ONCE(sk->sk_lingertime) / HZ;
+	}
+	if (sk->sk_family == AF_INET)
+		o->tos = READ_ONCE(inet_sk(sk)->tos);
+	else if (sk->sk_family == AF_INET6)
+		o->tos = READ_ONCE(inet6_sk(sk)->tclass);
+	if (sk->sk_family == AF_UNIX || sk->sk_protocol != IPPROTO_TCP)
+		return;
+	tp = tcp_sk(sk);
+	o->keepidle = READ_ONCE(tp->keepalive_time) / HZ;
+	o->keepintvl = READ_ONCE(tp->keepalive_intvl) / HZ;
+	o->keepcnt = READ_ONCE(tp->keepalive_probes);
+	o->user_timeout = READ_ONCE(inet_csk(sk)->icsk_user_timeout);
+	o->maxseg = READ_ONCE(tp->rx_opt.user_mss);
+	o->notsent_lowat = READ_ONCE(tp->notsent_lowat);
+	if (tp->nonagle & TCP_NAGLE_CORK)
+		o->flags |= CKPT_SOCKOPT_CORK;
+	ca = inet_csk(sk)->icsk_ca_ops;
+	if (ca)
+		strscpy(o->congestion, ca->name, sizeof(o->congestion));
+}
+
 /* Connections a listener holds for accept(): unix queues them as skbs. */
 static unsigned int accept_queue_len(const struct sock *sk)
 {
@@ -262,8 +308,9 @@ static int pair_data(struct ckpt_ctx *ctx, struct sock *sk, unsigned int fd,
 /* The state of @sk, or what stops it from being rebuilt (said in @ctx). */
 static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 		      unsigned int fd, const char *what, const char *name,
-		      bool pair, struct ckpt_file_socket *st)
+		      bool pair, struct ckpt_sock_rec *rec)
 {
+	struct ckpt_file_socket *st = &rec->st;
 	struct sock *sk = sock->sk;
 	bool stream = sk->sk_type != SOCK_DGRAM;
 	char peer[64];
@@ -273,6 +320,8 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 	lock_sock(sk);
 	state = sk->sk_state;
 	sock_options(sk, st);
+	st->flags |= CKPT_SOCK_OPTS;
+	sock_more_options(sk, &rec->opts);
 	n = accept_queue_len(sk);
 	st->backlog = READ_ONCE(sk->sk_max_ack_backlog);
 	/* Data a TCP stream holds belongs to its connection, refused anyway. */
@@ -395,9 +444,10 @@ static int tcp_conn(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
  */
 int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 		      struct file *f, unsigned int fd,
-		      struct ckpt_file_socket *st, const char **path,
+		      struct ckpt_sock_rec *rec, const char **path,
 		      u32 *pair_id, u8 **data, size_t *data_len)
 {
+	struct ckpt_file_socket *st = &rec->st;
 	struct socket *sock = sock_from_file(f);
 	struct unix_sock *u;
 	const char *what;
@@ -424,7 +474,7 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 				fd, sk ? sk->sk_family : -1, sk ? sk->sk_type : -1,
 				sk ? sk->sk_protocol : -1);
 	}
-	memset(st, 0, sizeof(*st));
+	memset(rec, 0, sizeof(*rec));
 	st->family = sk->sk_family;
 	st->type = sk->sk_type;
 	st->protocol = sk->sk_protocol;
@@ -438,7 +488,7 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 	if (!st->addr_len)
 		memset(st->addr, 0, sizeof(st->addr));
 	*pair_id = pair_in(c, sk);
-	len = sock_state(ctx, sock, fd, what, name, *pair_id, st);
+	len = sock_state(ctx, sock, fd, what, name, *pair_id, rec);
 	if (len)
 		return len;
 	if (st->state != CKPT_SOCK_LISTEN)
@@ -545,10 +595,10 @@ bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f)
 	if (!st)
 		return false;
 	ok = socket_is(r, st, sock);
-	/* Its struct ckpt_tcp_conn follows; not aligned either. */
+	/* Its struct ckpt_tcp_conn follows (after its options); not aligned. */
 	if (ok && st->state == CKPT_SOCK_ESTABLISHED) {
-		t = kmemdup(r->data + r->path_len + sizeof(*st), sizeof(*t),
-			    GFP_KERNEL);
+		t = kmemdup(r->data + r->path_len + ckpt_sock_data_off(st),
+			    sizeof(*t), GFP_KERNEL);
 		ok = t && ckpt_tcp_conn_is(sock->sk, t);
 		kfree(t);
 	}

@@ -717,7 +717,10 @@ static void show_tcp_conn(struct show *s, const struct ckpt_rec_file *r)
 	struct ckpt_tcp_conn t;
 	unsigned int i;
 
-	memcpy(&t, r->data + r->path_len + sizeof(struct ckpt_file_socket),
+	struct ckpt_file_socket so;
+
+	memcpy(&so, r->data + r->path_len, sizeof(so));	/* checked */
+	memcpy(&t, r->data + r->path_len + ckpt_sock_data_off(&so),
 	       sizeof(t));	/* checked */
 	if (s->json) {
 		j_open(&s->j, "tcp", '{');
@@ -751,12 +754,60 @@ static void show_tcp_conn(struct show *s, const struct ckpt_rec_file *r)
 			fprintf(s->out, " %s", opt[i]);
 }
 
+/* The other options (CKPT_SOCK_OPTS): all in JSON, the set ones in text. */
+static void show_sock_opts(struct show *s, const struct ckpt_rec_file *r)
+{
+	struct ckpt_sock_opts o;
+	size_t i;
+
+	memcpy(&o, r->data + r->path_len + sizeof(struct ckpt_file_socket),
+	       sizeof(o));	/* checked */
+	const struct {
+		const char *name;
+		unsigned long long val;
+	} num[] = {
+		{ "keepidle", o.keepidle }, { "keepintvl", o.keepintvl },
+		{ "keepcnt", o.keepcnt }, { "user_timeout_ms", o.user_timeout },
+		{ "rcvtimeo_us", o.rcvtimeo_us }, { "sndtimeo_us", o.sndtimeo_us },
+		{ "priority", o.priority }, { "tos", o.tos },
+		{ "maxseg", o.maxseg }, { "notsent_lowat", o.notsent_lowat },
+	};
+
+	if (s->json) {
+		j_open(&s->j, "opts", '{');
+		for (i = 0; i < sizeof(num) / sizeof(num[0]); i++)
+			j_u64(&s->j, num[i].name, num[i].val);
+		j_u64(&s->j, "rcvlowat", o.rcvlowat);
+		j_bool(&s->j, "cork", o.flags & CKPT_SOCKOPT_CORK);
+		if (o.flags & CKPT_SOCKOPT_LINGER)
+			j_u64(&s->j, "linger", o.linger);
+		j_str(&s->j, "congestion", o.congestion[0] ? o.congestion : NULL);
+		j_close(&s->j, '}');
+		return;
+	}
+	for (i = 0; i < sizeof(num) / sizeof(num[0]); i++)
+		if (num[i].val)
+			fprintf(s->out, " %s %llu", num[i].name, num[i].val);
+	if (o.rcvlowat != 1)
+		fprintf(s->out, " rcvlowat %u", o.rcvlowat);
+	if (o.flags & CKPT_SOCKOPT_LINGER)
+		fprintf(s->out, " linger %u", o.linger);
+	if (o.flags & CKPT_SOCKOPT_CORK)
+		fprintf(s->out, " cork");
+	if (o.congestion[0]) {
+		fprintf(s->out, " congestion ");
+		t_str(s, o.congestion);
+	}
+}
+
 static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 {
 	struct ckpt_file_socket so;
 	char addr[160], peer[160];
+	size_t off;
 
 	memcpy(&so, r->data + r->path_len, sizeof(so));	/* checked */
+	off = ckpt_sock_data_off(&so);
 	sockaddr_words(addr, sizeof(addr), so.addr, so.addr_len);
 	sockaddr_words(peer, sizeof(peer), so.peer, so.peer_len);
 	if (s->json) {
@@ -769,8 +820,11 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		j_str(&s->j, "address", so.addr_len ? addr : NULL);
 		j_str(&s->j, "peer", so.peer_len ? peer : NULL);
 		j_u64(&s->j, "backlog", so.backlog);
-		j_bits(&s->j, "options", so.flags, &sock_flag_names);
-		j_u64(&s->j, "bytes_waiting", r->data_len - sizeof(so));
+		j_bits(&s->j, "options", so.flags & ~CKPT_SOCK_OPTS,
+		       &sock_flag_names);
+		if (so.flags & CKPT_SOCK_OPTS)
+			show_sock_opts(s, r);
+		j_u64(&s->j, "bytes_waiting", r->data_len - off);
 		j_u64(&s->j, "rcvbuf", so.rcvbuf);
 		j_u64(&s->j, "sndbuf", so.sndbuf);
 		if (r->path_len) {
@@ -790,14 +844,16 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		fprintf(s->out, " pair %u", r->pipe_id);
 	if (so.state == CKPT_SOCK_ESTABLISHED)
 		show_tcp_conn(s, r);
-	else if (r->data_len > sizeof(so))
-		fprintf(s->out, " %zu bytes waiting", r->data_len - sizeof(so));
+	else if (r->data_len > off)
+		fprintf(s->out, " %zu bytes waiting", r->data_len - off);
 	if (so.state == CKPT_SOCK_LISTEN)
 		fprintf(s->out, " backlog %u", so.backlog);
-	if (so.flags) {
+	if (so.flags & ~CKPT_SOCK_OPTS) {
 		fputc(' ', s->out);
-		t_bits(s, so.flags, &sock_flag_names, "");
+		t_bits(s, so.flags & ~CKPT_SOCK_OPTS, &sock_flag_names, "");
 	}
+	if (so.flags & CKPT_SOCK_OPTS)
+		show_sock_opts(s, r);
 	if (so.flags & CKPT_SOCK_RCVBUF)
 		fprintf(s->out, " rcvbuf %u", so.rcvbuf);
 	if (so.flags & CKPT_SOCK_SNDBUF)

@@ -75,6 +75,9 @@ struct plan {
 
 /* restore_load.c: reads and checks the image's metadata; fills @p. */
 int plan_load(int fd, struct plan *p);
+
+/* The first fd of FILE record @f in the image, for the words. */
+unsigned int plan_first_fd(const struct plan *p, const struct plan_file *f);
 void plan_free(struct plan *p);
 
 /*

@@ -111,17 +111,6 @@ static int refill_pipe(const struct plan_file *f, int wr)
 	return 0;
 }
 
-/* The first fd of FILE record @f in the image, for the words. */
-static unsigned int first_fd(const struct plan *p, const struct plan_file *f)
-{
-	size_t k;
-
-	for (k = 0; k < p->nr_fds; k++)
-		if (p->fds[k].file_id == f->rec.id)
-			return p->fds[k].fd;
-	return 0;
-}
-
 /*
  * Makes the eventfd, signalfd, timerfd or socket of FILE record @f, at fd
  * @at.
@@ -129,13 +118,13 @@ static unsigned int first_fd(const struct plan *p, const struct plan_file *f)
 static int make_anon(const struct plan *p, const struct plan_file *f, int at,
 		     int above)
 {
-	int fd = f->rec.kind == CKPT_FILE_SOCKET ? socket_make(f, first_fd(p, f)) :
+	int fd = f->rec.kind == CKPT_FILE_SOCKET ? socket_make(f, plan_first_fd(p, f)) :
 						   anon_file_make(f);
 
 	if (fd < 0)
 		return -1;
 	if (park(&fd, above) || dup3(fd, at, O_CLOEXEC) < 0) {
-		errmsg("restore: fd %u: %s", first_fd(p, f), strerror(errno));
+		errmsg("restore: fd %u: %s", plan_first_fd(p, f), strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -167,8 +156,8 @@ static int tcp_conns_finish(const struct plan *p, int base)
 		memcpy(&st, f->data, sizeof(st));	/* data_len checked */
 		if (st.state == CKPT_SOCK_ESTABLISHED &&
 		    tcp_conn_finish(base + (int)i, &st,
-				    (const char *)f->data + sizeof(st),
-				    first_fd(p, f)))
+				    (const char *)f->data + ckpt_sock_data_off(&st),
+				    plan_first_fd(p, f)))
 			return -1;
 	}
 	return 0;

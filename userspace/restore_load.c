@@ -264,6 +264,16 @@ static int copy_plan(struct plan *p, const struct ckpt_index *idx)
 	return 0;
 }
 
+unsigned int plan_first_fd(const struct plan *p, const struct plan_file *f)
+{
+	size_t k;
+
+	for (k = 0; k < p->nr_fds; k++)
+		if (p->fds[k].file_id == f->rec.id)
+			return p->fds[k].fd;
+	return 0;
+}
+
 /*
  * The metadata of the image on @fd (a seekable file), checked; its page
  * data is seeked over, unread: the kernel reads it once, into place, and

@@ -88,6 +88,83 @@ static int set_options(const struct sock_job *j, int s)
 	return 0;
 }
 
+static int set_timeo(int s, int opt, uint64_t us)
+{
+	struct timeval tv = { .tv_sec = (time_t)(us / 1000000),
+			      .tv_usec = (suseconds_t)(us % 1000000) };
+
+	return setsockopt(s, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/*
+ * The other options (CKPT_SOCK_OPTS, after @j's struct in its data), each
+ * one a new socket does not have already: its number in the image is what
+ * a new one has, 0 for most (the keepalive three: the system's).
+ */
+static int set_more_options(const struct sock_job *j, int s)
+{
+	const struct ckpt_file_socket *st = &j->st;
+	struct ckpt_sock_opts o;
+	struct linger l;
+	char cong[CKPT_SOCK_CONG_MAX];
+	socklen_t len = sizeof(cong);
+	size_t i;
+
+	if (!(st->flags & CKPT_SOCK_OPTS))
+		return 0;
+	memcpy(&o, (const char *)j->f->data + sizeof(*st), sizeof(o));
+	const struct {
+		uint32_t val;
+		int level, opt;
+		const char *name;
+	} ints[] = {
+		{ o.keepidle, IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE" },
+		{ o.keepintvl, IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL" },
+		{ o.keepcnt, IPPROTO_TCP, TCP_KEEPCNT, "TCP_KEEPCNT" },
+		{ o.user_timeout, IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT" },
+		{ o.maxseg, IPPROTO_TCP, TCP_MAXSEG, "TCP_MAXSEG" },
+		{ o.notsent_lowat, IPPROTO_TCP, TCP_NOTSENT_LOWAT, "TCP_NOTSENT_LOWAT" },
+		/* IP_TOS sets the priority too: the priority after it. */
+		{ o.tos, st->family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		  st->family == AF_INET6 ? IPV6_TCLASS : IP_TOS,
+		  st->family == AF_INET6 ? "IPV6_TCLASS" : "IP_TOS" },
+		{ o.priority, SOL_SOCKET, SO_PRIORITY, "SO_PRIORITY" },
+		{ !!(o.flags & CKPT_SOCKOPT_CORK), IPPROTO_TCP, TCP_CORK, "TCP_CORK" },
+	};
+
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		bool after_tos = ints[i].level == SOL_SOCKET &&
+				 ints[i].opt == SO_PRIORITY && o.tos;
+
+		if ((ints[i].val || after_tos) &&
+		    set_int(s, ints[i].level, ints[i].opt, (int)ints[i].val))
+			return fail(j, ints[i].name);
+	}
+	/* A new socket's low-water mark is 1 byte. */
+	if (o.rcvlowat != 1 && set_int(s, SOL_SOCKET, SO_RCVLOWAT, (int)o.rcvlowat))
+		return fail(j, "SO_RCVLOWAT");
+	if (o.rcvtimeo_us && set_timeo(s, SO_RCVTIMEO, o.rcvtimeo_us))
+		return fail(j, "SO_RCVTIMEO");
+	if (o.sndtimeo_us && set_timeo(s, SO_SNDTIMEO, o.sndtimeo_us))
+		return fail(j, "SO_SNDTIMEO");
+	l.l_onoff = 1;
+	l.l_linger = (int)o.linger;
+	if ((o.flags & CKPT_SOCKOPT_LINGER) &&
+	    setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+		return fail(j, "SO_LINGER");
+	/* The algorithm a new socket has is this system's default. */
+	if (o.congestion[0] &&
+	    (getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cong, &len) ||
+	     strncmp(cong, o.congestion, sizeof(cong))) &&
+	    setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, o.congestion,
+		       (socklen_t)strlen(o.congestion))) {
+		errmsg("restore: fd %u: %s socket %s: TCP_CONGESTION %s: %s", j->fd,
+		       sock_kind_name(st), j->name, o.congestion, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Is somebody bound to the unix socket file @path?  Asks it. */
 static bool in_use(const struct sock_job *j, const char *path)
 {
@@ -186,10 +263,11 @@ int socket_make(const struct plan_file *f, unsigned int fd)
 	s = socket(j.st.family, type, j.st.protocol);
 	if (s < 0)
 		return fail(&j, "socket");
-	if (set_options(&j, s))
+	if (set_options(&j, s) || set_more_options(&j, s))
 		goto err;
 	if (j.st.state == CKPT_SOCK_ESTABLISHED) {
-		if (tcp_conn_make(s, &j.st, (const char *)f->data + sizeof(j.st),
+		if (tcp_conn_make(s, &j.st,
+				  (const char *)f->data + ckpt_sock_data_off(&j.st),
 				  fd))
 			goto err;
 		return s;
@@ -217,6 +295,16 @@ int socket_make(const struct plan_file *f, unsigned int fd)
 err:
 	close(s);
 	return -1;
+}
+
+/* The options of socketpair end @g, on its socket @s. */
+static int end_options(const struct plan *p, const struct plan_file *g, int s)
+{
+	struct sock_job j = { .f = g, .fd = plan_first_fd(p, g) };
+
+	memcpy(&j.st, g->data, sizeof(j.st));	/* data_len checked */
+	snprintf(j.name, sizeof(j.name), "(socketpair %u)", g->rec.pipe_id);
+	return set_more_options(&j, s);
 }
 
 /*
@@ -257,9 +345,12 @@ int socketpair_make(const struct plan *p, size_t i, int base, int above,
 	for (k = 0; k < 2; k++) {
 		j = k ? twin : i;
 		g = &p->files[j];
-		/* What waited for end k, sent from the other end again. */
-		n = g->rec.data_len - sizeof(st);
-		if (n && send(sv[!k], (const char *)g->data + sizeof(st), n,
+		/* Its options, then what waited for it, sent from its twin. */
+		if (end_options(p, g, sv[k]))
+			ret = -1;
+		memcpy(&st, g->data, sizeof(st));	/* data_len checked */
+		n = g->rec.data_len - ckpt_sock_data_off(&st);
+		if (n && send(sv[!k], (const char *)g->data + ckpt_sock_data_off(&st), n,
 			      MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
 			errmsg("restore: socketpair %u: cannot send its %zu waiting bytes again: %s",
 			       f->rec.pipe_id, n, strerror(errno));

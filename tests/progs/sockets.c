@@ -6,7 +6,11 @@
  * by a relative name, an abstract unix datagram socket, and an unbound
  * TCP socket with SO_KEEPALIVE and SO_RCVBUF, a unix stream socketpair
  * (one end non-blocking, in the epoll, bytes in flight to it) and a
- * datagram one.  After the wait each has
+ * datagram one.  The TCP listener also has the options a server sets
+ * (redis's keepalive three, TCP_USER_TIMEOUT, TCP_MAXSEG,
+ * TCP_NOTSENT_LOWAT, SO_PRIORITY, IP_TOS, SO_RCVLOWAT, both timeouts,
+ * SO_LINGER, TCP_CONGESTION reno), the TCPv6 one IPV6_TCLASS, the bare one
+ * TCP_CORK, a socketpair end SO_RCVTIMEO.  After the wait each has
  * its address, peer and options again, and each works: connections are
  * accepted, datagrams arrive, the epoll sees the listener ready.
  */
@@ -19,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "sockopt_want.h"
 #include "zdtm.h"
 
 /* Fails saying @what and errno, as the checks here all go through calls. */
@@ -40,6 +45,57 @@ static int opt(int s, int level, int name)
 
 	MUST(!getsockopt(s, level, name, &v, &n), "getsockopt");
 	return v;
+}
+
+/* SO_RCVTIMEO or SO_SNDTIMEO of @s, in microseconds. */
+static long long timeo_us(int s, int name)
+{
+	struct timeval tv;
+	socklen_t n = sizeof(tv);
+
+	MUST(!getsockopt(s, SOL_SOCKET, name, &tv, &n), "getsockopt timeout");
+	return tv.tv_sec * 1000000LL + tv.tv_usec;
+}
+
+static void set_opt(int s, int level, int name, int v, const char *what)
+{
+	MUST(!setsockopt(s, level, name, &v, sizeof(v)), what);
+}
+
+/* As read before the dump: the kernel rounds timeouts to its ticks. */
+static long long rcvtimeo0, sndtimeo0, pairtimeo0;
+
+/* The server options of the TCP listener, as set below, or zdtm_fail(). */
+static void server_options_same(int s)
+{
+	static const struct sockopt_want o[] = {
+		{ IPPROTO_TCP, TCP_KEEPIDLE, 300, "TCP_KEEPIDLE" },
+		{ IPPROTO_TCP, TCP_KEEPINTVL, 100, "TCP_KEEPINTVL" },
+		{ IPPROTO_TCP, TCP_KEEPCNT, 3, "TCP_KEEPCNT" },
+		{ IPPROTO_TCP, TCP_USER_TIMEOUT, 12345, "TCP_USER_TIMEOUT" },
+		{ IPPROTO_TCP, TCP_MAXSEG, 1200, "TCP_MAXSEG" },
+		{ IPPROTO_TCP, TCP_NOTSENT_LOWAT, 65536, "TCP_NOTSENT_LOWAT" },
+		{ SOL_SOCKET, SO_PRIORITY, 5, "SO_PRIORITY" },
+		{ IPPROTO_IP, IP_TOS, 0x10, "IP_TOS" },
+		{ SOL_SOCKET, SO_RCVLOWAT, 7, "SO_RCVLOWAT" },
+	};
+	struct linger l;
+	socklen_t n = sizeof(l);
+	char cong[16] = "";
+
+	sockopts_same(s, "the TCP listener", o, sizeof(o) / sizeof(o[0]));
+	if (timeo_us(s, SO_RCVTIMEO) != rcvtimeo0 ||
+	    timeo_us(s, SO_SNDTIMEO) != sndtimeo0)
+		zdtm_fail("the TCP listener's timeouts are %lld and %lld us, were %lld and %lld",
+			  timeo_us(s, SO_RCVTIMEO), timeo_us(s, SO_SNDTIMEO),
+			  rcvtimeo0, sndtimeo0);
+	MUST(!getsockopt(s, SOL_SOCKET, SO_LINGER, &l, &n), "SO_LINGER");
+	if (!l.l_onoff || l.l_linger != 4)
+		zdtm_fail("the TCP listener's SO_LINGER is %d/%d", l.l_onoff, l.l_linger);
+	n = sizeof(cong);
+	MUST(!getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cong, &n), "TCP_CONGESTION");
+	if (strcmp(cong, "reno"))
+		zdtm_fail("the TCP listener's TCP_CONGESTION is %.16s, not reno", cong);
 }
 
 static void remember(int i)
@@ -121,12 +177,31 @@ int main(int argc, char **argv)
 	MUST(!setsockopt(fds[TCP4], SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) &&
 	      !setsockopt(fds[TCP4], IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)),
 	      "tcp4 options");
+	set_opt(fds[TCP4], IPPROTO_TCP, TCP_KEEPIDLE, 300, "TCP_KEEPIDLE");
+	set_opt(fds[TCP4], IPPROTO_TCP, TCP_KEEPINTVL, 100, "TCP_KEEPINTVL");
+	set_opt(fds[TCP4], IPPROTO_TCP, TCP_KEEPCNT, 3, "TCP_KEEPCNT");
+	set_opt(fds[TCP4], IPPROTO_TCP, TCP_USER_TIMEOUT, 12345, "TCP_USER_TIMEOUT");
+	set_opt(fds[TCP4], IPPROTO_TCP, TCP_MAXSEG, 1200, "TCP_MAXSEG");
+	set_opt(fds[TCP4], IPPROTO_TCP, TCP_NOTSENT_LOWAT, 65536, "TCP_NOTSENT_LOWAT");
+	/* IP_TOS sets the priority too (rt_tos2priority()): TOS first. */
+	set_opt(fds[TCP4], IPPROTO_IP, IP_TOS, 0x10, "IP_TOS");
+	set_opt(fds[TCP4], SOL_SOCKET, SO_PRIORITY, 5, "SO_PRIORITY");
+	set_opt(fds[TCP4], SOL_SOCKET, SO_RCVLOWAT, 7, "SO_RCVLOWAT");
+	MUST(!setsockopt(fds[TCP4], SOL_SOCKET, SO_RCVTIMEO,
+			 &(struct timeval){ 1, 500000 }, sizeof(struct timeval)) &&
+	     !setsockopt(fds[TCP4], SOL_SOCKET, SO_SNDTIMEO,
+			 &(struct timeval){ 2, 250000 }, sizeof(struct timeval)) &&
+	     !setsockopt(fds[TCP4], SOL_SOCKET, SO_LINGER,
+			 &(struct linger){ 1, 4 }, sizeof(struct linger)) &&
+	     !setsockopt(fds[TCP4], IPPROTO_TCP, TCP_CONGESTION, "reno", 4),
+	     "tcp4 timeouts, linger, congestion");
 	MUST(!bind(fds[TCP4], (struct sockaddr *)&in4, sizeof(in4)) &&
 	      !listen(fds[TCP4], 7), "tcp4 listen");
 	fds[TCP6] = socket(AF_INET6, SOCK_STREAM, 0);
 	MUST(fds[TCP6] >= 0, "tcp6");
 	MUST(!setsockopt(fds[TCP6], IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 1 }, sizeof(int)),
 	      "tcp6 v6only");
+	set_opt(fds[TCP6], IPPROTO_IPV6, IPV6_TCLASS, 0x20, "IPV6_TCLASS");
 	MUST(!bind(fds[TCP6], (struct sockaddr *)&in6, sizeof(in6)) &&
 	      !listen(fds[TCP6], 3), "tcp6 listen");
 	fds[UDP] = socket(AF_INET, SOCK_DGRAM, 0);
@@ -153,10 +228,14 @@ int main(int argc, char **argv)
 	      !setsockopt(fds[BARE], SOL_SOCKET, SO_KEEPALIVE, &(int){ 1 }, sizeof(int)) &&
 	      !setsockopt(fds[BARE], SOL_SOCKET, SO_RCVBUF, &(int){ 12345 }, sizeof(int)),
 	      "bare options");
+	set_opt(fds[BARE], IPPROTO_TCP, TCP_CORK, 1, "TCP_CORK");
 	rcvbuf = opt(fds[BARE], SOL_SOCKET, SO_RCVBUF);
 	MUST(!socketpair(AF_UNIX, SOCK_STREAM, 0, &fds[PAIR0]) &&
 	     !socketpair(AF_UNIX, SOCK_DGRAM, 0, &fds[DPAIR0]) &&
 	     !fcntl(fds[PAIR1], F_SETFL, O_NONBLOCK), "socketpair");
+	MUST(!setsockopt(fds[PAIR0], SOL_SOCKET, SO_RCVTIMEO,
+			 &(struct timeval){ 0, 750000 }, sizeof(struct timeval)),
+	     "socketpair SO_RCVTIMEO");
 	/* In flight at the dump: the image carries it. */
 	MUST(write(fds[PAIR0], "queued", 6) == 6, "socketpair write");
 	for (n = 0; n < NR; n++)
@@ -165,6 +244,11 @@ int main(int argc, char **argv)
 	MUST(ep >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, fds[TCP4], &ev), "epoll");
 	ev.data.u64 = 43;
 	MUST(!epoll_ctl(ep, EPOLL_CTL_ADD, fds[PAIR1], &ev), "epoll of the pair");
+
+	rcvtimeo0 = timeo_us(fds[TCP4], SO_RCVTIMEO);
+	sndtimeo0 = timeo_us(fds[TCP4], SO_SNDTIMEO);
+	pairtimeo0 = timeo_us(fds[PAIR0], SO_RCVTIMEO);
+	CHECK(rcvtimeo0 && sndtimeo0 && pairtimeo0, "timeouts not set");
 
 	zdtm_ready();
 	zdtm_wait();
@@ -176,9 +260,18 @@ int main(int argc, char **argv)
 	    !opt(fds[TCP4], SOL_SOCKET, SO_ACCEPTCONN) ||
 	    !(fcntl(fds[TCP4], F_GETFL) & O_NONBLOCK))
 		zdtm_fail("the TCP listener lost SO_REUSEADDR, TCP_NODELAY, listening or O_NONBLOCK");
+	server_options_same(fds[TCP4]);
 	if (!opt(fds[TCP6], IPPROTO_IPV6, IPV6_V6ONLY) ||
-	    opt(fds[TCP6], SOL_SOCKET, SO_REUSEADDR))
-		zdtm_fail("the TCPv6 listener's IPV6_V6ONLY or SO_REUSEADDR changed");
+	    opt(fds[TCP6], SOL_SOCKET, SO_REUSEADDR) ||
+	    opt(fds[TCP6], IPPROTO_IPV6, IPV6_TCLASS) != 0x20)
+		zdtm_fail("the TCPv6 listener's IPV6_V6ONLY, SO_REUSEADDR or IPV6_TCLASS changed");
+	if (!opt(fds[BARE], IPPROTO_TCP, TCP_CORK))
+		zdtm_fail("the bare socket lost TCP_CORK");
+	if (timeo_us(fds[PAIR0], SO_RCVTIMEO) != pairtimeo0 ||
+	    timeo_us(fds[PAIR1], SO_RCVTIMEO))
+		zdtm_fail("the socketpair's SO_RCVTIMEO are %lld and %lld us, were %lld and 0",
+			  timeo_us(fds[PAIR0], SO_RCVTIMEO),
+			  timeo_us(fds[PAIR1], SO_RCVTIMEO), pairtimeo0);
 	if (!opt(fds[BARE], SOL_SOCKET, SO_KEEPALIVE) ||
 	    opt(fds[BARE], SOL_SOCKET, SO_RCVBUF) != rcvbuf)
 		zdtm_fail("the bare socket's SO_KEEPALIVE or SO_RCVBUF (%d, was %d) changed",

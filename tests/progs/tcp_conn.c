@@ -6,7 +6,8 @@
  * the client's receive queue (SO_RCVBUF) and its own send queue
  * (SO_SNDBUF) hold, which has bytes in flight and bytes not sent yet.  After the wait every byte
  * arrives once and in order, both ways, the names and TCP_NODELAY are as
- * they were, and the connection goes on: more bytes, then a close the
+ * they were, the server's end has the keepalive three and
+ * TCP_USER_TIMEOUT a server sets (redis's), and the connection goes on: more bytes, then a close the
  * other end reads as EOF.
  */
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "sockopt_want.h"
 #include "zdtm.h"
 
 #define MUST(c, what) CHECK(c, "%s: %s", what, strerror(errno))
@@ -88,6 +90,13 @@ static void open_conn(struct conn *k, int family)
 	RETRY(k->s, accept(k->l, NULL, NULL));
 	MUST(k->s >= 0, "accept");
 	MUST(!setsockopt(k->s, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf)), "SO_SNDBUF");
+	/* What redis sets on each client's connection (tcp-keepalive 300). */
+	MUST(!setsockopt(k->s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) &&
+	     !setsockopt(k->s, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 300 }, sizeof(int)) &&
+	     !setsockopt(k->s, IPPROTO_TCP, TCP_KEEPINTVL, &(int){ 100 }, sizeof(int)) &&
+	     !setsockopt(k->s, IPPROTO_TCP, TCP_KEEPCNT, &(int){ 3 }, sizeof(int)) &&
+	     !setsockopt(k->s, IPPROTO_TCP, TCP_USER_TIMEOUT, &(int){ 30000 }, sizeof(int)),
+	     "keepalive options");
 	names(k);
 }
 
@@ -155,6 +164,22 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+/* The server end's keepalive options, as open_conn() set them. */
+static void keepalive_same(const struct conn *k)
+{
+	static const struct sockopt_want o[] = {
+		{ SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE" },
+		{ IPPROTO_TCP, TCP_KEEPIDLE, 300, "TCP_KEEPIDLE" },
+		{ IPPROTO_TCP, TCP_KEEPINTVL, 100, "TCP_KEEPINTVL" },
+		{ IPPROTO_TCP, TCP_KEEPCNT, 3, "TCP_KEEPCNT" },
+		{ IPPROTO_TCP, TCP_USER_TIMEOUT, 30000, "TCP_USER_TIMEOUT" },
+	};
+	char who[64];
+
+	snprintf(who, sizeof(who), "%s: the server end", k->name);
+	sockopts_same(k->s, who, o, sizeof(o) / sizeof(o[0]));
+}
+
 static void check(struct conn *k)
 {
 	char msg[32] = { 0 }, c;
@@ -166,6 +191,7 @@ static void check(struct conn *k)
 	same_names(k);
 	MUST(!getsockopt(k->c, IPPROTO_TCP, TCP_NODELAY, &v, &len), "getsockopt");
 	CHECK(v, "%s: TCP_NODELAY is off", k->name);
+	keepalive_same(k);
 	/* What the client sent before the dump, waiting for the server. */
 	RETRY(n, recv(k->s, msg, 6, MSG_WAITALL));
 	CHECK(n == 6 && !memcmp(msg, "hello!", 6), "%s: the server read %zd bytes '%.6s'",

@@ -1586,6 +1586,35 @@ static void to_socket(struct timg *m, struct ckpt_file_socket st,
 	f->pos = 0;
 }
 
+/* A TCP server's options: redis's keepalive, a timeout, reno. */
+static struct ckpt_sock_opts server_opts(void)
+{
+	struct ckpt_sock_opts o = {
+		.keepidle = 300, .keepintvl = 100, .keepcnt = 3,
+		.user_timeout = 30000, .rcvtimeo_us = 1500000, .rcvlowat = 1,
+		.flags = CKPT_SOCKOPT_LINGER, .linger = 4, .tos = 0x10,
+		.congestion = "reno",
+	};
+
+	return o;
+}
+
+/* FILE 0 made socket @st with its options @o (CKPT_SOCK_OPTS set). */
+static void to_socket_opts(struct timg *m, struct ckpt_file_socket st,
+			   struct ckpt_sock_opts o, size_t cut)
+{
+	u8 buf[sizeof(st) + sizeof(o)];
+	struct ckpt_rec_file *f;
+
+	st.flags |= CKPT_SOCK_OPTS;
+	memcpy(buf, &st, sizeof(st));
+	memcpy(buf + sizeof(st), &o, sizeof(o));
+	to_made(m, CKPT_FILE_SOCKET, NULL, buf, sizeof(buf) - cut);
+	f = (struct ckpt_rec_file *)m->r[find(m, CKPT_REC_FILE, 0)].buf;
+	f->flags = 2;	/* O_RDWR */
+	f->pos = 0;
+}
+
 /* A TCP socket listening on 127.0.0.1:8080 with SO_REUSEADDR. */
 static struct ckpt_file_socket tcp_listener(void)
 {
@@ -1728,6 +1757,37 @@ static void test_files_pages(void)
 	MUT("file/epoll-ragged", -EINVAL, CKPT_REC_FILE, 0,
 	    "an epoll with 16 bytes of targets, not a multiple of 24",
 	    (to_anon(&m, CKPT_FILE_EPOLL, "123456789012345", 16)));
+	MUT("file/socket-opts", 0, 0, 0, NULL,
+	    (to_socket_opts(&m, tcp_listener(), server_opts(), 0)));
+	MUT("file/socket-opts-short", -EINVAL, CKPT_REC_FILE, 0,
+	    "a socket with options in",
+	    (to_socket_opts(&m, tcp_listener(), server_opts(), 8)));
+	MUT("file/socket-opts-flags", -EINVAL, CKPT_REC_FILE, 0,
+	    "socket options out of range: flags 0x5",
+	    { struct ckpt_sock_opts o = server_opts(); o.flags |= 4;
+	      (to_socket_opts(&m, tcp_listener(), o, 0)); });
+	MUT("file/socket-opts-linger-off", -EINVAL, CKPT_REC_FILE, 0,
+	    "socket options out of range: flags 0x0 linger 4",
+	    { struct ckpt_sock_opts o = server_opts(); o.flags = 0;
+	      (to_socket_opts(&m, tcp_listener(), o, 0)); });
+	MUT("file/socket-opts-keepcnt", -EINVAL, CKPT_REC_FILE, 0,
+	    "TCP options out of range: keepalive 300/100/128",
+	    { struct ckpt_sock_opts o = server_opts(); o.keepcnt = 128;
+	      (to_socket_opts(&m, tcp_listener(), o, 0)); });
+	MUT("file/socket-opts-tcp-on-udp", -EINVAL, CKPT_REC_FILE, 0,
+	    "TCP options on a socket that is not TCP",
+	    { struct ckpt_file_socket st = tcp_listener(); st.type = 2;
+	      st.protocol = 17; st.state = CKPT_SOCK_CLOSED; st.backlog = 0;
+	      (to_socket_opts(&m, st, server_opts(), 0)); });
+	MUT("file/socket-opts-congestion", -EINVAL, CKPT_REC_FILE, 0,
+	    "congestion is not NUL-terminated",
+	    { struct ckpt_sock_opts o = server_opts();
+	      memset(o.congestion, 'x', sizeof(o.congestion));
+	      (to_socket_opts(&m, tcp_listener(), o, 0)); });
+	MUT("file/socket-opts-pad", -EINVAL, CKPT_REC_FILE, 0,
+	    "socket options' __pad",
+	    { struct ckpt_sock_opts o = server_opts(); o.__pad = 1;
+	      (to_socket_opts(&m, tcp_listener(), o, 0)); });
 	MUT("file/socket-tcp-listen", 0, 0, 0, NULL,
 	    (to_socket(&m, tcp_listener(), NULL)));
 	MUT("file/socket-unix-file", 0, 0, 0, NULL,

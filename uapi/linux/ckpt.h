@@ -804,6 +804,7 @@ enum ckpt_sock_state {
 #define CKPT_SOCK_NODELAY	_BITUL(5)	/* TCP_NODELAY */
 #define CKPT_SOCK_RCVBUF	_BITUL(6)	/* rcvbuf was set by SO_RCVBUF */
 #define CKPT_SOCK_SNDBUF	_BITUL(7)	/* sndbuf was set by SO_SNDBUF */
+#define CKPT_SOCK_OPTS		_BITUL(8)	/* a struct ckpt_sock_opts follows */
 
 #define CKPT_SOCKADDR_MAX	128	/* sizeof(struct sockaddr_storage) */
 #define CKPT_SOCK_DATA_MAX	4194304	/* a socketpair end's bytes, 4 MiB */
@@ -824,6 +825,42 @@ struct ckpt_file_socket {
 	__u8 addr[CKPT_SOCKADDR_MAX];	/* as getsockname() says it */
 	__u8 peer[CKPT_SOCKADDR_MAX];	/* as getpeername() says it */
 };
+
+/*
+ * The other options of a socket, as getsockopt() reads them, with
+ * CKPT_SOCK_OPTS: right after its struct ckpt_file_socket in data[],
+ * before a connection's or a socketpair's bytes.  A restorer sets each
+ * one that differs from what a new socket has.
+ */
+#define CKPT_SOCKOPT_LINGER	_BITUL(0)	/* SO_LINGER on, for linger s */
+#define CKPT_SOCKOPT_CORK	_BITUL(1)	/* TCP_CORK */
+
+#define CKPT_SOCK_CONG_MAX	16	/* TCP_CA_NAME_MAX */
+
+struct ckpt_sock_opts {
+	__u32 flags;		/* CKPT_SOCKOPT_* */
+	__u32 keepidle;		/* TCP_KEEPIDLE, s; 0: the system's */
+	__u32 keepintvl;	/* TCP_KEEPINTVL, s; 0: the system's */
+	__u32 keepcnt;		/* TCP_KEEPCNT; 0: the system's */
+	__u32 user_timeout;	/* TCP_USER_TIMEOUT, ms; 0: none */
+	__u32 linger;		/* SO_LINGER's l_linger, s */
+	__u64 rcvtimeo_us;	/* SO_RCVTIMEO; 0: none */
+	__u64 sndtimeo_us;	/* SO_SNDTIMEO; 0: none */
+	__u32 rcvlowat;		/* SO_RCVLOWAT */
+	__u32 priority;		/* SO_PRIORITY */
+	__u32 tos;		/* IP_TOS, or IPV6_TCLASS for IPv6 */
+	__u32 maxseg;		/* TCP_MAXSEG as set; 0: none */
+	__u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT; 0: none */
+	__u32 __pad;
+	char congestion[CKPT_SOCK_CONG_MAX];	/* TCP_CONGESTION; "" not TCP */
+};
+
+/* Where a socket's bytes (a connection's, a socketpair's) start in data[]. */
+static inline __u32 ckpt_sock_data_off(const struct ckpt_file_socket *st)
+{
+	return sizeof(*st) +
+	       (st->flags & CKPT_SOCK_OPTS ? sizeof(struct ckpt_sock_opts) : 0);
+}
 
 /*
  * A TCP connection (state CKPT_SOCK_ESTABLISHED): what a restorer gives
