@@ -65,25 +65,29 @@ static void set_opt(int s, int level, int name, int v, const char *what)
 /* As read before the dump: the kernel rounds timeouts to its ticks. */
 static long long rcvtimeo0, sndtimeo0, pairtimeo0;
 
+/*
+ * The integer options of the TCP listener, a server's; IP_TOS sets the
+ * priority too (rt_tos2priority()), so it comes first.
+ */
+static const struct sockopt_want server_opts[] = {
+	SOCKOPT_REDIS_KEEPALIVE,
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT, 12345, "TCP_USER_TIMEOUT" },
+	{ IPPROTO_TCP, TCP_MAXSEG, 1200, "TCP_MAXSEG" },
+	{ IPPROTO_TCP, TCP_NOTSENT_LOWAT, 65536, "TCP_NOTSENT_LOWAT" },
+	{ IPPROTO_IP, IP_TOS, 0x10, "IP_TOS" },
+	{ SOL_SOCKET, SO_PRIORITY, 5, "SO_PRIORITY" },
+	{ SOL_SOCKET, SO_RCVLOWAT, 7, "SO_RCVLOWAT" },
+};
+#define NR_SERVER_OPTS	(sizeof(server_opts) / sizeof(server_opts[0]))
+
 /* The server options of the TCP listener, as set below, or zdtm_fail(). */
 static void server_options_same(int s)
 {
-	static const struct sockopt_want o[] = {
-		{ IPPROTO_TCP, TCP_KEEPIDLE, 300, "TCP_KEEPIDLE" },
-		{ IPPROTO_TCP, TCP_KEEPINTVL, 100, "TCP_KEEPINTVL" },
-		{ IPPROTO_TCP, TCP_KEEPCNT, 3, "TCP_KEEPCNT" },
-		{ IPPROTO_TCP, TCP_USER_TIMEOUT, 12345, "TCP_USER_TIMEOUT" },
-		{ IPPROTO_TCP, TCP_MAXSEG, 1200, "TCP_MAXSEG" },
-		{ IPPROTO_TCP, TCP_NOTSENT_LOWAT, 65536, "TCP_NOTSENT_LOWAT" },
-		{ SOL_SOCKET, SO_PRIORITY, 5, "SO_PRIORITY" },
-		{ IPPROTO_IP, IP_TOS, 0x10, "IP_TOS" },
-		{ SOL_SOCKET, SO_RCVLOWAT, 7, "SO_RCVLOWAT" },
-	};
 	struct linger l;
 	socklen_t n = sizeof(l);
 	char cong[16] = "";
 
-	sockopts_same(s, "the TCP listener", o, sizeof(o) / sizeof(o[0]));
+	sockopts_same(s, "the TCP listener", server_opts, NR_SERVER_OPTS);
 	if (timeo_us(s, SO_RCVTIMEO) != rcvtimeo0 ||
 	    timeo_us(s, SO_SNDTIMEO) != sndtimeo0)
 		zdtm_fail("the TCP listener's timeouts are %lld and %lld us, were %lld and %lld",
@@ -177,16 +181,7 @@ int main(int argc, char **argv)
 	MUST(!setsockopt(fds[TCP4], SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) &&
 	      !setsockopt(fds[TCP4], IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)),
 	      "tcp4 options");
-	set_opt(fds[TCP4], IPPROTO_TCP, TCP_KEEPIDLE, 300, "TCP_KEEPIDLE");
-	set_opt(fds[TCP4], IPPROTO_TCP, TCP_KEEPINTVL, 100, "TCP_KEEPINTVL");
-	set_opt(fds[TCP4], IPPROTO_TCP, TCP_KEEPCNT, 3, "TCP_KEEPCNT");
-	set_opt(fds[TCP4], IPPROTO_TCP, TCP_USER_TIMEOUT, 12345, "TCP_USER_TIMEOUT");
-	set_opt(fds[TCP4], IPPROTO_TCP, TCP_MAXSEG, 1200, "TCP_MAXSEG");
-	set_opt(fds[TCP4], IPPROTO_TCP, TCP_NOTSENT_LOWAT, 65536, "TCP_NOTSENT_LOWAT");
-	/* IP_TOS sets the priority too (rt_tos2priority()): TOS first. */
-	set_opt(fds[TCP4], IPPROTO_IP, IP_TOS, 0x10, "IP_TOS");
-	set_opt(fds[TCP4], SOL_SOCKET, SO_PRIORITY, 5, "SO_PRIORITY");
-	set_opt(fds[TCP4], SOL_SOCKET, SO_RCVLOWAT, 7, "SO_RCVLOWAT");
+	sockopts_set(fds[TCP4], "the TCP listener", server_opts, NR_SERVER_OPTS);
 	MUST(!setsockopt(fds[TCP4], SOL_SOCKET, SO_RCVTIMEO,
 			 &(struct timeval){ 1, 500000 }, sizeof(struct timeval)) &&
 	     !setsockopt(fds[TCP4], SOL_SOCKET, SO_SNDTIMEO,

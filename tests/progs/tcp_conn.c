@@ -61,6 +61,14 @@ static void same_names(struct conn *k)
 	      !memcmp(&p, &k->sname, pl), "%s: the server's name changed", k->name);
 }
 
+/* The server end's keepalive options, as a redis client's. */
+static const struct sockopt_want keepalive_opts[] = {
+	{ SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE" },
+	SOCKOPT_REDIS_KEEPALIVE,
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT, 30000, "TCP_USER_TIMEOUT" },
+};
+#define NR_KEEPALIVE_OPTS (sizeof(keepalive_opts) / sizeof(keepalive_opts[0]))
+
 static void open_conn(struct conn *k, int family)
 {
 	struct sockaddr_storage ss = { 0 };
@@ -90,13 +98,7 @@ static void open_conn(struct conn *k, int family)
 	RETRY(k->s, accept(k->l, NULL, NULL));
 	MUST(k->s >= 0, "accept");
 	MUST(!setsockopt(k->s, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf)), "SO_SNDBUF");
-	/* What redis sets on each client's connection (tcp-keepalive 300). */
-	MUST(!setsockopt(k->s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) &&
-	     !setsockopt(k->s, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 300 }, sizeof(int)) &&
-	     !setsockopt(k->s, IPPROTO_TCP, TCP_KEEPINTVL, &(int){ 100 }, sizeof(int)) &&
-	     !setsockopt(k->s, IPPROTO_TCP, TCP_KEEPCNT, &(int){ 3 }, sizeof(int)) &&
-	     !setsockopt(k->s, IPPROTO_TCP, TCP_USER_TIMEOUT, &(int){ 30000 }, sizeof(int)),
-	     "keepalive options");
+	sockopts_set(k->s, k->name, keepalive_opts, NR_KEEPALIVE_OPTS);
 	names(k);
 }
 
@@ -164,20 +166,13 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-/* The server end's keepalive options, as open_conn() set them. */
+/* The server end's keepalive options, as open_conn() set them, or fail. */
 static void keepalive_same(const struct conn *k)
 {
-	static const struct sockopt_want o[] = {
-		{ SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE" },
-		{ IPPROTO_TCP, TCP_KEEPIDLE, 300, "TCP_KEEPIDLE" },
-		{ IPPROTO_TCP, TCP_KEEPINTVL, 100, "TCP_KEEPINTVL" },
-		{ IPPROTO_TCP, TCP_KEEPCNT, 3, "TCP_KEEPCNT" },
-		{ IPPROTO_TCP, TCP_USER_TIMEOUT, 30000, "TCP_USER_TIMEOUT" },
-	};
 	char who[64];
 
 	snprintf(who, sizeof(who), "%s: the server end", k->name);
-	sockopts_same(k->s, who, o, sizeof(o) / sizeof(o[0]));
+	sockopts_same(k->s, who, keepalive_opts, NR_KEEPALIVE_OPTS);
 }
 
 static void check(struct conn *k)
