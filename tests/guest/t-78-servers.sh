@@ -81,6 +81,19 @@ run_test redis-restore redis
 # restore, which runs on in the background as $RPID, up once UP... says
 # so); then the client asks again on the same connection.  Its two lines
 # of answers are in $W/NAME.client.
+# keepalive_kept PORT: the restored server's connection on PORT still
+# probes after at most KEEPALIVE_MIN minutes (its TCP_KEEPIDLE, where
+# the system's is 120), as ss shows its keepalive timer.
+keepalive_kept() {
+	local t m
+	t=$(ss -tnoH state established "( sport = :$1 )" | grep -o 'timer:(keepalive,[^,]*' | head -n 1)
+	[ -n "$t" ] || { echo "FAIL: no keepalive timer on the restored connection: $(ss -tnoH state established "( sport = :$1 )")" >&2; return 1; }
+	case $t in *min*) m=${t#*keepalive,}; m=${m%%min*} ;; *) m=0 ;; esac
+	[ "$m" -lt "$KEEPALIVE_MIN" ] ||
+		{ echo "FAIL: the restored connection's keepalive fires in $m min ($t): its TCP_KEEPIDLE was lost" >&2; return 1; }
+	echo "the restored connection keeps its keepalive: $t" >&2
+}
+
 moves() {
 	local mode=$1 port=$2 name=$3 pid=$4 cp i
 	shift 4
@@ -104,6 +117,8 @@ moves() {
 	ckpt restore -i "$W/$name-c.img" &
 	RPID=$!
 	"$@" || { echo "FAIL: the restored $name does not answer" >&2; kill -9 "$pid" "$RPID" "$cp"; return 1; }
+	[ -z "$KEEPALIVE_MIN" ] || keepalive_kept "$port" ||
+		{ kill -9 "$pid" "$RPID" "$cp"; return 1; }
 	[ -n "$EARLY" ] || timeout 10 sh -c 'echo go >"$1"' sh "$W/go" ||
 		{ echo "FAIL: the client is not waiting: $(cat "$W/$name.client")" >&2; kill -9 "$pid" "$RPID" "$cp"; return 1; }
 	wait "$cp" || { echo "FAIL: the client: $(cat "$W/$name.client")" >&2; kill -9 "$pid" "$RPID"; return 1; }
@@ -118,7 +133,8 @@ redis_client() {
 		--daemonize no >"$W/redis-c.log" 2>&1) &
 	pid=$!
 	up "${cli[@]}" || { echo "FAIL: redis-server did not start: $(tail -n 3 "$W/redis-c.log")"; kill -9 "$pid"; return 1; }
-	moves redis $port redis "$pid" up "${cli[@]}" || return 1
+	# redis sets TCP_KEEPIDLE 300 on its clients (tcp-keepalive 300).
+	KEEPALIVE_MIN=6 moves redis $port redis "$pid" up "${cli[@]}" || return 1
 	got=$(cat "$W/redis.client")
 	echo "the client, before and after the move: $got"
 	[ "$got" = "+OK :1
