@@ -294,7 +294,7 @@ int ckpt_pages_fill(struct ckpt_ctx *ctx, struct ckpt_image *img)
 {
 	struct fill f = { .ctx = ctx, .img = img, .mm = current->mm };
 	struct filler *fl;
-	unsigned int i, n;
+	unsigned int i, n, ticks;
 	u32 crc;
 	int ret;
 
@@ -329,11 +329,16 @@ int ckpt_pages_fill(struct ckpt_ctx *ctx, struct ckpt_image *img)
 	}
 	fill_private_units(&fl[0]);
 	count_reads(&f);
-	for (i = 1; i < n; i++) {
+	for (i = 1, ticks = 0; i < n; i++) {
 		while (!wait_for_completion_timeout(&fl[i].done, HZ / 10)) {
 			count_reads(&f);
 			if (fatal_signal_pending(current))
 				WRITE_ONCE(f.abort, true);
+			/* Helpers never take this long: say so, for the log. */
+			if (++ticks == 600)
+				pr_warn("ckpt: pid %d: the page fill waits for helper %u after 60 s (%d of %u units filled)\n",
+					task_pid_nr(current), i,
+					atomic_read(&f.nr_done), f.nr_units);
 		}
 	}
 	count_reads(&f);
