@@ -852,14 +852,14 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		fputc(' ', s->out);
 		t_bits(s, so.flags & ~CKPT_SOCK_OPTS, &sock_flag_names, "");
 	}
-	if (so.flags & CKPT_SOCK_OPTS)
-		show_sock_opts(s, r);
 	if (so.flags & CKPT_SOCK_RCVBUF)
 		fprintf(s->out, " rcvbuf %u", so.rcvbuf);
 	if (so.flags & CKPT_SOCK_SNDBUF)
 		fprintf(s->out, " sndbuf %u", so.sndbuf);
 	if (r->path_len)
 		fprintf(s->out, " mode 0%o", so.mode);
+	if (so.flags & CKPT_SOCK_OPTS)
+		show_sock_opts(s, r);
 }
 
 static void show_file(struct show *s, const struct ckpt_rec_file *r)

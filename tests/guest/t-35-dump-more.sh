@@ -102,13 +102,13 @@ sockets_show() {
 	pid=$(zdtm_start "$dir" sockets)
 	ckpt dump -t "$pid" -o "$dir/img" || { echo "FAIL: dump of sockets"; kill -9 "$pid"; return 1; }
 	out=$(ckpt show "$dir/img") || { echo "FAIL: show: $out"; kill -9 "$pid"; return 1; }
-	echo "$out" | grep -q 'SOCKET .* TCP listen 127\.0\.0\.1:[1-9][0-9]* backlog 7 reuseaddr|nodelay$' &&
-	echo "$out" | grep -q 'SOCKET .* TCPv6 listen \[::1\]:[1-9][0-9]* backlog 3 v6only$' &&
+	echo "$out" | grep -q 'SOCKET .* TCP listen 127\.0\.0\.1:[1-9][0-9]* backlog 7 reuseaddr|nodelay keepidle 300 keepintvl 100 keepcnt 3 user_timeout_ms 12345 rcvtimeo_us [1-9][0-9]* sndtimeo_us [1-9][0-9]* priority 5 tos 16 maxseg 1200 notsent_lowat 65536 rcvlowat 7 linger 4 congestion "reno"$' &&
+	echo "$out" | grep -q 'SOCKET .* TCPv6 listen \[::1\]:[1-9][0-9]* backlog 3 v6only tos 32 congestion "[a-z0-9]*"$' &&
 	echo "$out" | grep -q 'SOCKET .* UDP connected 127\.0\.0\.1:[1-9][0-9]* peer 127\.0\.0\.1:[1-9][0-9]*$' &&
 	echo "$out" | grep -q "SOCKET .* unix stream listen sub/listen.sock backlog 5 mode 0600 \"$dir/sub/listen.sock\"\$" &&
 	echo "$out" | grep -q 'SOCKET .* unix datagram closed @ckpt-test-[0-9]*$' &&
-	echo "$out" | grep -q 'SOCKET .* TCP closed (not bound) keepalive|rcvbuf rcvbuf 12345$' &&
-	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]*$' &&
+	echo "$out" | grep -q 'SOCKET .* TCP closed (not bound) keepalive|rcvbuf rcvbuf 12345 cork congestion "[a-z0-9]*"$' &&
+	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* rcvtimeo_us [1-9][0-9]*$' &&
 	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* 6 bytes waiting$' &&
 	[ "$(echo "$out" | grep -c 'SOCKET .* unix datagram socketpair (not bound) pair [1-9][0-9]*$')" = 2 ] ||
 		{ echo "FAIL: the sockets in ckpt show: $out"; kill -9 "$pid"; return 1; }
@@ -143,8 +143,8 @@ tcp_conn_show() {
 	echo "$out" | grep ' established '
 	[ "$(echo "$out" | grep -c 'SOCKET .* TCP established 127\.0\.0\.1:[0-9]* peer 127\.0\.0\.1:[0-9]* sendq ')" = 2 ] &&
 	[ "$(echo "$out" | grep -c 'SOCKET .* TCPv6 established \[::1\]:[0-9]* peer \[::1\]:[0-9]* sendq ')" = 2 ] &&
-	[ "$(echo "$out" | grep -c 'sendq [1-9][0-9]* ([1-9][0-9]* unsent) recvq 6 mss [0-9]* wscale [0-9]*/[0-9]* sack timestamps .*sndbuf 98304$')" = 2 ] &&
-	[ "$(echo "$out" | grep -c 'sendq 0 (0 unsent) recvq [1-9][0-9]* mss .*nodelay|rcvbuf rcvbuf 98304$')" = 2 ] ||
+	[ "$(echo "$out" | grep -c 'sendq [1-9][0-9]* ([1-9][0-9]* unsent) recvq 6 mss [0-9]* wscale [0-9]*/[0-9]* sack timestamps .*sndbuf 98304 keepidle 300 keepintvl 100 keepcnt 3 user_timeout_ms 30000 congestion "[a-z0-9]*"$')" = 2 ] &&
+	[ "$(echo "$out" | grep -c 'sendq 0 (0 unsent) recvq [1-9][0-9]* mss .*nodelay|rcvbuf rcvbuf 98304 congestion "[a-z0-9]*"$')" = 2 ] ||
 		{ echo "FAIL: the connections in ckpt show: $out"; return 1; }
 	out=$(ckpt show --json "$dir/img" | python3 -c 'import json, sys
 fs = json.load(sys.stdin)["files"]
