@@ -865,7 +865,8 @@ static inline __u32 ckpt_sock_data_off(const struct ckpt_file_socket *st)
 /*
  * A TCP connection (state CKPT_SOCK_ESTABLISHED): what a restorer gives
  * TCP_REPAIR, read as its getsockopt()s read it.  This follows the struct
- * ckpt_file_socket in data[], then the send queue's sendq_len bytes (from
+ * ckpt_file_socket in data[] and its options (at ckpt_sock_data_off()),
+ * then the send queue's sendq_len bytes (from
  * snd_una; the last write_seq - snd_nxt of them not sent yet), then the
  * receive queue's recvq_len bytes (up to rcv_nxt), together
  * CKPT_TCP_QUEUES_MAX at most.
