@@ -115,22 +115,22 @@ int ckpt_image_read_at(struct ckpt_image *img, struct iov_iter *it, u64 off,
  * records' CRC: read through, for the stream's CRC, before the point of
  * no return (pass 2 reads it again).
  */
-static int read_through(struct ckpt_image *img)
+static int read_through(struct ckpt_image *img, u8 **buf)
 {
 	size_t n;
-	u8 *buf;
 	int ret = 0;
 
-	buf = vmalloc(CKPT_READ_BUF);
-	if (!buf)
+	/* One buffer for all the runs, freed by the caller. */
+	if (!*buf)
+		*buf = vmalloc(CKPT_READ_BUF);
+	if (!*buf)
 		return -ENOMEM;
 	while (img->chk.data_left && !ret) {
 		n = min_t(u64, img->chk.data_left, CKPT_READ_BUF);
-		ret = hbuf_read_raw(&img->hb, buf, n);
+		ret = hbuf_read_raw(&img->hb, *buf, n);
 		if (!ret)
-			ret = img_check_data(&img->chk, buf, n);
+			ret = img_check_data(&img->chk, *buf, n);
 	}
-	vfree(buf);
 	return ret;
 }
 
@@ -164,6 +164,7 @@ static int read_data_section(struct ckpt_image *img)
 		struct ckpt_rec_pages pages;
 		struct ckpt_rec_trailer trailer;
 	} rec;
+	u8 *buf = NULL;		/* read_through()'s */
 	int ret;
 
 	img->data_offset = img->chk.offset;
@@ -184,20 +185,22 @@ static int read_data_section(struct ckpt_image *img)
 		if (!ret)
 			ret = img_check_record(&img->chk, &rec);
 		if (ret || rec.h.type == CKPT_REC_TRAILER)
-			return ret;
+			break;
 		ret = keep(img, &rec.h);
 		if (ret)
-			return ret;
+			break;
 		if (!img->chk.has_rec_crc) {
-			ret = read_through(img);
+			ret = read_through(img, &buf);
 		} else {
 			ret = hbuf_skip_raw(&img->hb, img->chk.data_left);
 			if (!ret)
 				ret = img_check_skip(&img->chk, img->chk.data_left);
 		}
 		if (ret)
-			return ret;
+			break;
 	}
+	vfree(buf);
+	return ret;
 }
 
 static int read_all(struct ckpt_ctx *ctx, struct ckpt_image *img)
