@@ -133,7 +133,7 @@ $(B)/unit/hbuf_test: $(TOP)/tests/unit/hbuf_test.c $(TOP)/format/hbuf.c \
 # Test programs that run in the VM.
 PROGS := $(notdir $(basename $(wildcard $(TOP)/tests/progs/*.c)))
 TEST_PROGS := $(B)/tests/devtest $(B)/tests/cowcheck $(B)/tests/imgrecs \
-	$(B)/tests/imgpatch $(addprefix $(B)/tests/,$(PROGS))
+	$(B)/tests/imgpatch $(B)/tests/tracee_exit $(addprefix $(B)/tests/,$(PROGS))
 tests: $(TEST_PROGS) $(B)/tests/afl_target $(B)/tests/afl_target_threads \
 	$(B)/tests/java/Counter.class
 
@@ -163,6 +163,13 @@ $(B)/tests/snap_%: $(TOP)/tests/progs/snap_%.c $(TOP)/tests/progs/zdtm.h $(TOP)/
 $(B)/tests/%: $(TOP)/tests/dev/%.c $(HDRS) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_A)
+
+# The tool's stop helper on its own, against a process exiting (t-75).
+$(B)/tests/tracee_exit: $(TOP)/tests/dev/tracee_exit.c $(TOP)/userspace/ptrace_stop.c \
+		$(TOP)/userspace/ptrace_stop.h $(TOP)/userspace/tool.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(TOP)/userspace -I$(TOP)/userspace/lib $(CFLAGS) \
+		-pthread -o $@ $(filter %.c,$^)
 
 IMG_TEST_SRCS := $(TOOL_SHARED) $(FORMAT_HOST) $(TOP)/userspace/image_read.c
 IMG_TEST_HDRS := $(FORMAT_HDRS) $(TOP)/userspace/image_read.h \

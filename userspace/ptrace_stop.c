@@ -15,6 +15,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "ptrace_stop.h"
 #include "tool.h"
@@ -295,13 +296,66 @@ void tracee_events(struct tracee *t)
 	}
 }
 
+/*
+ * Waits until every thread of @t is held, with SIGCHLD blocked (@chld).
+ * Never a blocking wait for one thread: once the process has called
+ * exit_group(), its leader's exit is reported only after every other
+ * thread has been reaped, and a thread held already leaves its stop for
+ * that SIGKILL; so every thread, held or not, is polled, and the sleep in
+ * between is for SIGCHLD, which each of their changes sends (the timeout
+ * only bounds the cost of one that were missed).
+ */
+static int wait_held(struct tracee *t, const sigset_t *chld)
+{
+	const struct timespec ts = { 0, 100 * 1000 * 1000 };
+	struct tracee_thread *th;
+	bool all, moved;
+	unsigned int i;
+	int status;
+	pid_t r;
+
+	for (;;) {
+		all = true;
+		moved = false;
+		for (i = 0; i < t->nr_thr && !moved; i++) {
+			th = &t->thr[i];
+			r = waitpid(th->tid, &status, WNOHANG | __WALL);
+			if (r < 0 && errno == ECHILD && i) {
+				thr_del(t, th);
+				moved = true;
+			} else if (r < 0 && errno != EINTR) {
+				errmsg("waiting for thread %d of process %d: %s",
+				       th->tid, t->pid, strerror(errno));
+				return -1;
+			} else if (r > 0) {
+				handle(t, th, status, true);
+				if (t->exited)
+					return 1;
+				/* Threads may have come or gone: start over. */
+				moved = true;
+			} else if (!th->stopped) {
+				all = false;
+			}
+		}
+		if (moved)
+			continue;
+		if (all)
+			return 0;
+		sigtimedwait(chld, NULL, &ts);
+	}
+}
+
 int tracee_stop(struct tracee *t)
 {
 	struct tracee_thread *th;
+	sigset_t chld, old;
 	unsigned int i;
-	int status, err;
-	bool all;
+	int err, ret;
 
+	/* Blocked before the first interrupt: no stop's SIGCHLD is lost. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
 	for (i = 0; i < t->nr_thr; i++) {
 		th = &t->thr[i];
 		th->stopped = false;
@@ -309,35 +363,15 @@ int tracee_stop(struct tracee *t)
 			continue;
 		err = errno;
 		tracee_events(t);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (t->exited)
 			return 1;
 		errmsg("cannot stop process %d: %s", t->pid, strerror(err));
 		return -1;
 	}
-	do {
-		all = true;
-		for (i = 0; i < t->nr_thr; i++) {
-			th = &t->thr[i];
-			if (th->stopped)
-				continue;
-			all = false;
-			if (ptrace_waitpid(th->tid, &status) < 0) {
-				if (errno == ECHILD && i) {
-					thr_del(t, th);
-					break;
-				}
-				errmsg("waiting for thread %d of process %d: %s",
-				       th->tid, t->pid, strerror(errno));
-				return -1;
-			}
-			handle(t, th, status, true);
-			if (t->exited)
-				return 1;
-			/* Threads may have come or gone: start over. */
-			break;
-		}
-	} while (!all);
-	return 0;
+	ret = wait_held(t, &chld);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
 }
 
 void tracee_resume(struct tracee *t)

@@ -3,9 +3,10 @@
  * The one way the tool stops a seized process and lets it go on
  * (ptrace_stop.c): every thread seized, with PTRACE_O_TRACECLONE so that
  * a thread born meanwhile is seized too; PTRACE_INTERRUPT of each, then a
- * wait for every stop that retries after EINTR, passes on the signals that
- * arrive meanwhile and keeps group-stops (resumed with PTRACE_LISTEN, not
- * PTRACE_CONT).  ptrace_stop() (tool.h) and the periodic checkpoints'
+ * wait for every stop that polls each thread and sleeps for SIGCHLD (never
+ * blocks on one thread: a leader's exit waits for its threads to be
+ * reaped), passes on the signals that arrive meanwhile and keeps
+ * group-stops (resumed with PTRACE_LISTEN, not PTRACE_CONT).  ptrace_stop() (tool.h) and the periodic checkpoints'
  * target (periodic_target.c) are both built on it.
  */
 #ifndef CKPT_PTRACE_STOP_H

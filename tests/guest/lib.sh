@@ -23,14 +23,63 @@ counters_clean() {
 	awk '$1 != "hbuf_high_water" && $2 != 0 { print; bad = 1 } END { exit bad }' "$COUNTERS"
 }
 
+# hang_diag: every user process and thread (state, tracer, the syscall
+# it is in, wchan, kernel stack), the module's counters, the kernel log's
+# end: what a test that hangs leaves, for its FAIL.
+hang_diag() {
+	local p t c
+	for p in /proc/[0-9]*; do
+		c=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-160)
+		[ -n "$c" ] || grep -q '^State:.*Z' "$p/status" 2>/dev/null || continue
+		echo "process ${p#/proc/}: ppid $(awk '/^PPid:/ { print $2 }' "$p/status" 2>/dev/null) tracer $(awk '/^TracerPid:/ { print $2 }' "$p/status" 2>/dev/null): $c"
+		for t in "$p"/task/*; do
+			echo "  thread ${t##*/}: $(awk '/^State:/ { print $2 }' "$t/status" 2>/dev/null) syscall $(cut -d' ' -f1-3 "$t/syscall" 2>/dev/null) wchan $(cat "$t/wchan" 2>/dev/null) pending $(awk '/^SigPnd:/ { print $2 }' "$t/status" 2>/dev/null)"
+			sed 's/^/    /' "$t/stack" 2>/dev/null | head -n 16
+		done
+	done
+	cat "$COUNTERS" 2>/dev/null
+	dmesg | tail -n 20
+}
+
+# kill_tree PID: SIGKILL to PID and every descendant it has.
+kill_tree() {
+	local c
+	for c in $(awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+		kill_tree "$c"
+	done
+	kill -9 "$1" 2>/dev/null
+}
+
 # run_test NAME CMD...: PASS iff CMD exits 0, prints no FAIL line, and
-# leaves every counter at zero.
+# leaves every counter at zero.  A CMD still running after TEST_TIMEOUT
+# seconds (480) fails with what hang_diag shows, and is killed, so one
+# hang costs one test, not its whole boot.
 run_test() {
-	local name=$1 out rc left t0
+	local name=$1 out rc left t0 pid wd f
 	shift
 	t0=$(date +%s%N)
-	out=$("$@" 2>&1)
+	f=$(mktemp /tmp/run_test.XXXXXX)
+	"$@" >"$f" 2>&1 </dev/null &
+	pid=$!
+	(
+		trap 'kill $s 2>/dev/null; exit 0' TERM
+		sleep "${TEST_TIMEOUT:-480}" &
+		s=$!
+		wait $s
+		kill -0 $pid 2>/dev/null || exit 0
+		{
+			echo "FAIL: still running after ${TEST_TIMEOUT:-480} s; every process:"
+			hang_diag
+		} >>"$f" 2>&1
+		kill_tree $pid
+	) &
+	wd=$!
+	wait $pid
 	rc=$?
+	kill $wd 2>/dev/null
+	wait $wd 2>/dev/null
+	out=$(cat "$f")
+	rm -f "$f"
 	[ -n "$out" ] && printf '%s\n' "$out" | sed "s|^|  [$name] |"
 	echo "  [$name] $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 	if [ $rc -ne 0 ]; then

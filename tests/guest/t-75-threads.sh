@@ -5,7 +5,8 @@
 # back (ckpt snapshot -t, and the process on itself); 64 and 1000 threads;
 # POSIX timers (tests/progs/ptimers.c); threads born during the freeze
 # (tests/progs/thread_churn.c); a thread frozen inside an rseq critical
-# section (tests/progs/rseq_cs.c).
+# section (tests/progs/rseq_cs.c); a process exiting with its threads
+# while it is stopped (tests/dev/tracee_exit.c, tests/progs/exit_threads.c).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zdtm.sh"
 
@@ -68,3 +69,25 @@ dead_leader_refused() {
 	[ $rc -eq 1 ] && echo "$out" | grep -q 'its main thread has exited while other threads run on'
 }
 run_test dead-leader-refused dead_leader_refused
+
+# A process that exits while its threads run (exit_group(), as xz does):
+# a stop that falls into the exit must reap the threads and report the
+# exit, not wait for the leader, which the kernel reports only once its
+# threads are reaped.  First the tool's stop helper at that very moment
+# (tests/dev/tracee_exit.c: every task a zombie, none reaped), then
+# `ckpt run --every 2` of such a process, 256 MiB so that its exit is
+# slow and captures fall into it, ten times, each bounded.
+run_test tracee-stop-exiting tracee_exit 4
+run_every_exit() {
+	local d i rc
+	d=$(mktemp -d /tmp/exitthr.XXXXXX)
+	for i in $(seq 10); do
+		timeout 120 ckpt run --every 2 --dir "$d/s" -- exit_threads 256 4 300
+		rc=$?
+		[ $rc -eq 124 ] && echo "FAIL: run $i: ckpt run still waits 120 s on"
+		[ $rc -eq 0 ] || { rm -rf "$d"; echo "FAIL: run $i: status $rc"; return 1; }
+		rm -rf "$d/s"
+	done
+	rm -rf "$d"
+}
+run_test run-every-exit run_every_exit
