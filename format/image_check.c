@@ -1394,6 +1394,35 @@ static int check_sock_opts(struct img_check *c, const struct ckpt_rec_file *r,
 	return check_cstr(c, "congestion", o.congestion, sizeof(o.congestion));
 }
 
+/*
+ * A datagram or seqpacket socketpair end's messages, from @off to the end
+ * of data[]: each a struct ckpt_sock_msg and its bytes, the last one
+ * ending there.
+ */
+static int check_sock_msgs(struct img_check *c, const struct ckpt_rec_file *r,
+			   u32 off)
+{
+	const char *d = r->data + r->path_len;
+	struct ckpt_sock_msg m;
+	u32 n = 0;
+
+	while (off < r->data_len) {
+		if (r->data_len - off < sizeof(m))
+			return fail(c, -EINVAL,
+				    "socketpair message %u: %u bytes for its header, not %zu",
+				    n, r->data_len - off, sizeof(m));
+		memcpy(&m, d + off, sizeof(m));		/* not aligned */
+		off += sizeof(m);
+		if (m.len > r->data_len - off)
+			return fail(c, -EINVAL,
+				    "socketpair message %u: %u bytes, past the record's %u",
+				    n, m.len, r->data_len - off);
+		off += m.len;
+		n++;
+	}
+	return 0;
+}
+
 static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 {
 	struct ckpt_file_socket s;
@@ -1414,16 +1443,20 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 		if (ret)
 			return ret;
 	}
-	/* Bytes waiting: a stream socketpair's end, a TCP connection. */
+	/* What waits: a socketpair's end's, a TCP connection's. */
 	if (s.state == CKPT_SOCK_ESTABLISHED) {
 		ret = check_tcp_conn(c, r, off);
 		if (ret)
 			return ret;
 	} else if (r->data_len > off &&
-	    (s.state != CKPT_SOCK_PAIR || s.type != X_SOCK_STREAM ||
-	     r->data_len - off > CKPT_SOCK_DATA_MAX))
+	    (s.state != CKPT_SOCK_PAIR || r->data_len - off > CKPT_SOCK_DATA_MAX)) {
 		return fail(c, -EINVAL, "a socket of type %u in state %u with %u bytes waiting",
 			    s.type, s.state, r->data_len - off);
+	} else if (r->data_len > off && s.type != X_SOCK_STREAM) {
+		ret = check_sock_msgs(c, r, off);
+		if (ret)
+			return ret;
+	}
 	un = s.family == X_AF_UNIX;
 	stream = s.type != X_SOCK_DGRAM;
 	if (un ? (s.type != X_SOCK_STREAM && s.type != X_SOCK_DGRAM &&

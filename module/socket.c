@@ -229,18 +229,23 @@ static u32 pair_in(const struct ckpt_fds *c, struct sock *sk)
 }
 
 /*
- * The bytes waiting in unix stream socket @sk's receive queue, copied to
- * @dst (when not NULL, @max at most) without consuming them; -EMSGSIZE
- * past @max, -EOPNOTSUPP for passed fds or out-of-band data, which bytes
- * cannot carry.  Under the socket's iolock, as its readers, and the
- * queue's lock, as its writers.
+ * What waits in unix socket @sk's receive queue, copied to @dst (when not
+ * NULL, @max at most) without consuming it; its length, -EMSGSIZE past
+ * @max, -EOPNOTSUPP for passed fds or out-of-band data, which a restorer
+ * cannot send again.  A stream's bytes as they are, each message of any
+ * other type as a struct ckpt_sock_msg and its bytes: a datagram or
+ * seqpacket skb is one message, read whole (consumed is a stream's).
+ * Under the socket's iolock, as its readers, and the queue's lock, as its
+ * writers.
  */
 static long unix_peek(struct sock *sk, u8 *dst, size_t max)
 {
+	bool msgs = sk->sk_type != SOCK_STREAM;
 	struct unix_sock *u = unix_sk(sk);
+	struct ckpt_sock_msg m;
 	struct sk_buff *skb;
+	size_t n = 0, hdr;
 	long ret = 0;
-	size_t n = 0;
 	u32 len;
 
 	mutex_lock(&u->iolock);
@@ -250,17 +255,21 @@ static long unix_peek(struct sock *sk, u8 *dst, size_t max)
 			ret = -EOPNOTSUPP;
 			break;
 		}
-		len = skb->len - UNIXCB(skb).consumed;
+		len = msgs ? skb->len : skb->len - UNIXCB(skb).consumed;
+		hdr = msgs ? sizeof(m) : 0;
 		if (dst) {
-			if (n + len > max) {
+			if (n + hdr + len > max) {
 				ret = -EMSGSIZE;
 				break;
 			}
-			ret = skb_copy_bits(skb, UNIXCB(skb).consumed, dst + n, len);
+			m.len = len;
+			memcpy(dst + n, &m, hdr);
+			ret = skb_copy_bits(skb, msgs ? 0 : UNIXCB(skb).consumed,
+					    dst + n + hdr, len);
 			if (ret)
 				break;
 		}
-		n += len;
+		n += hdr + len;
 	}
 	spin_unlock(&sk->sk_receive_queue.lock);
 	mutex_unlock(&u->iolock);
@@ -268,8 +277,8 @@ static long unix_peek(struct sock *sk, u8 *dst, size_t max)
 }
 
 /*
- * What waits in socketpair end @sk for its reader, kvmalloc'd in *@data
- * (NULL for none), or -errno said in @ctx.
+ * What waits in socketpair end @sk for its reader (unix_peek()),
+ * kvmalloc'd in *@data (NULL for none), or -errno said in @ctx.
  */
 static int pair_data(struct ckpt_ctx *ctx, struct sock *sk, unsigned int fd,
 		     const char *what, u8 **data, size_t *len)
@@ -313,9 +322,9 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 	struct ckpt_file_socket *st = &rec->st;
 	struct sock *sk = sock->sk;
 	bool stream = sk->sk_type != SOCK_DGRAM;
+	unsigned int n, queued;
 	char peer[64];
 	int state, len;
-	unsigned int n;
 
 	lock_sock(sk);
 	state = sk->sk_state;
@@ -326,11 +335,12 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 	st->backlog = READ_ONCE(sk->sk_max_ack_backlog);
 	/* Data a TCP stream holds belongs to its connection, refused anyway. */
 	len = stream ? 0 : sk_rmem_alloc_get(sk);
-	/* A stream socketpair's bytes are carried: pair_data(). */
-	if (!len && sk->sk_family == AF_UNIX && state != TCP_LISTEN &&
-	    !(pair && sk->sk_type == SOCK_STREAM))
-		len = skb_queue_len(&sk->sk_receive_queue);
+	queued = sk->sk_family == AF_UNIX && state != TCP_LISTEN ?
+		 skb_queue_len(&sk->sk_receive_queue) : 0;
 	release_sock(sk);
+	/* A socketpair end's is carried (pair_data()), checked again below. */
+	if (!len && !pair)
+		len = queued;
 
 	if (state == TCP_LISTEN && stream) {
 		if (n)
@@ -378,6 +388,11 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"fd %u: %s connection %s to %s: unix stream connections but socketpairs are not supported yet",
 					fd, what, name, peer);
+		/* Its peer is in the process, but it is no socketpair. */
+		if (queued)
+			return ckpt_err(ctx, -EBUSY,
+					"fd %u: %s socket %s: datagrams wait to be read; try again once they are",
+					fd, what, name);
 		if (stream) {
 			st->peer_len = len;
 			st->state = CKPT_SOCK_ESTABLISHED;
@@ -438,8 +453,8 @@ static int tcp_conn(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
  * @path: set to the name of the socket file a unix socket is bound to, in
  *	@ctx's path buffer, or NULL
  * @pair_id: set to the pipe_id of a socketpair, or 0
- * @data: set to the bytes waiting in a stream socketpair's end, kvmalloc'd,
- *	or NULL
+ * @data: set to what waits in a socketpair's end (unix_peek()), or a TCP
+ *	connection's struct and queues, kvmalloc'd, or NULL
  * @data_len: set to their number
  */
 int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
@@ -495,7 +510,7 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 		st->backlog = 0;
 	if (st->state != CKPT_SOCK_PAIR)
 		*pair_id = 0;
-	else if (sk->sk_type == SOCK_STREAM)
+	else
 		return pair_data(ctx, sk, fd, what, data, data_len);
 	if (st->state == CKPT_SOCK_ESTABLISHED)
 		return tcp_conn(ctx, c, sk, fd, what, name, st, data, data_len);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -800,14 +801,36 @@ static void show_sock_opts(struct show *s, const struct ckpt_rec_file *r)
 	}
 }
 
+/*
+ * The messages of a datagram or seqpacket socketpair end, from @off to
+ * @end of @d (validated): their number, their bytes in *@bytes.
+ */
+static size_t count_msgs(const char *d, size_t off, size_t end, size_t *bytes)
+{
+	struct ckpt_sock_msg m;
+	size_t n = 0;
+
+	*bytes = 0;
+	while (off + sizeof(m) <= end) {
+		memcpy(&m, d + off, sizeof(m));		/* not aligned */
+		off += sizeof(m) + m.len;
+		*bytes += m.len;
+		n++;
+	}
+	return n;
+}
+
 static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 {
 	struct ckpt_file_socket so;
 	char addr[160], peer[160];
-	size_t off;
+	size_t off, bytes, msgs = 0;
 
 	memcpy(&so, r->data + r->path_len, sizeof(so));	/* checked */
 	off = ckpt_sock_data_off(&so);
+	bytes = r->data_len - off;
+	if (so.state == CKPT_SOCK_PAIR && so.type != SOCK_STREAM)
+		msgs = count_msgs(r->data + r->path_len, off, r->data_len, &bytes);
 	sockaddr_words(addr, sizeof(addr), so.addr, so.addr_len);
 	sockaddr_words(peer, sizeof(peer), so.peer, so.peer_len);
 	if (s->json) {
@@ -824,7 +847,9 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		       &sock_flag_names);
 		if (so.flags & CKPT_SOCK_OPTS)
 			show_sock_opts(s, r);
-		j_u64(&s->j, "bytes_waiting", r->data_len - off);
+		j_u64(&s->j, "bytes_waiting", bytes);
+		if (so.state == CKPT_SOCK_PAIR && so.type != SOCK_STREAM)
+			j_u64(&s->j, "messages_waiting", msgs);
 		j_u64(&s->j, "rcvbuf", so.rcvbuf);
 		j_u64(&s->j, "sndbuf", so.sndbuf);
 		if (r->path_len) {
@@ -844,8 +869,10 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		fprintf(s->out, " pair %u", r->pipe_id);
 	if (so.state == CKPT_SOCK_ESTABLISHED)
 		show_tcp_conn(s, r);
+	else if (so.state == CKPT_SOCK_PAIR && so.type != SOCK_STREAM && msgs)
+		fprintf(s->out, " %zu messages (%zu bytes) waiting", msgs, bytes);
 	else if (r->data_len > off)
-		fprintf(s->out, " %zu bytes waiting", r->data_len - off);
+		fprintf(s->out, " %zu bytes waiting", bytes);
 	if (so.state == CKPT_SOCK_LISTEN)
 		fprintf(s->out, " backlog %u", so.backlog);
 	if (so.flags & ~CKPT_SOCK_OPTS) {

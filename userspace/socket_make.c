@@ -308,6 +308,39 @@ static int end_options(const struct plan *p, const struct plan_file *g, int s)
 }
 
 /*
+ * What waited in a socketpair end, @len bytes at @d, sent again from its
+ * twin @s: a stream's bytes at once, a datagram or seqpacket socketpair's
+ * messages one by one (struct ckpt_sock_msg, validated), so each keeps its
+ * bounds.  Never blocks: a queue the kernel would not take back is said.
+ */
+static int pair_send(uint32_t id, int s, const struct ckpt_file_socket *st,
+		     const char *d, size_t len)
+{
+	struct ckpt_sock_msg m;
+	size_t off = 0, nr = 0;
+
+	if (st->type == SOCK_STREAM) {
+		if (!len || send(s, d, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len)
+			return 0;
+		errmsg("restore: socketpair %u: cannot send its %zu waiting bytes again: %s",
+		       id, len, strerror(errno));
+		return -1;
+	}
+	while (off < len) {
+		memcpy(&m, d + off, sizeof(m));		/* not aligned */
+		off += sizeof(m);
+		if (send(s, d + off, m.len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)m.len) {
+			errmsg("restore: socketpair %u: cannot send its waiting message %zu (%u bytes) again: %s",
+			       id, nr + 1, m.len, strerror(errno));
+			return -1;
+		}
+		off += m.len;
+		nr++;
+	}
+	return 0;
+}
+
+/*
  * The socketpair of FILE record @i: both ends, at @base + the index of
  * each; the twin is the one other SOCKET record of its pipe_id.  @made
  * marks both.  0, or -1 after saying why.
@@ -317,7 +350,7 @@ int socketpair_make(const struct plan *p, size_t i, int base, int above,
 {
 	const struct plan_file *f = &p->files[i], *g;
 	struct ckpt_file_socket st;
-	size_t j, n, twin = p->nr_files;
+	size_t j, twin = p->nr_files;
 	int sv[2], k, fd, ret = 0;
 
 	for (j = 0; j < p->nr_files; j++) {
@@ -342,20 +375,19 @@ int socketpair_make(const struct plan *p, size_t i, int base, int above,
 		       sock_kind_name(&st), strerror(errno));
 		return -1;
 	}
+	/* Both ends' options first: the sender's buffer bounds what it sends. */
+	for (k = 0; k < 2; k++)
+		if (end_options(p, &p->files[k ? twin : i], sv[k]))
+			ret = -1;
 	for (k = 0; k < 2; k++) {
 		j = k ? twin : i;
 		g = &p->files[j];
-		/* Its options, then what waited for it, sent from its twin. */
-		if (end_options(p, g, sv[k]))
-			ret = -1;
+		/* What waited for it, sent again from its twin. */
 		memcpy(&st, g->data, sizeof(st));	/* data_len checked */
-		n = g->rec.data_len - ckpt_sock_data_off(&st);
-		if (n && send(sv[!k], (const char *)g->data + ckpt_sock_data_off(&st), n,
-			      MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
-			errmsg("restore: socketpair %u: cannot send its %zu waiting bytes again: %s",
-			       f->rec.pipe_id, n, strerror(errno));
+		if (pair_send(f->rec.pipe_id, sv[!k], &st,
+			      (const char *)g->data + ckpt_sock_data_off(&st),
+			      g->rec.data_len - ckpt_sock_data_off(&st)))
 			ret = -1;
-		}
 		fd = fcntl(sv[k], F_DUPFD_CLOEXEC, above);
 		if (fd < 0 ||
 		    ((g->rec.flags & O_NONBLOCK) && fcntl(fd, F_SETFL, O_NONBLOCK)) ||

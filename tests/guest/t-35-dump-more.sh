@@ -20,6 +20,10 @@ for how in kill live every snap; do
 	run_test "epoll-$how" zdtm_run epoll "$how" epoll
 	run_test "sockets-$how" zdtm_run sockets "$how" sockets
 done
+# Socketpairs with messages (datagram, seqpacket) and bytes waiting both ways.
+for how in kill live every; do
+	run_test "sockpair_msgs-$how" zdtm_run sockpair_msgs "$how" sockpair_msgs
+done
 
 # zdtm_start DIR PROG...: runs PROG in DIR, waits for "ready", echoes its pid.
 zdtm_start() {
@@ -127,6 +131,34 @@ print(sorted(f["socket"]["kind"] + " " + f["socket"]["state"] for f in fs if f["
 	rm -rf "$dir"
 }
 run_test sockets-show sockets_show
+
+# ckpt show of socketpair ends with messages waiting: their number and
+# bytes, in text and JSON.
+sockpair_msgs_show() {
+	local dir out pid
+	dir=$(mktemp -d)
+	pid=$(zdtm_start "$dir" sockpair_msgs)
+	ckpt dump -t "$pid" -o "$dir/img" || { echo "FAIL: dump of sockpair_msgs"; kill -9 "$pid"; return 1; }
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	out=$(ckpt show "$dir/img") || { echo "FAIL: show: $out"; return 1; }
+	echo "$out" | grep SOCKET
+	echo "$out" | grep -q 'SOCKET .* unix datagram socketpair (not bound) pair [1-9][0-9]* 5 messages (60308 bytes) waiting$' &&
+	echo "$out" | grep -q 'SOCKET .* unix datagram socketpair (not bound) pair [1-9][0-9]* 3 messages (4098 bytes) waiting$' &&
+	echo "$out" | grep -q 'SOCKET .* unix seqpacket socketpair (not bound) pair [1-9][0-9]* 5 messages (60308 bytes) waiting$' &&
+	echo "$out" | grep -q 'SOCKET .* unix seqpacket socketpair (not bound) pair [1-9][0-9]* 3 messages (4098 bytes) waiting$' &&
+	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* 3000 bytes waiting$' &&
+	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* 3001 bytes waiting$' ||
+		{ echo "FAIL: the socketpairs in ckpt show"; return 1; }
+	out=$(ckpt show --json "$dir/img" | python3 -c 'import json, sys
+fs = json.load(sys.stdin)["files"]
+print(sorted((f["socket"]["kind"], f["socket"].get("messages_waiting"), f["socket"]["bytes_waiting"]) for f in fs if f["kind"] == "SOCKET"))') ||
+		{ echo "FAIL: ckpt show --json is not JSON"; return 1; }
+	[ "$out" = "[('unix datagram', 3, 4098), ('unix datagram', 5, 60308), ('unix seqpacket', 3, 4098), ('unix seqpacket', 5, 60308), ('unix stream', None, 3000), ('unix stream', None, 3001)]" ] ||
+		{ echo "FAIL: socketpairs in ckpt show --json: $out"; return 1; }
+	rm -rf "$dir"
+}
+run_test sockpair_msgs-show sockpair_msgs_show
 
 # ckpt show of moved TCP connections: each end's queues (the client's
 # receive queue full, the server's send queue with bytes not sent yet;

@@ -226,6 +226,10 @@ u.bind(("127.0.0.1", 0))
 v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 v.sendto(b"x", u.getsockname())
 time.sleep(0.2)'
+run_test dump-unsupported-pair-fds py_refused pairfds "a socketpair with an fd in flight" \
+	'fd [0-9]*: unix datagram socketpair: fds or out-of-band data wait to be read, which a restore cannot send again' \
+	'a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+socket.send_fds(b, [b"x"], [a.fileno()])'
 run_test dump-unsupported-netlink py_refused netlink "a netlink socket" \
 	'fd 3: unsupported file type: netlink socket' \
 	's = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)'

@@ -1586,6 +1586,33 @@ static void to_socket(struct timg *m, struct ckpt_file_socket st,
 	f->pos = 0;
 }
 
+/*
+ * FILE 0 made a unix socketpair end of @type (1 stream, 2 dgram, 5
+ * seqpacket), pipe_id 9, with the @len bytes at @q waiting after its
+ * state.
+ */
+static void to_pair_waiting(struct timg *m, u16 type, const void *q, u32 len)
+{
+	struct ckpt_file_socket st = {
+		.family = 1, .type = type, .state = CKPT_SOCK_PAIR,
+	};
+	u8 buf[sizeof(st) + 64];
+	struct ckpt_rec_file *f;
+
+	memcpy(buf, &st, sizeof(st));
+	memcpy(buf + sizeof(st), q, len);
+	to_made(m, CKPT_FILE_SOCKET, NULL, buf, sizeof(st) + len);
+	f = (struct ckpt_rec_file *)m->r[find(m, CKPT_REC_FILE, 0)].buf;
+	f->flags = 2;	/* O_RDWR */
+	f->pos = 0;
+	f->pipe_id = 9;
+}
+
+/* Two messages, of 3 bytes and none, as a dgram socketpair end keeps them. */
+static const u8 two_msgs[] = { 3, 0, 0, 0, 'a', 'b', 'c', 0, 0, 0, 0 };
+/* A message that says it is 4 GiB long, in a record of 1 byte more. */
+static const u8 huge_msg[] = { 0xff, 0xff, 0xff, 0xff, 'x' };
+
 /* A TCP server's options: redis's keepalive, a timeout, reno. */
 static struct ckpt_sock_opts server_opts(void)
 {
@@ -1832,6 +1859,21 @@ static void test_files_pages(void)
 	      st.state = CKPT_SOCK_PAIR; st.backlog = 0; st.addr_len = 0;
 	      st.mode = 0; memset(st.addr, 0, sizeof(st.addr));
 	      (to_socket(&m, st, NULL)); F(0)->pipe_id = 9; });
+	MUT("file/socket-pair-stream-bytes", 0, 0, 0, NULL,
+	    (to_pair_waiting(&m, 1, "abc", 3)));
+	MUT("file/socket-pair-dgram-msgs", 0, 0, 0, NULL,
+	    (to_pair_waiting(&m, 2, two_msgs, sizeof(two_msgs))));
+	MUT("file/socket-pair-seqpacket-msgs", 0, 0, 0, NULL,
+	    (to_pair_waiting(&m, 5, two_msgs, sizeof(two_msgs))));
+	MUT("file/socket-pair-msg-past-end", -EINVAL, CKPT_REC_FILE, 0,
+	    "socketpair message 0: 3 bytes, past the record's 2",
+	    (to_pair_waiting(&m, 2, two_msgs, 6)));
+	MUT("file/socket-pair-msg-header-cut", -EINVAL, CKPT_REC_FILE, 0,
+	    "socketpair message 1: 2 bytes for its header, not 4",
+	    (to_pair_waiting(&m, 5, two_msgs, 9)));
+	MUT("file/socket-pair-msg-huge", -EINVAL, CKPT_REC_FILE, 0,
+	    "socketpair message 0: 4294967295 bytes, past the record's 1",
+	    (to_pair_waiting(&m, 2, huge_msg, sizeof(huge_msg))));
 	MUT("file/socket-pair-unpaired", -EINVAL, CKPT_REC_FILE, 0,
 	    "a socket in state 4, pipe_id 0, address 0 bytes",
 	    { struct ckpt_file_socket st = unix_listener();

@@ -780,8 +780,10 @@ struct ckpt_epoll_target {
  * listening with no connection waiting to be accepted, a datagram socket
  * connected to a peer, or one end of a unix socketpair whose other end is
  * in the process too (the two FILE records share a pipe_id), with nothing
- * queued to read but, for a stream socketpair, the bytes waiting for this
- * end, which follow this struct in data[] (CKPT_SOCK_DATA_MAX at most);
+ * queued to read but what waits for this end, which follows this struct
+ * in data[] (CKPT_SOCK_DATA_MAX at most): a stream socketpair's bytes, or
+ * a datagram or seqpacket socketpair's messages, each a struct
+ * ckpt_sock_msg and its bytes, oldest first;
  * or a TCP connection, whose struct ckpt_tcp_conn and queues follow: one
  * of the process to itself in any dump, one to a peer outside with
  * CKPT_DUMP_TCP_ESTABLISHED.  A dump refuses the others (a unix
@@ -808,6 +810,11 @@ enum ckpt_sock_state {
 
 #define CKPT_SOCKADDR_MAX	128	/* sizeof(struct sockaddr_storage) */
 #define CKPT_SOCK_DATA_MAX	4194304	/* a socketpair end's bytes, 4 MiB */
+
+/* One message waiting in a datagram or seqpacket socketpair's end. */
+struct ckpt_sock_msg {
+	__u32 len;		/* its bytes, which follow (not aligned) */
+};
 
 struct ckpt_file_socket {
 	__u16 family;		/* AF_UNIX, AF_INET, AF_INET6 */
