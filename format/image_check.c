@@ -1473,7 +1473,7 @@ static int check_socket(struct img_check *c, const struct ckpt_rec_file *r)
 	    (s.state == CKPT_SOCK_CONNECTED && stream))
 		return fail(c, -EINVAL, "a socket of type %u in state %u", s.type,
 			    s.state);
-	if (s.flags & ~(u32)0x1ff || s.__pad ||
+	if (s.flags & ~(u32)0x3ff || s.__pad ||
 	    ((s.flags & CKPT_SOCK_V6ONLY) && s.family != X_AF_INET6) ||
 	    ((s.flags & CKPT_SOCK_NODELAY) && s.protocol != X_IPPROTO_TCP))
 		return fail(c, -EINVAL, "socket flags 0x%x have unknown bits, or its family's not",

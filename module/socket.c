@@ -134,6 +134,8 @@ static void sock_options(struct sock *sk, struct ckpt_file_socket *st)
 		st->flags |= CKPT_SOCK_KEEPALIVE;
 	if (sock_flag(sk, SOCK_BROADCAST))
 		st->flags |= CKPT_SOCK_BROADCAST;
+	if (sk->sk_socket && test_bit(SOCK_PASSCRED, &sk->sk_socket->flags))
+		st->flags |= CKPT_SOCK_PASSCRED;
 	if (sk->sk_protocol == IPPROTO_TCP && sk->sk_family != AF_UNIX &&
 	    (tcp_sk(sk)->nonagle & TCP_NAGLE_OFF))
 		st->flags |= CKPT_SOCK_NODELAY;

@@ -81,6 +81,7 @@ static const struct bitname sock_flags[] = {
 	{ CKPT_SOCK_V6ONLY, "v6only" }, { CKPT_SOCK_KEEPALIVE, "keepalive" },
 	{ CKPT_SOCK_BROADCAST, "broadcast" }, { CKPT_SOCK_NODELAY, "nodelay" },
 	{ CKPT_SOCK_RCVBUF, "rcvbuf" }, { CKPT_SOCK_SNDBUF, "sndbuf" },
+	{ CKPT_SOCK_PASSCRED, "passcred" },
 };
 const struct bitnames sock_flag_names = NAMES(sock_flags);
 

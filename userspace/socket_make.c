@@ -61,6 +61,17 @@ static const struct {
 	{ CKPT_SOCK_NODELAY, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY" },
 };
 
+/*
+ * SO_PASSCRED, last: an unbound unix socket with it that connects or
+ * sends is bound to a name (unix_autobind()), which the original was not.
+ */
+static int set_passcred(const struct sock_job *j, int s)
+{
+	if ((j->st.flags & CKPT_SOCK_PASSCRED) && set_int(s, SOL_SOCKET, SO_PASSCRED, 1))
+		return fail(j, "SO_PASSCRED");
+	return 0;
+}
+
 /* Before bind(), as the ones above and IPV6_V6ONLY decide whether it binds. */
 static int set_options(const struct sock_job *j, int s)
 {
@@ -268,7 +279,7 @@ int socket_make(const struct plan_file *f, unsigned int fd)
 	if (j.st.state == CKPT_SOCK_ESTABLISHED) {
 		if (tcp_conn_make(s, &j.st,
 				  (const char *)f->data + ckpt_sock_data_off(&j.st),
-				  fd))
+				  fd) || set_passcred(&j, s))
 			goto err;
 		return s;
 	}
@@ -291,19 +302,30 @@ int socket_make(const struct plan_file *f, unsigned int fd)
 		       fd, sock_kind_name(&j.st), j.name, strerror(errno));
 		goto err;
 	}
+	if (set_passcred(&j, s))
+		goto err;
 	return s;
 err:
 	close(s);
 	return -1;
 }
 
-/* The options of socketpair end @g, on its socket @s. */
-static int end_options(const struct plan *p, const struct plan_file *g, int s)
+/*
+ * The options of socketpair end @g on its socket @s: before its twin's
+ * waiting data is sent (@late false), all but SO_PASSCRED; then (@late)
+ * that one, set_passcred().
+ */
+static int end_options(const struct plan *p, const struct plan_file *g, int s,
+		       bool late)
 {
 	struct sock_job j = { .f = g, .fd = plan_first_fd(p, g) };
 
 	memcpy(&j.st, g->data, sizeof(j.st));	/* data_len checked */
 	snprintf(j.name, sizeof(j.name), "(socketpair %u)", g->rec.pipe_id);
+	if (late)
+		return set_passcred(&j, s);
+	if (set_options(&j, s))
+		return -1;
 	return set_more_options(&j, s);
 }
 
@@ -377,7 +399,7 @@ int socketpair_make(const struct plan *p, size_t i, int base, int above,
 	}
 	/* Both ends' options first: the sender's buffer bounds what it sends. */
 	for (k = 0; k < 2; k++)
-		if (end_options(p, &p->files[k ? twin : i], sv[k]))
+		if (end_options(p, &p->files[k ? twin : i], sv[k], false))
 			ret = -1;
 	for (k = 0; k < 2; k++) {
 		j = k ? twin : i;
@@ -400,6 +422,9 @@ int socketpair_make(const struct plan *p, size_t i, int base, int above,
 			close(fd);
 		made[j] = true;
 	}
+	for (k = 0; k < 2; k++)
+		if (end_options(p, &p->files[k ? twin : i], sv[k], true))
+			ret = -1;
 	close(sv[0]);
 	close(sv[1]);
 	return ret;

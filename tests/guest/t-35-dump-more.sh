@@ -110,7 +110,7 @@ sockets_show() {
 	echo "$out" | grep -q 'SOCKET .* TCPv6 listen \[::1\]:[1-9][0-9]* backlog 3 v6only tos 32 congestion "[a-z0-9]*"$' &&
 	echo "$out" | grep -q 'SOCKET .* UDP connected 127\.0\.0\.1:[1-9][0-9]* peer 127\.0\.0\.1:[1-9][0-9]*$' &&
 	echo "$out" | grep -q "SOCKET .* unix stream listen sub/listen.sock backlog 5 mode 0600 \"$dir/sub/listen.sock\"\$" &&
-	echo "$out" | grep -q 'SOCKET .* unix datagram closed @ckpt-test-[0-9]*$' &&
+	echo "$out" | grep -q 'SOCKET .* unix datagram closed @ckpt-test-[0-9]* passcred$' &&
 	echo "$out" | grep -q 'SOCKET .* TCP closed (not bound) keepalive|rcvbuf rcvbuf 12345 cork congestion "[a-z0-9]*"$' &&
 	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* rcvtimeo_us [1-9][0-9]*$' &&
 	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* 6 bytes waiting$' &&
@@ -133,7 +133,7 @@ print(sorted(f["socket"]["kind"] + " " + f["socket"]["state"] for f in fs if f["
 run_test sockets-show sockets_show
 
 # ckpt show of socketpair ends with messages waiting: their number and
-# bytes, in text and JSON.
+# bytes, in text and JSON; SO_PASSCRED and SO_RCVBUF on ends.
 sockpair_msgs_show() {
 	local dir out pid
 	dir=$(mktemp -d)
@@ -143,11 +143,11 @@ sockpair_msgs_show() {
 	wait "$pid" 2>/dev/null
 	out=$(ckpt show "$dir/img") || { echo "FAIL: show: $out"; return 1; }
 	echo "$out" | grep SOCKET
-	echo "$out" | grep -q 'SOCKET .* unix datagram socketpair (not bound) pair [1-9][0-9]* 5 messages (60308 bytes) waiting$' &&
+	echo "$out" | grep -q 'SOCKET .* unix datagram socketpair (not bound) pair [1-9][0-9]* 5 messages (60308 bytes) waiting passcred$' &&
 	echo "$out" | grep -q 'SOCKET .* unix datagram socketpair (not bound) pair [1-9][0-9]* 3 messages (4098 bytes) waiting$' &&
 	echo "$out" | grep -q 'SOCKET .* unix seqpacket socketpair (not bound) pair [1-9][0-9]* 5 messages (60308 bytes) waiting$' &&
-	echo "$out" | grep -q 'SOCKET .* unix seqpacket socketpair (not bound) pair [1-9][0-9]* 3 messages (4098 bytes) waiting$' &&
-	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* 3000 bytes waiting$' &&
+	echo "$out" | grep -q 'SOCKET .* unix seqpacket socketpair (not bound) pair [1-9][0-9]* 3 messages (4098 bytes) waiting passcred$' &&
+	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* 3000 bytes waiting rcvbuf rcvbuf 30000$' &&
 	echo "$out" | grep -q 'SOCKET .* unix stream socketpair (not bound) pair [1-9][0-9]* 3001 bytes waiting$' ||
 		{ echo "FAIL: the socketpairs in ckpt show"; return 1; }
 	out=$(ckpt show --json "$dir/img" | python3 -c 'import json, sys

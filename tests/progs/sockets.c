@@ -10,7 +10,7 @@
  * (redis's keepalive three, TCP_USER_TIMEOUT, TCP_MAXSEG,
  * TCP_NOTSENT_LOWAT, SO_PRIORITY, IP_TOS, SO_RCVLOWAT, both timeouts,
  * SO_LINGER, TCP_CONGESTION reno), the TCPv6 one IPV6_TCLASS, the bare one
- * TCP_CORK, a socketpair end SO_RCVTIMEO.  After the wait each has
+ * TCP_CORK, a socketpair end SO_RCVTIMEO, the abstract one SO_PASSCRED.  After the wait each has
  * its address, peer and options again, and each works: connections are
  * accepted, datagrams arrive, the epoll sees the listener ready.
  */
@@ -218,6 +218,7 @@ int main(int argc, char **argv)
 	MUST(fds[UNIXD] >= 0 &&
 	      !bind(fds[UNIXD], (struct sockaddr *)&un,
 		    offsetof(struct sockaddr_un, sun_path) + 1 + n), "unix abstract");
+	set_opt(fds[UNIXD], SOL_SOCKET, SO_PASSCRED, 1, "SO_PASSCRED");
 	fds[BARE] = socket(AF_INET, SOCK_STREAM, 0);
 	MUST(fds[BARE] >= 0 &&
 	      !setsockopt(fds[BARE], SOL_SOCKET, SO_KEEPALIVE, &(int){ 1 }, sizeof(int)) &&
@@ -262,6 +263,9 @@ int main(int argc, char **argv)
 		zdtm_fail("the TCPv6 listener's IPV6_V6ONLY, SO_REUSEADDR or IPV6_TCLASS changed");
 	if (!opt(fds[BARE], IPPROTO_TCP, TCP_CORK))
 		zdtm_fail("the bare socket lost TCP_CORK");
+	if (opt(fds[UNIXD], SOL_SOCKET, SO_PASSCRED) != 1 ||
+	    opt(fds[UNIXL], SOL_SOCKET, SO_PASSCRED))
+		zdtm_fail("SO_PASSCRED is not on the abstract socket alone");
 	if (timeo_us(fds[PAIR0], SO_RCVTIMEO) != pairtimeo0 ||
 	    timeo_us(fds[PAIR1], SO_RCVTIMEO))
 		zdtm_fail("the socketpair's SO_RCVTIMEO are %lld and %lld us, were %lld and 0",

@@ -5,8 +5,15 @@
  * other lengths (an empty one, one of 60000 bytes), and a stream pair
  * with binary bytes both ways.  After the wait each end reads the same
  * messages, whole (MSG_TRUNC says a message's real length), in order, and
- * nothing more; then the pairs still carry new ones.
+ * nothing more; then the pairs still carry new ones.  A datagram end and
+ * a seqpacket end have SO_PASSCRED (set after they sent: an end with it
+ * that sends is bound to a name, which a dump refuses for a socketpair
+ * end), a stream end SO_RCVBUF: after the wait
+ * they have them still, the others not, each end reports this process as
+ * its peer (SO_PEERCRED), and a message to the datagram end comes with
+ * this process's credentials (SCM_CREDENTIALS).
  */
+#define _GNU_SOURCE
 #include <sys/socket.h>
 
 #include "zdtm.h"
@@ -66,17 +73,62 @@ static void recv_all(int base, int end, const char *what)
 		zdtm_fail("%s, end %d: more than the messages sent (%zd)", what, end, r);
 }
 
+static int opt(int s, int name)
+{
+	socklen_t n = sizeof(int);
+	int v = -1;
+
+	MUST(!getsockopt(s, SOL_SOCKET, name, &v, &n), "getsockopt");
+	return v;
+}
+
+/* What the peer of every end says it is, and SCM_CREDENTIALS on D0. */
+static void check_creds(void)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred))], c;
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	struct ucred u;
+	socklen_t n;
+	ssize_t r;
+	int i;
+
+	for (i = 0; i < NR; i++) {
+		n = sizeof(u);
+		MUST(!getsockopt(fds[i], SOL_SOCKET, SO_PEERCRED, &u, &n), "SO_PEERCRED");
+		if (u.pid != getpid() || u.uid != getuid() || u.gid != getgid())
+			zdtm_fail("end %d: its peer is pid %d uid %d gid %d, not this process",
+				  i, u.pid, u.uid, u.gid);
+	}
+	MUST(send(fds[D1], "c", 1, 0) == 1, "send for the credentials");
+	RETRY(r, recvmsg(fds[D0], &mh, 0));
+	MUST(r == 1, "recvmsg for the credentials");
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_CREDENTIALS)
+		zdtm_fail("no SCM_CREDENTIALS with a message to the SO_PASSCRED end");
+	memcpy(&u, CMSG_DATA(cm), sizeof(u));
+	if (u.pid != getpid())
+		zdtm_fail("SCM_CREDENTIALS say pid %d, not %d", u.pid, getpid());
+}
+
 int main(int argc, char **argv)
 {
 	char buf[4096], want[4096];
+	int end, rcvbuf;
 	size_t k;
 	ssize_t r;
-	int end;
 
 	zdtm_init(&argc, argv);
 	MUST(!socketpair(AF_UNIX, SOCK_DGRAM, 0, &fds[D0]) &&
 	     !socketpair(AF_UNIX, SOCK_SEQPACKET, 0, &fds[S0]) &&
 	     !socketpair(AF_UNIX, SOCK_STREAM, 0, &fds[T0]), "socketpair");
+	MUST(!setsockopt(fds[T0], SOL_SOCKET, SO_RCVBUF, &(int){ 30000 }, sizeof(int)),
+	     "SO_RCVBUF");
+	rcvbuf = opt(fds[T0], SO_RCVBUF);
 	for (end = 0; end < 2; end++) {
 		send_all(D0, end, "datagram send");
 		send_all(S0, end, "seqpacket send");
@@ -84,8 +136,19 @@ int main(int argc, char **argv)
 		MUST(write(fds[T0 + !end], buf, 3000 + end) == 3000 + end,
 		     "stream write");
 	}
+	MUST(!setsockopt(fds[D0], SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) &&
+	     !setsockopt(fds[S1], SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)),
+	     "SO_PASSCRED");
 	zdtm_ready();
 	zdtm_wait();
+
+	if (opt(fds[D0], SO_PASSCRED) != 1 || opt(fds[D1], SO_PASSCRED) ||
+	    opt(fds[S0], SO_PASSCRED) || opt(fds[S1], SO_PASSCRED) != 1 ||
+	    opt(fds[T0], SO_PASSCRED) || opt(fds[T1], SO_PASSCRED))
+		zdtm_fail("SO_PASSCRED is not on the two ends that had it alone");
+	if (opt(fds[T0], SO_RCVBUF) != rcvbuf)
+		zdtm_fail("the stream end's SO_RCVBUF is %d, was %d",
+			  opt(fds[T0], SO_RCVBUF), rcvbuf);
 
 	for (end = 0; end < 2; end++) {
 		recv_all(D0, end, "the datagram socketpair");
@@ -106,5 +169,6 @@ int main(int argc, char **argv)
 		send_all(S0, end, "seqpacket send after");
 		recv_all(S0, end, "the seqpacket socketpair after");
 	}
+	check_creds();
 	zdtm_pass();
 }

@@ -1874,6 +1874,13 @@ static void test_files_pages(void)
 	MUT("file/socket-pair-msg-huge", -EINVAL, CKPT_REC_FILE, 0,
 	    "socketpair message 0: 4294967295 bytes, past the record's 1",
 	    (to_pair_waiting(&m, 2, huge_msg, sizeof(huge_msg))));
+	MUT("file/socket-passcred", 0, 0, 0, NULL,
+	    { struct ckpt_file_socket st = unix_listener();
+	      st.flags |= CKPT_SOCK_PASSCRED; (to_socket(&m, st, "/tmp/x.sk")); });
+	MUT("file/socket-flags-unknown", -EINVAL, CKPT_REC_FILE, 0,
+	    "socket flags 0x400 have unknown bits",
+	    { struct ckpt_file_socket st = unix_listener(); st.flags = 0x400;
+	      (to_socket(&m, st, "/tmp/x.sk")); });
 	MUT("file/socket-pair-unpaired", -EINVAL, CKPT_REC_FILE, 0,
 	    "a socket in state 4, pipe_id 0, address 0 bytes",
 	    { struct ckpt_file_socket st = unix_listener();

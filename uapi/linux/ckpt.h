@@ -807,6 +807,7 @@ enum ckpt_sock_state {
 #define CKPT_SOCK_RCVBUF	_BITUL(6)	/* rcvbuf was set by SO_RCVBUF */
 #define CKPT_SOCK_SNDBUF	_BITUL(7)	/* sndbuf was set by SO_SNDBUF */
 #define CKPT_SOCK_OPTS		_BITUL(8)	/* a struct ckpt_sock_opts follows */
+#define CKPT_SOCK_PASSCRED	_BITUL(9)	/* SO_PASSCRED */
 
 #define CKPT_SOCKADDR_MAX	128	/* sizeof(struct sockaddr_storage) */
 #define CKPT_SOCK_DATA_MAX	4194304	/* a socketpair end's bytes, 4 MiB */
