@@ -297,51 +297,87 @@ void tracee_events(struct tracee *t)
 }
 
 /*
+ * One pass over the threads of @t: each one not held yet, or (@every)
+ * each one, polled once, its event handled.  Returns 1 if the process
+ * has exited, -1 on error, else 0 with *@events the events handled.
+ */
+static int poll_pass(struct tracee *t, bool every, unsigned int *events)
+{
+	struct tracee_thread *th;
+	unsigned int i;
+	int status;
+	pid_t r, tid;
+
+	*events = 0;
+	for (i = 0; i < t->nr_thr; i++) {
+		th = &t->thr[i];
+		if (th->stopped && !every)
+			continue;
+		tid = th->tid;
+		r = waitpid(tid, &status, WNOHANG | __WALL);
+		if (r < 0 && errno == ECHILD && i) {
+			thr_del(t, th);
+			(*events)++;
+			i--;	/* the last thread moved into this slot */
+			continue;
+		}
+		if (r < 0 && errno != EINTR) {
+			errmsg("waiting for thread %d of process %d: %s", tid,
+			       t->pid, strerror(errno));
+			return -1;
+		}
+		if (r <= 0)
+			continue;
+		/* May add threads (at the end) or remove this one. */
+		handle(t, th, status, true);
+		if (t->exited)
+			return 1;
+		(*events)++;
+		if (i < t->nr_thr && t->thr[i].tid != tid)
+			i--;
+	}
+	return 0;
+}
+
+static bool all_held(const struct tracee *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_thr; i++)
+		if (!t->thr[i].stopped)
+			return false;
+	return true;
+}
+
+/*
  * Waits until every thread of @t is held, with SIGCHLD blocked (@chld).
  * Never a blocking wait for one thread: once the process has called
  * exit_group(), its leader's exit is reported only after every other
  * thread has been reaped, and a thread held already leaves its stop for
- * that SIGKILL; so every thread, held or not, is polled, and the sleep in
- * between is for SIGCHLD, which each of their changes sends (the timeout
- * only bounds the cost of one that were missed).
+ * that SIGKILL.  So the threads not held yet are polled (O(threads) calls
+ * in all while they stop), then, when they have nothing, every thread, and
+ * only then is there a sleep for SIGCHLD, which each change sends (the
+ * timeout only bounds the cost of one that were missed).
  */
 static int wait_held(struct tracee *t, const sigset_t *chld)
 {
 	const struct timespec ts = { 0, 100 * 1000 * 1000 };
-	struct tracee_thread *th;
-	bool all, moved;
-	unsigned int i;
-	int status;
-	pid_t r;
+	unsigned int events;
+	bool every = false;
+	int ret;
 
 	for (;;) {
-		all = true;
-		moved = false;
-		for (i = 0; i < t->nr_thr && !moved; i++) {
-			th = &t->thr[i];
-			r = waitpid(th->tid, &status, WNOHANG | __WALL);
-			if (r < 0 && errno == ECHILD && i) {
-				thr_del(t, th);
-				moved = true;
-			} else if (r < 0 && errno != EINTR) {
-				errmsg("waiting for thread %d of process %d: %s",
-				       th->tid, t->pid, strerror(errno));
-				return -1;
-			} else if (r > 0) {
-				handle(t, th, status, true);
-				if (t->exited)
-					return 1;
-				/* Threads may have come or gone: start over. */
-				moved = true;
-			} else if (!th->stopped) {
-				all = false;
-			}
-		}
-		if (moved)
-			continue;
-		if (all)
+		ret = poll_pass(t, every, &events);
+		if (ret)
+			return ret;
+		if (all_held(t))
 			return 0;
+		if (events || !every) {
+			every = !events;
+			continue;
+		}
 		sigtimedwait(chld, NULL, &ts);
+		every = false;
 	}
 }
 
