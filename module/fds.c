@@ -24,6 +24,7 @@ static int collect_fd(const void *p, struct file *f, unsigned int fd)
 		c->fds[c->n].file = get_file(f);
 		c->fds[c->n].cloexec =
 			test_bit(fd, files_fdtable(c->files)->close_on_exec);
+		c->fds[c->n].held = false;
 	}
 	c->n++;
 	return 0;

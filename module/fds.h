@@ -26,6 +26,7 @@ struct ckpt_fd {
 	bool cloexec;
 	struct file *file;	/* referenced */
 	u32 id;			/* dump: FILE record id, 1-based */
+	bool held;		/* dump: a TCP connection, its peer held off */
 	loff_t pos;		/* apply: the offset, if it has one */
 };
 
@@ -113,10 +114,11 @@ struct ckpt_sock_rec {
 	struct ckpt_sock_opts opts;	/* CKPT_SOCK_OPTS: always written */
 };
 
+int ckpt_tcp_hold_peers(struct ckpt_ctx *ctx, struct ckpt_fds *c);
 int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
-		      struct file *f, unsigned int fd,
-		      struct ckpt_sock_rec *rec, const char **path,
-		      u32 *pair_id, u8 **data, size_t *data_len);
+		      const struct ckpt_fd *fc, struct ckpt_sock_rec *rec,
+		      const char **path, u32 *pair_id, u8 **data,
+		      size_t *data_len);
 bool ckpt_socket_is(const struct ckpt_rec_file *r, struct file *f);
 
 /*

@@ -194,7 +194,7 @@ static int emit_file(struct ckpt_ctx *ctx, struct ckpt_fds *c,
 		kind = CKPT_FILE_SOCKET;
 		dlen = sizeof(anon.sock);
 		data = (char *)&anon;
-		ret = ckpt_socket_state(ctx, c, f, fc->fd, &anon.sock, &path,
+		ret = ckpt_socket_state(ctx, c, fc, &anon.sock, &path,
 					&pair_id, &queued, &nq);
 		if (ret == -ENOENT)
 			goto unsupported;	/* an O_PATH fd of a socket file */
@@ -346,6 +346,8 @@ int ckpt_files_capture(struct ckpt_ctx *ctx)
 				break;
 		c.fds[i].id = j < i ? c.fds[j].id : next_id++;
 	}
+	if (ctx->tcp_out)
+		ret = ckpt_tcp_hold_peers(ctx, &c);
 	/* Numbered first: an epoll names its targets by FILE id. */
 	for (i = 0; i < c.n && !ret; i++) {
 		for (j = 0; j < i; j++)

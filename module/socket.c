@@ -413,16 +413,64 @@ static int sock_state(struct ckpt_ctx *ctx, struct socket *sock,
 			fd, what, name, state);
 }
 
+static bool tcp_established(struct sock *sk)
+{
+	return sk && sk->sk_type == SOCK_STREAM &&
+	       sk->sk_protocol == IPPROTO_TCP &&
+	       (sk->sk_family == AF_INET || sk->sk_family == AF_INET6) &&
+	       READ_ONCE(sk->sk_state) == TCP_ESTABLISHED;
+}
+
+/**
+ * ckpt_tcp_hold_peers - hold off the peers of the TCP connections to outside
+ * @ctx: a final dump that moves them (ctx->tcp_out)
+ * @c: the process's files; each connection held is marked (held)
+ *
+ * Every lock first, then one synchronize_net() for all of them, which
+ * costs a grace period (about 15 ms under TCG): after it, the packets
+ * already past the hook are in their sockets.  A connection that was not
+ * established yet here is held by tcp_conn() on its own.
+ */
+int ckpt_tcp_hold_peers(struct ckpt_ctx *ctx, struct ckpt_fds *c)
+{
+	unsigned int i, j, n = 0;
+	struct socket *sock;
+	int ret;
+
+	for (i = 0; i < c->n; i++) {
+		sock = sock_from_file(c->fds[i].file);
+		if (!sock || !tcp_established(sock->sk))
+			continue;
+		/* An fd dup'd from an earlier one: that one holds it. */
+		for (j = 0; j < i; j++)
+			if (c->fds[j].file == c->fds[i].file)
+				break;
+		if (j < i || !ckpt_tcp_peer_outside(c, sock->sk))
+			continue;
+		ret = ckpt_netlock_add(ctx->owner, ctx->task, sock->sk);
+		if (ret)
+			return ckpt_err(ctx, ret,
+					"fd %u: TCP connection: cannot hold its peer's packets off",
+					c->fds[i].fd);
+		c->fds[i].held = true;
+		n++;
+	}
+	if (n)
+		synchronize_net();
+	return 0;
+}
+
 /*
  * A TCP connection's numbers and queues (tcp_conn.c), after its struct.
  * One to a peer outside the process moves only in a final dump that says
  * so, its peer held off from before it is read (netlock.c): what the peer
- * sends after that is not acknowledged, so not lost.
+ * sends after that is not acknowledged, so not lost.  Held already by
+ * ckpt_tcp_hold_peers() (@held), or here.
  */
 static int tcp_conn(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
-		    struct sock *sk, unsigned int fd, const char *what,
-		    const char *name, const struct ckpt_file_socket *st,
-		    u8 **data, size_t *len)
+		    struct sock *sk, unsigned int fd, bool held,
+		    const char *what, const char *name,
+		    const struct ckpt_file_socket *st, u8 **data, size_t *len)
 {
 	char peer[64], words[160];
 	int ret;
@@ -430,7 +478,7 @@ static int tcp_conn(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 	addr_words(peer, sizeof(peer), st->peer, st->peer_len);
 	snprintf(words, sizeof(words), "fd %u: %s connection %s to %s", fd,
 		 what, name, peer);
-	if (ckpt_tcp_peer_outside(c, sk)) {
+	if (!held && ckpt_tcp_peer_outside(c, sk)) {
 		if (!ctx->tcp_out)
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"%s: its peer is outside: dump --kill --tcp-established moves it",
@@ -446,12 +494,11 @@ static int tcp_conn(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 }
 
 /**
- * ckpt_socket_state - the state of socket @f, opened as fd @fd
+ * ckpt_socket_state - the state of the socket open as @fc
  * @ctx: the dump, for the words of an error
  * @c: the process's files, among which a socketpair's other end may be
- * @f: a file; -ENOENT if it is not a socket (nothing said)
- * @fd: its number in the process
- * @st: filled in
+ * @fc: its first fd; -ENOENT if its file is not a socket (nothing said)
+ * @rec: filled in
  * @path: set to the name of the socket file a unix socket is bound to, in
  *	@ctx's path buffer, or NULL
  * @pair_id: set to the pipe_id of a socketpair, or 0
@@ -460,12 +507,13 @@ static int tcp_conn(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
  * @data_len: set to their number
  */
 int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
-		      struct file *f, unsigned int fd,
-		      struct ckpt_sock_rec *rec, const char **path,
-		      u32 *pair_id, u8 **data, size_t *data_len)
+		      const struct ckpt_fd *fc, struct ckpt_sock_rec *rec,
+		      const char **path, u32 *pair_id, u8 **data,
+		      size_t *data_len)
 {
 	struct ckpt_file_socket *st = &rec->st;
-	struct socket *sock = sock_from_file(f);
+	struct socket *sock = sock_from_file(fc->file);
+	unsigned int fd = fc->fd;
 	struct unix_sock *u;
 	const char *what;
 	struct sock *sk;
@@ -515,7 +563,8 @@ int ckpt_socket_state(struct ckpt_ctx *ctx, const struct ckpt_fds *c,
 	else
 		return pair_data(ctx, sk, fd, what, data, data_len);
 	if (st->state == CKPT_SOCK_ESTABLISHED)
-		return tcp_conn(ctx, c, sk, fd, what, name, st, data, data_len);
+		return tcp_conn(ctx, c, sk, fd, fc->held, what, name, st, data,
+				data_len);
 	if (sk->sk_family != AF_UNIX)
 		return 0;
 	/* Bound to a file: the address is set only after the path is. */
