@@ -9,7 +9,8 @@
 #   pipes): its items and a counter;
 #   nginx, one process (master_process off): it serves the same file.
 # And each again with a client that holds its connection while the server
-# moves, which the image carries (TCP_REPAIR) and the client uses on.
+# moves, which the image carries (TCP_REPAIR) and the client uses on; and
+# redis with eight such clients at once.
 . "$(dirname "$0")/lib.sh"
 
 load || { report FAIL servers/insmod; exit 1; }
@@ -145,6 +146,51 @@ yes :2" ] || { echo "FAIL: the client read: $got"; kill -9 "$pid" "$RPID"; retur
 }
 run_test redis-client-moves redis_client
 EARLY=1 run_test redis-client-asks-meanwhile redis_client
+
+# Eight clients stay connected while redis moves, every connection held
+# off (one grace period for all of them): each sets and counts before,
+# reads and counts on after; the counts are 1 to 16, each once.
+redis_clients() {
+	local port=6397 pid rpid i got out n=8 cps=()
+	local cli=(redis-cli -p $port)
+	(cd "$W" && exec setsid redis-server --port $port --save '' --appendonly no \
+		--daemonize no >"$W/redis-m.log" 2>&1) &
+	pid=$!
+	up "${cli[@]}" || { echo "FAIL: redis-server did not start: $(tail -n 3 "$W/redis-m.log")"; kill -9 "$pid"; return 1; }
+	rm -f "$W"/go-m*
+	for i in $(seq $n); do
+		mkfifo "$W/go-m$i"
+		python3 "$REAL/held_client.py" redis $port "$W/go-m$i" >"$W/redis-m$i.client" 2>&1 &
+		cps+=($!)
+	done
+	for i in $(seq $n); do
+		for got in $(seq 100); do [ -s "$W/redis-m$i.client" ] && break; sleep 0.1; done
+	done
+	out=$(dump_idle "$pid" "$W/redis-m.img" --tcp-established) || { echo "$out"; kill -9 "$pid" "${cps[@]}"; return 1; }
+	echo "$out"
+	wait "$pid" 2>/dev/null
+	got=$(ckpt show "$W/redis-m.img" | grep -c " SOCKET .*TCP established 127\.0\.0\.1:$port peer ")
+	[ "$got" = $n ] || { echo "FAIL: $got of the $n connections in the image"; kill -9 "${cps[@]}"; return 1; }
+	ckpt restore -i "$W/redis-m.img" &
+	rpid=$!
+	up "${cli[@]}" || { echo "FAIL: the restored redis does not answer"; kill -9 "$rpid" "${cps[@]}"; return 1; }
+	for i in $(seq $n); do
+		timeout 10 sh -c 'echo go >"$1"' sh "$W/go-m$i" ||
+			{ echo "FAIL: client $i is not waiting: $(cat "$W/redis-m$i.client")"; kill -9 "$rpid" "${cps[@]}"; return 1; }
+	done
+	for i in $(seq $n); do
+		wait "${cps[$((i - 1))]}" || { echo "FAIL: client $i: $(cat "$W/redis-m$i.client")"; kill -9 "$rpid" "${cps[@]}"; return 1; }
+	done
+	got=$(cat "$W"/redis-m[0-9]*.client | tr ' ' '\n' | sed -n 's/^://p' | sort -n | tr '\n' ' ')
+	[ "$got" = "$(seq -s ' ' 16) " ] &&
+		[ "$(cat "$W"/redis-m[0-9]*.client | grep -c '^+OK :[0-9]*$')" = $n ] &&
+		[ "$(cat "$W"/redis-m[0-9]*.client | grep -c '^yes :[0-9]*$')" = $n ] ||
+		{ echo "FAIL: the clients read: $(cat "$W"/redis-m[0-9]*.client | tr '\n' ' '), counts $got"; kill -9 "$rpid"; return 1; }
+	"${cli[@]}" SHUTDOWN NOSAVE >/dev/null 2>&1
+	wait "$rpid" || { echo "FAIL: the restored redis exited with status $?"; return 1; }
+	rm -f "$W"/go-m* "$W"/redis-m*
+}
+run_test redis-clients-move redis_clients
 
 # mc PORT REQUEST: memcached's answer to REQUEST ("\r\n" said as "|").
 mc() {
