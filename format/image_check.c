@@ -769,7 +769,7 @@ static const struct ckpt_hdr *nested(struct img_check *c, const u8 **p,
 static int check_thread(struct img_check *c, const struct ckpt_rec_thread *r)
 {
 	const u8 *p = (const u8 *)(r + 1), *end = (const u8 *)r + r->h.len;
-	bool leader = r->flags & CKPT_THREAD_LEADER, is_leader_tid;
+	bool leader = r->flags & CKPT_THREAD_LEADER, is_leader_tid, said;
 	const struct ckpt_rec_sigpending *sp;
 	const struct ckpt_rec_xstate *xs;
 	const struct ckpt_hdr *h;
@@ -778,8 +778,16 @@ static int check_thread(struct img_check *c, const struct ckpt_rec_thread *r)
 
 	if (c->nr_threads >= IMG_MAX_THREADS)
 		return fail(c, -E2BIG, "more than %u threads", IMG_MAX_THREADS);
-	if (r->flags & ~(u32)CKPT_THREAD_LEADER)
+	if (r->flags & ~(u32)(CKPT_THREAD_LEADER | CKPT_THREAD_NNP |
+			      CKPT_THREAD_NNP_SAID))
 		return fail(c, -EINVAL, "unknown flags 0x%x", r->flags);
+	said = r->flags & CKPT_THREAD_NNP_SAID;
+	if (((r->flags & CKPT_THREAD_NNP) && !said) ||
+	    (c->nr_threads && said != c->nnp_said))
+		return fail(c, -EINVAL,
+			    "tid %u: flags 0x%x say no_new_privs per thread, or not, unlike the leader's",
+			    r->tid, r->flags);
+	c->nnp_said = said;
 	if (!r->tid || r->tid >= IMG_PID_MAX)
 		return fail(c, -EINVAL, "tid %u is not a valid pid", r->tid);
 	if (leader != !c->nr_threads)

@@ -130,6 +130,7 @@ struct img_check {
 	u32 task_tid;		/* TASK: the leader's tid */
 	u32 xstate_size;	/* XSTATE: every thread's must be the same */
 	u32 nr_threads;		/* THREAD records so far */
+	bool nnp_said;		/* THREAD: CKPT_THREAD_NNP_SAID, as the leader's */
 	u32 last_tid;		/* of the last non-leader THREAD */
 	u32 nr_timers;		/* TIMER records so far */
 	s32 last_timer_id;

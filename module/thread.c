@@ -34,7 +34,8 @@ static int read_own(struct ckpt_ctx *ctx, struct task_struct *t,
 				"thread %d: scheduling policy %u (SCHED_DEADLINE) is not supported",
 				task_pid_vnr(t), t->policy);
 	r->tid = task_pid_vnr(t);
-	r->flags = leader ? CKPT_THREAD_LEADER : 0;
+	r->flags = (leader ? CKPT_THREAD_LEADER : 0) | CKPT_THREAD_NNP_SAID |
+		   (task_no_new_privs(t) ? CKPT_THREAD_NNP : 0);
 	task_lock(t);
 	strscpy(r->comm, t->comm, sizeof(r->comm));
 	task_unlock(t);
@@ -206,6 +207,12 @@ int ckpt_thread_apply(struct ckpt_ctx *ctx, const struct ckpt_rec_thread *r)
 	ckpt_set_rseq(current, r->rseq, r->rseq_len, r->rseq_sig);
 	if (r->rseq)
 		rseq_set_notify_resume(current);
+	/*
+	 * prctl(PR_SET_NO_NEW_PRIVS), one way only: a thread made at restore
+	 * has none (its maker sets none for an image that says it per thread).
+	 */
+	if (r->flags & CKPT_THREAD_NNP)
+		task_set_no_new_privs(current);
 	ret = apply_sched(ctx, r);
 	if (!ret)
 		ret = apply_affinity(ctx, r);

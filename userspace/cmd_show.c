@@ -521,6 +521,8 @@ static void show_thread(struct show *s, const struct ckpt_rec_thread *r)
 		j_hex(&s->j, "clear_child_tid", r->clear_child_tid);
 		j_hex(&s->j, "robust_list", r->robust_list);
 		j_hex(&s->j, "rseq", r->rseq);
+		if (r->flags & CKPT_THREAD_NNP_SAID)
+			j_bool(&s->j, "no_new_privs", r->flags & CKPT_THREAD_NNP);
 		if (!leader) {
 			j_hex(&s->j, "blocked", r->blocked);
 			j_sigmask(s, "blocked_names", r->blocked);
@@ -535,10 +537,11 @@ static void show_thread(struct show *s, const struct ckpt_rec_thread *r)
 		j_close(&s->j, '}');
 		return;
 	}
-	fprintf(s->out, "  THREAD   %u '%s'%s policy %u prio %u nice %d on %u CPUs; clear_child_tid 0x%llx robust_list 0x%llx rseq 0x%llx\n",
+	fprintf(s->out, "  THREAD   %u '%s'%s policy %u prio %u nice %d on %u CPUs%s; clear_child_tid 0x%llx robust_list 0x%llx rseq 0x%llx\n",
 		r->tid, r->comm, leader ? " (leader)" : "", r->policy,
-		r->rt_priority, r->nice, nr_cpus(r), (ull)r->clear_child_tid,
-		(ull)r->robust_list, (ull)r->rseq);
+		r->rt_priority, r->nice, nr_cpus(r),
+		r->flags & CKPT_THREAD_NNP ? " no_new_privs" : "",
+		(ull)r->clear_child_tid, (ull)r->robust_list, (ull)r->rseq);
 	if (leader)
 		return;
 	fprintf(s->out, "           rip 0x%llx rsp 0x%llx fs_base 0x%llx orig_rax %lld; blocked ",

@@ -63,6 +63,7 @@ struct plan {
 	struct ckpt_rec_fd *fds;
 	size_t nr_fds;
 	struct plan_thread *threads;	/* in image order: ascending tid */
+	bool nnp_per_thread;	/* CKPT_THREAD_NNP_SAID: the kernel sets each */
 	size_t nr_threads;
 	struct ckpt_rec_timer *timers;	/* ascending id */
 	size_t nr_timers;

@@ -536,10 +536,12 @@ int child_threads(const struct plan *p, int dev, bool new_tids)
 	if (!p->nr_threads)
 		return 0;
 	/*
-	 * no_new_privs is per thread and inherited by clone: the kernel sets
-	 * the leader's at the restore, too late for the threads made here.
+	 * no_new_privs is per thread and inherited by clone.  The kernel
+	 * sets each thread's as its record says; an older image has the
+	 * process's alone, which the threads made here must inherit, as the
+	 * kernel sets the leader's only at the restore.
 	 */
-	if ((p->task.flags & CKPT_TASK_NO_NEW_PRIVS) &&
+	if (!p->nnp_per_thread && (p->task.flags & CKPT_TASK_NO_NEW_PRIVS) &&
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		errmsg("restore: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -1;

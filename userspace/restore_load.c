@@ -105,7 +105,10 @@ static int copy_threads(struct plan *p, const struct ckpt_index *idx)
 {
 	unsigned int i;
 
-	if (idx->nr_threads <= 1)
+	if (!idx->nr_threads)
+		return 0;
+	p->nnp_per_thread = idx->threads[0]->flags & CKPT_THREAD_NNP_SAID;
+	if (idx->nr_threads == 1)
 		return 0;
 	p->threads = calloc(idx->nr_threads - 1, sizeof(*p->threads));
 	if (!p->threads)

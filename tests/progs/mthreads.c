@@ -17,6 +17,7 @@
  * leaves locked when it ends.
  *
  * Each thread checks, after the restore: its tid, a TLS value, its name,
+ * its no_new_privs (every third one set its own, main none),
  * its blocked mask, its altstack, its rseq cpu_id, its registers (kind 0).  main checks
  * that the counter went on, that every thread joins (clear_child_tid),
  * that the robust mutex gives EOWNERDEAD, and that a process-wide signal
@@ -146,6 +147,9 @@ static void *run(void *arg)
 	sigaltstack(&ss, NULL);
 	if (t->kind == 7 && t->idx == 7)
 		pthread_mutex_lock(&robust);
+	/* no_new_privs is per thread: every third one sets its own. */
+	if (t->idx % 3 == 1 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		FAIL(t, "thread %d: PR_SET_NO_NEW_PRIVS: %s", t->idx, strerror(errno));
 	pthread_barrier_wait(&started);
 
 	tmp = mask;
@@ -213,6 +217,9 @@ static void *run(void *arg)
 		FAIL(t, "thread %d: tid %ld, was %d", t->idx, syscall(SYS_gettid), t->tid);
 	if (tls_idx != t->idx)
 		FAIL(t, "thread %d: TLS value %d", t->idx, tls_idx);
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != (t->idx % 3 == 1))
+		FAIL(t, "thread %d: no_new_privs %d, was %d", t->idx,
+		     prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), t->idx % 3 == 1);
 	prctl(PR_GET_NAME, name);
 	if (strcmp(name, want_name))
 		FAIL(t, "thread %d: name '%s', was '%s'", t->idx, name, want_name);
@@ -342,5 +349,7 @@ int main(int argc, char **argv)
 	ts.tv_nsec = 0;
 	if (sigtimedwait(&set, &si, &ts) != SIG_SHARED || si.si_value.sival_int != 42)
 		zdtm_fail("the process-wide signal with value 42 is not pending");
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0))
+		zdtm_fail("main has no_new_privs, which it never set");
 	zdtm_pass();
 }

@@ -1353,7 +1353,17 @@ static void test_threads(void)
 	MUT_OF(&thr, "threads/ascending", -EINVAL, CKPT_REC_THREAD, 2,
 	       "tid 4322 after tid 4322: not ascending", TH(2)->tid = 4322);
 	MUT_OF(&thr, "threads/flags", -EINVAL, CKPT_REC_THREAD, 1,
-	       "unknown flags 0x4", TH(1)->flags = 4);
+	       "unknown flags 0x8", TH(1)->flags = 8);
+	MUT_OF(&thr, "threads/nnp-per-thread", 0, 0, 0, NULL,
+	       { TH(0)->flags |= CKPT_THREAD_NNP_SAID;
+		 TH(1)->flags = CKPT_THREAD_NNP_SAID | CKPT_THREAD_NNP;
+		 TH(2)->flags = CKPT_THREAD_NNP_SAID; });
+	MUT_OF(&thr, "threads/nnp-unsaid", -EINVAL, CKPT_REC_THREAD, 1,
+	       "tid 4322: flags 0x2 say no_new_privs per thread, or not, unlike the leader's",
+	       TH(1)->flags = CKPT_THREAD_NNP);
+	MUT_OF(&thr, "threads/nnp-said-unlike-leader", -EINVAL, CKPT_REC_THREAD, 1,
+	       "flags 0x4 say no_new_privs per thread, or not, unlike the leader's",
+	       TH(1)->flags = CKPT_THREAD_NNP_SAID);
 	MUT_OF(&thr, "threads/leader-state", -EINVAL, CKPT_REC_THREAD, 0,
 	       "holds state of the process records", TH(0)->blocked = 1);
 	MUT_OF(&thr, "threads/policy", -EINVAL, CKPT_REC_THREAD, 1,

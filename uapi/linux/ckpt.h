@@ -555,6 +555,13 @@ struct ckpt_rec_sigpending {
  * Non-leader records come in ascending tid order.
  */
 #define CKPT_THREAD_LEADER	_BITUL(0)
+/*
+ * no_new_privs is per thread: CKPT_THREAD_NNP_SAID says that this record
+ * has it, in CKPT_THREAD_NNP (every record of an image or none).  Without
+ * it (an older image), every thread takes the TASK's.
+ */
+#define CKPT_THREAD_NNP		_BITUL(1)
+#define CKPT_THREAD_NNP_SAID	_BITUL(2)
 #define CKPT_THREAD_CPUS	1024		/* affinity bits kept */
 
 struct ckpt_rec_thread {
