@@ -279,29 +279,14 @@ int tracee_seize(struct tracee *t, pid_t pid, long opts)
 	return 0;
 }
 
-void tracee_events(struct tracee *t)
-{
-	unsigned int i;
-	int status;
-
-	for (i = 0; i < t->nr_thr && !t->exited; i++) {
-		struct tracee_thread *th = &t->thr[i];
-		pid_t tid = th->tid;
-
-		if (waitpid(tid, &status, WNOHANG | __WALL) > 0) {
-			handle(t, th, status, false);
-			/* More events, or another thread moved here: again. */
-			i--;
-		}
-	}
-}
-
 /*
  * One pass over the threads of @t: each one not held yet, or (@every)
- * each one, polled once, its event handled.  Returns 1 if the process
- * has exited, -1 on error, else 0 with *@events the events handled.
+ * each one, polled once, its event handled (a stop of ours kept if
+ * @want_stop).  Returns 1 if the process has exited, -1 on error, else 0
+ * with *@events the events handled.
  */
-static int poll_pass(struct tracee *t, bool every, unsigned int *events)
+static int poll_pass(struct tracee *t, bool every, bool want_stop,
+		     unsigned int *events)
 {
 	struct tracee_thread *th;
 	unsigned int i;
@@ -329,7 +314,7 @@ static int poll_pass(struct tracee *t, bool every, unsigned int *events)
 		if (r <= 0)
 			continue;
 		/* May add threads (at the end) or remove this one. */
-		handle(t, th, status, true);
+		handle(t, th, status, want_stop);
 		if (t->exited)
 			return 1;
 		(*events)++;
@@ -337,6 +322,15 @@ static int poll_pass(struct tracee *t, bool every, unsigned int *events)
 			i--;
 	}
 	return 0;
+}
+
+void tracee_events(struct tracee *t)
+{
+	unsigned int events;
+
+	/* Until a pass finds nothing: a thread may have more than one. */
+	while (!poll_pass(t, true, false, &events) && events)
+		;
 }
 
 static bool all_held(const struct tracee *t)
@@ -367,7 +361,7 @@ static int wait_held(struct tracee *t, const sigset_t *chld)
 	int ret;
 
 	for (;;) {
-		ret = poll_pass(t, every, &events);
+		ret = poll_pass(t, every, true, &events);
 		if (ret)
 			return ret;
 		if (all_held(t))
