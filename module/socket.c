@@ -424,7 +424,8 @@ static bool tcp_established(struct sock *sk)
 /**
  * ckpt_tcp_hold_peers - hold off the peers of the TCP connections to outside
  * @ctx: a final dump that moves them (ctx->tcp_out)
- * @c: the process's files; each connection held is marked (held)
+ * @c: the process's files, numbered (id); each connection held is marked
+ *	(held)
  *
  * Every lock first, then one synchronize_net() for all of them, which
  * costs a grace period (about 15 ms under TCG): after it, the packets
@@ -433,19 +434,22 @@ static bool tcp_established(struct sock *sk)
  */
 int ckpt_tcp_hold_peers(struct ckpt_ctx *ctx, struct ckpt_fds *c)
 {
-	unsigned int i, j, n = 0;
+	unsigned int i, n = 0;
 	struct socket *sock;
+	u32 last_id = 0;
 	int ret;
 
 	for (i = 0; i < c->n; i++) {
-		sock = sock_from_file(c->fds[i].file);
-		if (!sock || !tcp_established(sock->sk))
+		/*
+		 * FILE ids come in order of first fd: an fd whose id is not
+		 * new is dup'd from an earlier one, which holds its peer.
+		 */
+		if (c->fds[i].id <= last_id)
 			continue;
-		/* An fd dup'd from an earlier one: that one holds it. */
-		for (j = 0; j < i; j++)
-			if (c->fds[j].file == c->fds[i].file)
-				break;
-		if (j < i || !ckpt_tcp_peer_outside(c, sock->sk))
+		last_id = c->fds[i].id;
+		sock = sock_from_file(c->fds[i].file);
+		if (!sock || !tcp_established(sock->sk) ||
+		    !ckpt_tcp_peer_outside(c, sock->sk))
 			continue;
 		ret = ckpt_netlock_add(ctx->owner, ctx->task, sock->sk);
 		if (ret)
