@@ -828,11 +828,14 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 	struct ckpt_file_socket so;
 	char addr[160], peer[160];
 	size_t off, bytes, msgs = 0;
+	bool of_msgs;
 
 	memcpy(&so, r->data + r->path_len, sizeof(so));	/* checked */
 	off = ckpt_sock_data_off(&so);
 	bytes = r->data_len - off;
-	if (so.state == CKPT_SOCK_PAIR && so.type != SOCK_STREAM)
+	/* A datagram or seqpacket socketpair end's data is its messages. */
+	of_msgs = so.state == CKPT_SOCK_PAIR && so.type != SOCK_STREAM;
+	if (of_msgs)
 		msgs = count_msgs(r->data + r->path_len, off, r->data_len, &bytes);
 	sockaddr_words(addr, sizeof(addr), so.addr, so.addr_len);
 	sockaddr_words(peer, sizeof(peer), so.peer, so.peer_len);
@@ -851,7 +854,7 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		if (so.flags & CKPT_SOCK_OPTS)
 			show_sock_opts(s, r);
 		j_u64(&s->j, "bytes_waiting", bytes);
-		if (so.state == CKPT_SOCK_PAIR && so.type != SOCK_STREAM)
+		if (of_msgs)
 			j_u64(&s->j, "messages_waiting", msgs);
 		j_u64(&s->j, "rcvbuf", so.rcvbuf);
 		j_u64(&s->j, "sndbuf", so.sndbuf);
@@ -872,7 +875,7 @@ static void show_socket(struct show *s, const struct ckpt_rec_file *r)
 		fprintf(s->out, " pair %u", r->pipe_id);
 	if (so.state == CKPT_SOCK_ESTABLISHED)
 		show_tcp_conn(s, r);
-	else if (so.state == CKPT_SOCK_PAIR && so.type != SOCK_STREAM && msgs)
+	else if (of_msgs && msgs)
 		fprintf(s->out, " %zu messages (%zu bytes) waiting", msgs, bytes);
 	else if (r->data_len > off)
 		fprintf(s->out, " %zu bytes waiting", bytes);
